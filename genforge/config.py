@@ -1,0 +1,109 @@
+"""Training configuration: one dataclass, loadable from TOML with checked keys."""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genforge.errors import UserInputError
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run. Same config + seed -> same weights on CPU."""
+
+    domain: str = ""
+    dataset: str = ""
+    model: str = ""
+    loss: str = ""
+    steps: int | None = None
+    epochs: float | None = None
+    batch_size: int = 256
+    n_critic: int = 1
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas_g: tuple[float, float] = (0.5, 0.999)
+    betas_d: tuple[float, float] = (0.5, 0.999)
+    gp_weight: float | None = None  # None: the loss's default (10 for wgan-gp)
+    r1_weight: float = 0.0
+    pac: int = 1
+    ema_decay: float = 0.0  # 0 disables the generator EMA
+    temperature_start: float = 1.0
+    temperature_end: float = 1.0
+    seed: int = 0
+    eval_every: int = 0  # 0: evaluate once, at the end
+    eval_samples: int = 2000
+    checkpoint_every: int = 0  # 0: only the final checkpoint
+    keep_checkpoints: int = 3
+    early_stop_metric: str = ""
+    early_stop_patience: int = 5
+    log_every: int = 10
+    device: str = "auto"
+    model_options: dict[str, Any] = field(default_factory=dict)
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.betas_g, self.betas_d = tuple(self.betas_g), tuple(self.betas_d)
+        self.validate()
+
+    def validate(self) -> None:
+        positive = {"batch_size": self.batch_size, "n_critic": self.n_critic, "pac": self.pac,
+                    "lr_g": self.lr_g, "lr_d": self.lr_d, "log_every": self.log_every,
+                    "eval_samples": self.eval_samples, "keep_checkpoints": self.keep_checkpoints}
+        for key, value in positive.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise UserInputError(f"config key {key!r} must be a positive number, got {value!r}")
+        for key in ("steps", "epochs"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+                raise UserInputError(f"config key {key!r} must be a positive number, got {value!r}")
+        if self.batch_size % self.pac:
+            raise UserInputError(f"batch_size {self.batch_size} must be a multiple of pac {self.pac}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise UserInputError(f"config key 'ema_decay' must be in [0, 1), got {self.ema_decay!r}")
+        for key in ("betas_g", "betas_d"):
+            betas = getattr(self, key)
+            if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+                raise UserInputError(f"config key {key!r} must be two numbers in [0, 1), got {betas!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["betas_g"], out["betas_d"] = list(self.betas_g), list(self.betas_d)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], source: str = "config") -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        aliases = {"model": "model_options", "dataset": "dataset_options"}
+        flat: dict[str, Any] = {}
+        for key, value in values.items():
+            if isinstance(value, dict) and key in aliases:  # [model] / [dataset] tables
+                flat[aliases[key]] = value
+            elif key not in known:
+                raise UserInputError(f"{source}: unknown key {key!r}; known keys: {', '.join(sorted(known))}")
+            else:
+                flat[key] = value
+        try:
+            return cls(**flat)
+        except TypeError as exc:
+            raise UserInputError(f"{source}: {exc}") from None
+
+    @classmethod
+    def from_toml(cls, path: Path, overrides: dict[str, Any] | None = None) -> "TrainConfig":
+        values = read_toml(path)
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        return cls.from_dict(values, source=str(path))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict, with errors that name the file and the problem."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserInputError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserInputError(f"{path}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise UserInputError(f"{path}: config is not UTF-8 text") from None

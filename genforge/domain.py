@@ -1,0 +1,257 @@
+"""The things a plugin registers: a Domain, and Dataset, Model, Metric and Loss specs.
+
+The engine only ever sees what these produce: a :class:`TrainingData` that yields
+:class:`Batch` objects of tensors, and a :class:`~genforge.model.GANModel`.
+Everything data-specific (pandas, RDKit, PIL) stays behind a Domain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import torch
+
+from genforge.errors import UserInputError
+
+
+@dataclass
+class Batch:
+    """One batch for the adversarial loop.
+
+    ``real`` is a tensor, or a tuple/dict of tensors (e.g. dense node features and
+    adjacency); it is ``None`` when the batch only carries conditions for a
+    generator step. ``condition`` goes to both G and D. ``extras`` carries tensors
+    the model's extra generator loss needs (e.g. CTGAN's condition mask).
+    """
+
+    real: Any = None
+    condition: torch.Tensor | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DataReport:
+    """What a loader could not use, by reason, with a few examples each.
+
+    Nothing is dropped silently: loaders record every unusable item here and
+    the CLI prints the report.
+    """
+
+    total: int = 0
+    used: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, reason: str, example: str = "", keep_examples: int = 3) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        if example:
+            bucket = self.examples.setdefault(reason, [])
+            if len(bucket) < keep_examples:
+                bucket.append(example)
+
+    def lines(self) -> list[str]:
+        out = [f"used {self.used} of {self.total}"]
+        for reason, count in sorted(self.skipped.items(), key=lambda kv: -kv[1]):
+            ex = self.examples.get(reason)
+            out.append(f"  skipped {count}: {reason}" + (f" (e.g. {', '.join(ex)})" if ex else ""))
+        return out
+
+
+class TrainingData:
+    """Encoded training data plus everything needed to judge samples.
+
+    Subclass it when batches are not plain rows of one tensor (conditional
+    sampling, graphs). The engine calls :meth:`batch` for discriminator steps and
+    :meth:`conditions` for generator steps, always passing its own
+    ``torch.Generator`` so that one seed controls all randomness.
+    """
+
+    #: domain-specific description of the encoded data; must round-trip through
+    #: ``to_state`` (plain Python values and tensors, for weights-only checkpoints)
+    schema: Any = None
+    #: decoded-space data the metrics compare samples with (held-out split, training set, ...)
+    reference: Any = None
+    #: a few thousand decoded real samples: the real diversity, and what metrics see as "real"
+    real_samples: Any = None
+    #: number of training items, for ``--epochs``
+    size: int = 0
+    report: DataReport | None = None
+
+    def batch(self, batch_size: int, rng: torch.Generator) -> Batch:
+        raise NotImplementedError
+
+    def conditions(self, batch_size: int, rng: torch.Generator) -> Batch:
+        """Conditions for a generator step; by default those of a fresh real batch."""
+        batch = self.batch(batch_size, rng)
+        return Batch(real=None, condition=batch.condition, extras=batch.extras)
+
+
+class TensorTrainingData(TrainingData):
+    """Rows of one tensor, optionally with integer class labels as the condition."""
+
+    def __init__(self, data: torch.Tensor, labels: torch.Tensor | None = None, *,
+                 num_classes: int = 0, schema: Any = None, reference: Any = None,
+                 real_samples: Any = None, report: DataReport | None = None):
+        if labels is not None and len(labels) != len(data):
+            raise ValueError(f"{len(labels)} labels for {len(data)} rows")
+        self.data, self.labels, self.num_classes = data, labels, num_classes
+        self.schema, self.reference, self.report = schema, reference, report
+        self.real_samples = real_samples
+        self.size = len(data)
+
+    def batch(self, batch_size: int, rng: torch.Generator) -> Batch:
+        idx = torch.randint(0, self.size, (batch_size,), generator=rng)
+        labels = None if self.labels is None else self.labels[idx]
+        return Batch(real=self.data[idx], condition=labels)
+
+
+class Domain:
+    """A kind of data: how it is prepared, decoded, sampled, written and shown.
+
+    Subclass and override what your data needs; register an instance through
+    ``register_domains``. Only :meth:`prepare`, :meth:`decode` and
+    :meth:`write_samples` have no useful default.
+    """
+
+    name: str = ""
+    description: str = ""
+    default_dataset: str = ""
+    default_model: str = ""
+    default_loss: str = "non-saturating"
+    #: file suffix of the samples a run writes (``samples/final.csv``)
+    sample_suffix: str = ".csv"
+    #: default TrainConfig overrides for this domain (batch_size, lr, steps, ...)
+    train_defaults: dict[str, Any] = {}
+
+    # -- data in ---------------------------------------------------------------
+    def prepare(self, raw: Any, options: dict[str, Any], seed: int) -> TrainingData:
+        """Fit encoders on raw loaded data and return training batches + reference."""
+        raise NotImplementedError
+
+    def schema_state(self, schema: Any) -> dict[str, Any]:
+        """The schema as plain values/tensors, stored in checkpoints."""
+        return schema.to_state() if hasattr(schema, "to_state") else dict(schema or {})
+
+    def schema_from_state(self, state: dict[str, Any]) -> Any:
+        return state
+
+    # -- samples out -----------------------------------------------------------
+    def decode(self, output: Any, schema: Any) -> Any:
+        """Generator output (tensors) -> user-facing samples of this domain."""
+        raise NotImplementedError
+
+    def condition(self, values: dict[str, str], n: int, schema: Any,
+                  rng: torch.Generator) -> torch.Tensor | None:
+        """Turn ``--condition KEY=VALUE`` pairs into the generator's condition."""
+        if values:
+            raise UserInputError(f"domain {self.name!r} takes no --condition "
+                                 f"(got {', '.join(values)})")
+        return None
+
+    def sample_chunks(self, generate: Callable[[int, Any], Any], schema: Any, n: int,
+                      conditions: dict[str, str], rng: torch.Generator,
+                      chunk_size: int = 10_000) -> Iterator[Any]:
+        """Yield decoded samples in chunks (bounded memory); ``generate(k, cond)``
+        runs the generator. Override for exact conditional sampling."""
+        done = 0
+        while done < n:
+            k = min(chunk_size, n - done)
+            cond = self.condition(conditions, k, schema, rng)
+            yield self.decode(generate(k, cond), schema)
+            done += k
+
+    def concat(self, chunks: Sequence[Any]) -> Any:
+        """Join decoded chunks into one sample collection."""
+        first = chunks[0]
+        if isinstance(first, torch.Tensor):
+            return torch.cat(list(chunks))
+        if isinstance(first, list):
+            return [x for c in chunks for x in c]
+        raise NotImplementedError(f"{self.name}: override Domain.concat")
+
+    def write_samples(self, chunks: Iterable[Any], path: Path) -> int:
+        """Write chunks of decoded samples to ``path``; return how many."""
+        raise NotImplementedError
+
+    def diversity(self, samples: Any, schema: Any) -> float | None:
+        """A number that falls when the generator collapses (modes, uniques, spread);
+        the trainer compares it with the diversity of ``TrainingData.real_samples``."""
+        return None
+
+    # -- reporting -------------------------------------------------------------
+    def report(self, samples: Any, reference: Any, out_dir: Path) -> list[Path]:
+        """Write plots comparing samples with reference; return their paths."""
+        return []
+
+    def demo(self, out_dir: Path, seed: int) -> list[str]:
+        """Run this domain's quick demo on bundled data; return summary lines."""
+        return []
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A named dataset, or a file-format loader (``suffixes`` set, ``load(path)``).
+
+    ``load(source, options)`` returns raw data for ``Domain.prepare``;
+    ``source`` is ``None`` for named datasets and a ``Path`` for file loaders.
+    """
+
+    name: str
+    domain: str
+    load: Callable[[Path | None, dict[str, Any]], Any]
+    description: str = ""
+    suffixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A named generator/discriminator pair: ``build(schema, options) -> GANModel``."""
+
+    name: str
+    domain: str
+    build: Callable[[Any, dict[str, Any]], Any]
+    description: str = ""
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A quality metric: ``compute(samples, reference) -> float``.
+
+    ``higher_is_better`` gives its direction and ``bounds`` its range
+    (``None`` for an open end).
+    """
+
+    name: str
+    domain: str
+    compute: Callable[[Any, Any], float]
+    higher_is_better: bool
+    bounds: tuple[float | None, float | None] = (None, None)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A GAN objective on discriminator outputs (logits or critic scores).
+
+    ``discriminator(real_out, fake_out)`` and ``generator(fake_out)`` return
+    scalar losses; ``gradient_penalty`` is the default weight of the WGAN-GP
+    penalty this objective needs (0 for none).
+    """
+
+    name: str
+    discriminator: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    generator: Callable[[torch.Tensor], torch.Tensor]
+    gradient_penalty: float = 0.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A ``genforge`` subcommand: ``add_arguments(parser)`` then ``run(args) -> exit status``."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[Any], None]
+    run: Callable[[Any], int]

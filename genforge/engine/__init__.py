@@ -1,0 +1,1 @@
+"""The adversarial loop and nothing domain-specific (no pandas, RDKit or PIL)."""

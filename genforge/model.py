@@ -1,0 +1,62 @@
+"""The model contract: one ``nn.Module`` holding a generator and a discriminator.
+
+The engine drives a :class:`GANModel`; domain-specific training signals enter
+through its documented methods instead of a fork of the loop:
+
+* :meth:`generator_extra_loss` — CTGAN's condition cross-entropy, MolGAN's
+  reward term, a diversity term;
+* :meth:`auxiliary_step` plus :meth:`auxiliary_optimizers` — a network with its
+  own optimizer (MolGAN's reward network), updated once per training step;
+* :meth:`set_temperature` — the Gumbel-softmax temperature the engine schedules.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from genforge.domain import Batch
+
+
+class GANModel(nn.Module):
+    """A generator ``G(z[, condition])`` and a discriminator ``D(x[, condition])``.
+
+    ``G`` may return a tensor or a tuple/dict of tensors; ``D`` receives the same
+    structure and returns one score per (packed) sample.
+    """
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int):
+        super().__init__()
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.temperature = 1.0
+
+    # -- the adversarial pair ----------------------------------------------------
+    def noise(self, n: int, rng: torch.Generator) -> torch.Tensor:
+        """Latent noise, drawn on the CPU from ``rng`` so every device agrees."""
+        return torch.randn(n, self.latent_dim, generator=rng)
+
+    def generate(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> Any:
+        return self.generator(z) if condition is None else self.generator(z, condition)
+
+    def discriminate(self, x: Any, condition: torch.Tensor | None = None) -> torch.Tensor:
+        return self.discriminator(x) if condition is None else self.discriminator(x, condition)
+
+    # -- hooks for domain-specific training signals -------------------------------
+    def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
+        """An extra term added to the generator loss (``None`` for none)."""
+        return None
+
+    def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Optimizers of auxiliary networks, checkpointed by the engine."""
+        return {}
+
+    def auxiliary_step(self, real: Batch, fake: Any, step: int) -> dict[str, float]:
+        """Update auxiliary networks (after D's update, before G's); return logs."""
+        return {}
+
+    def set_temperature(self, tau: float) -> None:
+        """Receive the engine's scheduled Gumbel-softmax temperature."""
+        self.temperature = tau
