@@ -202,6 +202,8 @@ class DatasetSpec:
     load: Callable[[Path | None, dict[str, Any]], Any]
     description: str = ""
     suffixes: tuple[str, ...] = ()
+    #: options that load a small, fast sample (used by :mod:`genforge.testing`)
+    sample_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,8 @@ class ModelSpec:
     build: Callable[[Any, dict[str, Any]], Any]
     description: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: option overrides for a tiny, fast build (used by :mod:`genforge.testing`)
+    sample_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
