@@ -1,0 +1,130 @@
+import pytest
+import torch
+from torch import nn
+
+from genforge import Batch, GANModel, TensorTrainingData, TrainConfig, TrainingDiverged
+from genforge.domain import LossSpec
+from genforge.engine import losses
+from genforge.engine.trainer import Trainer
+from genforge.training import train
+
+NS = LossSpec("non-saturating", losses.bce_discriminator, losses.non_saturating_generator)
+WGAN = LossSpec("wgan-gp", losses.wasserstein_discriminator, losses.wasserstein_generator, 10.0)
+
+
+def weights(model):
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_same_seed_gives_bit_identical_weights_and_samples(tiny_config):
+    a = train(tiny_config(seed=3), None)
+    b = train(tiny_config(seed=3), None)
+    c = train(tiny_config(seed=4), None)
+    assert torch.equal(weights(a.trainer.model), weights(b.trainer.model))
+    assert not torch.equal(weights(a.trainer.model), weights(c.trainer.model))
+    assert torch.equal(a.trainer.sample(100, seed=1), b.trainer.sample(100, seed=1))
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"loss": "wgan-gp", "n_critic": 2, "pac": 4, "ema_decay": 0.9},
+    {"loss": "hinge", "r1_weight": 1.0},
+])
+def test_resume_gives_the_same_weights_as_straight_training(tiny_config, tmp_path, overrides):
+    straight = train(tiny_config(steps=40, **overrides), tmp_path / "straight")
+    train(tiny_config(steps=20, **overrides), tmp_path / "split")
+    resumed = train(tiny_config(steps=40, **overrides), tmp_path / "split", resume=True)
+    assert resumed.trainer.step == 40
+    assert torch.equal(weights(straight.trainer.model), weights(resumed.trainer.model))
+    if straight.trainer.ema is not None:
+        assert torch.equal(weights(straight.trainer.ema.module), weights(resumed.trainer.ema.module))
+
+
+def test_every_loss_trains_and_logs_diagnostics(tiny_config):
+    for loss in ("minimax", "non-saturating", "least-squares", "wgan-gp", "hinge"):
+        result = train(tiny_config(loss=loss, steps=10, log_every=1), None)
+        logs = result.trainer.logs
+        assert {"loss_d", "loss_g", "d_real_acc", "d_fake_acc", "grad_norm_g", "grad_norm_d"} <= set(logs)
+        assert 0.0 <= logs["d_real_acc"] <= 1.0 and logs["grad_norm_g"] > 0
+        assert ("penalty" in logs) == (loss == "wgan-gp")
+
+
+class Conditional(nn.Module):
+    def __init__(self, out_dim, classes):
+        super().__init__()
+        self.embed = nn.Embedding(classes, 4)
+        self.net = nn.Linear(4 + 4, out_dim)
+
+    def forward(self, x, c):
+        return self.net(torch.cat([x, self.embed(c)], 1)).squeeze(-1)
+
+
+class RecordingModel(GANModel):
+    """A conditional model that records what the engine hands its hooks."""
+
+    def __init__(self):
+        super().__init__(Conditional(4, 3), Conditional(1, 3), latent_dim=4)
+        self.aux = nn.Linear(4, 1)
+        self.aux_opt = torch.optim.SGD(self.aux.parameters(), lr=0.1)
+        self.seen = {"extra": 0, "aux": 0, "temperatures": []}
+
+    def generator_extra_loss(self, fake, batch):
+        self.seen["extra"] += 1
+        assert batch.condition is not None and batch.real is None
+        return 0.1 * fake.pow(2).mean()
+
+    def auxiliary_optimizers(self):
+        return {"aux": self.aux_opt}
+
+    def auxiliary_step(self, real, fake, step):
+        self.seen["aux"] += 1
+        loss = (self.aux(real.real) - 1).pow(2).mean()
+        self.aux_opt.zero_grad()
+        loss.backward()
+        self.aux_opt.step()
+        return {"aux_loss": loss.item()}
+
+    def set_temperature(self, tau):
+        super().set_temperature(tau)
+        self.seen["temperatures"].append(tau)
+
+
+def test_conditions_extra_loss_auxiliary_network_and_temperature_schedule():
+    torch.manual_seed(0)
+    data = TensorTrainingData(torch.randn(200, 4), torch.randint(0, 3, (200,)), num_classes=3)
+    model = RecordingModel()
+    config = TrainConfig(steps=12, batch_size=16, temperature_start=1.0, temperature_end=0.1, log_every=1)
+    trainer = Trainer(model, data, config, loss=NS)
+    before = model.aux.weight.detach().clone()
+    trainer.fit()
+    assert model.seen["extra"] == 12 and model.seen["aux"] == 12
+    taus = model.seen["temperatures"]
+    assert taus[0] < 1.0 and taus[-1] == pytest.approx(0.1) and taus == sorted(taus, reverse=True)
+    assert not torch.equal(before, model.aux.weight)
+    assert "aux_loss" in trainer.logs and "loss_g_extra" in trainer.logs
+
+
+def test_nan_loss_stops_the_step_and_keeps_the_last_checkpoint(tiny_config, tmp_path):
+    result = train(tiny_config(steps=20, checkpoint_every=10), tmp_path / "run")
+    ckpt = tmp_path / "run" / "checkpoints" / "step-00000020.pt"
+    before = ckpt.read_bytes()
+    trainer = result.trainer
+    w_before = weights(trainer.model)
+    trainer.data.data[:] = float("nan")
+    with pytest.raises(TrainingDiverged) as err:
+        trainer.fit(steps=30)
+    assert err.value.step == 21 and "discriminator" in str(err.value)
+    assert torch.equal(w_before, weights(trainer.model))
+    assert ckpt.read_bytes() == before
+
+
+def test_early_stopping_on_a_metric(tiny_config):
+    result = train(tiny_config(steps=400, eval_every=10, early_stop_metric="reverse_kl",
+                               early_stop_patience=1, lr_g=1e-9, lr_d=1e-9), None)
+    assert result.summary["stopped_early"]
+    assert result.trainer.step < 400
+
+
+def test_epochs_set_the_number_of_steps(tiny_config):
+    result = train(tiny_config(steps=None, epochs=0.5), None)
+    assert result.trainer.step == 16  # ceil(0.5 * 2000 / 64)
