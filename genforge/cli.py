@@ -115,8 +115,9 @@ def cmd_sample(args, registry) -> int:
 
     if args.n <= 0:
         raise UserInputError(f"-n must be positive, got {args.n}")
+    conditions = parse_conditions(args.condition)
     run = Run(Path(args.run), registry)
-    count = run.sample_to(Path(args.out), args.n, parse_conditions(args.condition), args.seed)
+    count = run.sample_to(Path(args.out), args.n, conditions, args.seed)
     print(f"wrote {count} samples to {args.out}")
     return 0
 
