@@ -24,7 +24,7 @@ def test_mixture_passes_every_check(tmp_path):
     by_plugin = check_plugin("genforge.mixture", registry=registry, work_dir=tmp_path / "b")
     assert by_plugin == ["names:genforge.mixture"] + MIXTURE_CHECKS[1:]
     # the run folder the training check wrote is a real run: checkpoint + final samples
-    assert list((tmp_path / "run-mixture-mlp" / "checkpoints").glob("step-3*"))
+    assert list((tmp_path / "run-mixture-mlp" / "checkpoints").glob("step-00000003.pt"))
     assert (tmp_path / "run-mixture-mlp" / "samples" / "final.csv").is_file()
 
 
