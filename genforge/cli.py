@@ -155,6 +155,48 @@ def cmd_demo(args, registry) -> int:
     return 0
 
 
+def cmd_install(args, registry) -> int:
+    from genforge.plugin_install import install
+
+    options = [flag for flag, on in (("--no-deps", args.no_deps),
+                                     ("--no-build-isolation", args.no_build_isolation)) if on]
+    print("\n".join(install(args.targets, editable=args.editable, pip_options=options)))
+    return 0
+
+
+def cmd_uninstall(args, registry) -> int:
+    from genforge.plugin_install import uninstall
+
+    print("\n".join(uninstall(args.names)))
+    return 0
+
+
+def cmd_new_plugin(args, registry) -> int:
+    from genforge.plugin_scaffold import new_plugin
+
+    folder = new_plugin(args.name, domain=args.domain, parent=Path(args.dir))
+    print(f"wrote {folder}; next: genforge install {folder} && pytest {folder / 'tests'}")
+    return 0
+
+
+def _add_plugin_commands(sub) -> None:
+    p = sub.add_parser("install", help="install plugins with pip into genforge's environment")
+    p.add_argument("targets", nargs="+", metavar="NAME_OR_PATH",
+                   help="a bundled plugin (tabular), a package folder or archive, or a package name")
+    p.add_argument("-e", "--editable", action="store_true", help="install a folder in editable mode")
+    p.add_argument("--no-deps", action="store_true", help="do not install the plugin's dependencies")
+    p.add_argument("--no-build-isolation", action="store_true", help="build with the installed setuptools")
+    p.set_defaults(func=cmd_install)
+    p = sub.add_parser("uninstall", help="uninstall plugins (distribution, plugin or bundled name)")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.set_defaults(func=cmd_uninstall)
+    p = sub.add_parser("new-plugin", help="write a ready-to-install plugin package")
+    p.add_argument("name", help="plugin name, e.g. audio (package genforge-audio)")
+    p.add_argument("--domain", help="domain it registers (default: the name)")
+    p.add_argument("--dir", default=".", help="folder to create the package in (default: .)")
+    p.set_defaults(func=cmd_new_plugin)
+
+
 def build_parser(registry: Registry) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="genforge", description="GANs for tables, molecules, "
                                      "images and any data a plugin brings.")
@@ -206,6 +248,7 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo)
 
+    _add_plugin_commands(sub)
     for command in registry.commands.values():
         p = sub.add_parser(command.name, help=command.help)
         command.add_arguments(p)
