@@ -1,0 +1,119 @@
+"""``genforge augment``: train, generate, and write real plus synthetic rows, with the uplift.
+
+The uplift is measured honestly on a stratified hold-out the GAN never saw: a
+downstream classifier trained on the real training rows, then on real +
+synthetic rows, both tested on the hold-out.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from genforge.domain import CommandSpec
+from genforge.errors import UserInputError
+from genforge_tabular.columns import infer_columns
+from genforge_tabular.domain import check_target, split_holdout, write_table_chunks
+from genforge_tabular.estimator import TabularGAN
+from genforge_tabular.metrics import TabularReference, downstream_scores
+from genforge_tabular.reading import read_table
+
+SOURCE_COLUMN = "synthetic"
+
+
+@dataclass
+class AugmentResult:
+    table: pd.DataFrame
+    real_only: dict[str, float]
+    augmented: dict[str, float]
+    synthetic_rows: int
+    seconds: float
+
+    def lines(self) -> list[str]:
+        r, a = self.real_only, self.augmented
+        return [f"{self.synthetic_rows} synthetic rows in {self.seconds:.0f}s; on a 20% real hold-out:",
+                f"  minority-class F1   real {r['minority_f1']:.3f} -> real+synthetic {a['minority_f1']:.3f} "
+                f"(uplift {a['minority_f1'] - r['minority_f1']:+.3f})",
+                f"  balanced accuracy   real {r['balanced_accuracy']:.3f} -> real+synthetic "
+                f"{a['balanced_accuracy']:.3f} (uplift {a['balanced_accuracy'] - r['balanced_accuracy']:+.3f})",
+                f"  macro-F1            real {r['macro_f1']:.3f} -> real+synthetic {a['macro_f1']:.3f}"]
+
+
+def rows_to_balance(y: pd.Series) -> dict[Any, int]:
+    counts = y.value_counts()
+    return {label: int(counts.max() - c) for label, c in counts.items() if counts.max() > c}
+
+
+def augment_table(frame: pd.DataFrame, target: str, *, where: str = "the table", balance: bool = True,
+                  rows: int | None = None, epochs: float = 300, seed: int = 0, **gan: Any) -> AugmentResult:
+    """Fit on 80% of ``frame``, measure the uplift on the rest, return real + synthetic rows."""
+    started = time.perf_counter()
+    infos = infer_columns(frame, where, [target])
+    kinds = {i.name: i.kind for i in infos}
+    check_target(frame, target, kinds, where)
+    train, holdout = split_holdout(frame, 0.2, target, seed)
+    gan = TabularGAN(epochs=epochs, target=target, discrete_columns=[target], seed=seed, **gan).fit(train)
+    if rows is not None:
+        if rows <= 0:
+            raise UserInputError(f"--rows must be positive, got {rows}")
+        synthetic = gan.sample(rows, seed=seed + 1)
+    else:
+        plan = rows_to_balance(train[target])
+        parts = [gan.sample(n, {target: label}, seed=seed + 1 + i) for i, (label, n) in enumerate(plan.items())]
+        synthetic = pd.concat(parts, ignore_index=True) if parts else train.iloc[:0]
+    ref = TabularReference(train, kinds, holdout, target, seed)
+    real_only = downstream_scores(train, holdout, ref)
+    augmented = downstream_scores(pd.concat([train, synthetic[train.columns]], ignore_index=True), holdout, ref)
+    table = pd.concat([frame.assign(**{SOURCE_COLUMN: 0}), synthetic[frame.columns].assign(**{SOURCE_COLUMN: 1})],
+                      ignore_index=True)
+    return AugmentResult(table, real_only, augmented, len(synthetic), time.perf_counter() - started)
+
+
+def _add_arguments(parser) -> None:
+    parser.add_argument("data", help="CSV or Parquet file")
+    parser.add_argument("--target", required=True, help="the class column")
+    parser.add_argument("--out", required=True, help="output CSV or Parquet (real + synthetic rows)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--balance", action="store_true", help="add rows until every class is as large as "
+                       "the majority (default)")
+    group.add_argument("--rows", type=int, help="add N synthetic rows drawn like the real table")
+    parser.add_argument("--epochs", type=float, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--delimiter")
+
+
+def _run(args) -> int:
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise UserInputError(f"{out}: folder {out.parent} does not exist")
+    frame = read_table(Path(args.data), {"delimiter": args.delimiter} if args.delimiter else {})
+    if args.target not in frame.columns:
+        raise UserInputError(f"{args.data}: target column {args.target!r} not found; columns: "
+                             f"{', '.join(frame.columns)}")
+    result = augment_table(frame, args.target, where=str(args.data), rows=args.rows,
+                           epochs=args.epochs, seed=args.seed)
+    write_table_chunks([result.table], out)
+    print("\n".join(result.lines()))
+    print(f"wrote {len(result.table)} rows ({result.synthetic_rows} synthetic, column "
+          f"{SOURCE_COLUMN!r} = 1) to {out}")
+    return 0
+
+
+AUGMENT_COMMAND = CommandSpec("augment", "train a tabular GAN and write the table plus synthetic rows",
+                              _add_arguments, _run)
+
+
+def demo_lines(out_dir: Path, seed: int) -> list[str]:
+    """Balance the bundled ACTG 175 table (13% minority) and report the downstream uplift."""
+    from genforge_tabular.bundled import load_bundled
+
+    source = load_bundled("actg175")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = augment_table(source.frame, "drugs", where=source.where, epochs=150, seed=seed)
+    path = out_dir / "actg175_augmented.csv"
+    write_table_chunks([result.table], path)
+    return ["ACTG 175, target 'drugs' (13% minority), balanced by GANOverSampler-style conditional sampling:",
+            *result.lines(), f"augmented table {path}"]

@@ -1,0 +1,239 @@
+"""Quality, detection, utility and privacy of synthetic tables (SDMetrics-style definitions).
+
+* column shapes: KSComplement ``1 - KS`` (numeric, non-missing values) and
+  TVComplement ``1 - 1/2 sum |p_real - p_syn|`` (categorical, missing as a level);
+* column-pair trends: CorrelationSimilarity ``1 - |r_real - r_syn| / 2`` (two
+  numeric columns, Pearson) and ContingencySimilarity ``1 - 1/2 sum |P_real(a,b) -
+  P_syn(a,b)|`` (otherwise, numeric columns cut into 10 equal-width bins of the
+  real range);
+* quality: the mean of the two (SDMetrics QualityReport);
+* detection: cross-validated ROC AUC of a classifier telling real from synthetic
+  (0.5 = indistinguishable);
+* efficacy and augmentation uplift: a downstream classifier on a real hold-out;
+* privacy: share of exact copies of training rows; DCR overfitting protection.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE
+from genforge_tabular.features import TableFeatures
+from genforge_tabular.transformer import to_numbers
+
+#: rows of each side that the classifier-based metrics use
+MAX_ROWS = 2000
+BINS = 10
+
+
+@dataclass
+class TabularReference:
+    """Real data for the metrics: training rows, an optional hold-out, the column kinds and target."""
+
+    real: pd.DataFrame
+    kinds: dict[str, str]
+    holdout: pd.DataFrame | None = None
+    target: str | None = None
+    seed: int = 0
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def modelled(self) -> list[str]:
+        return [c for c, k in self.kinds.items() if k in MODELLED_AS_CONTINUOUS + MODELLED_AS_DISCRETE]
+
+    def split(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Training rows and test rows for downstream models (the hold-out when there is one)."""
+        if self.holdout is not None and len(self.holdout):
+            return self.real, self.holdout
+        test = self.real.sample(frac=0.3, random_state=self.seed)
+        return self.real.drop(test.index), test
+
+
+# -- column shapes and pair trends -----------------------------------------------------------
+def ks_complement(real: pd.Series, synth: pd.Series, kind: str = "continuous") -> float:
+    from scipy.stats import ks_2samp
+
+    a, b = to_numbers(real, kind), to_numbers(synth, kind)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) == 0 or len(b) == 0:
+        return float(len(a) == len(b))
+    return 1.0 - float(ks_2samp(a, b).statistic)
+
+
+def tv_complement(real: pd.Series, synth: pd.Series) -> float:
+    p = real.astype(object).where(real.notna(), "<NA>").astype(str).value_counts(normalize=True)
+    q = synth.astype(object).where(synth.notna(), "<NA>").astype(str).value_counts(normalize=True)
+    return 1.0 - 0.5 * float(p.subtract(q, fill_value=0).abs().sum())
+
+
+def correlation_similarity(real: pd.DataFrame, synth: pd.DataFrame, a: str, b: str, kinds) -> float:
+    def corr(df):
+        x, y = to_numbers(df[a], kinds[a]), to_numbers(df[b], kinds[b])
+        ok = ~(np.isnan(x) | np.isnan(y))
+        if ok.sum() < 2 or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
+            return 0.0
+        return float(np.corrcoef(x[ok], y[ok])[0, 1])
+    return 1.0 - abs(corr(real) - corr(synth)) / 2
+
+
+def _binned(series: pd.Series, kind: str, reference: pd.Series) -> pd.Series:
+    if kind not in MODELLED_AS_CONTINUOUS:
+        return series.astype(object).where(series.notna(), "<NA>").astype(str)
+    ref = to_numbers(reference, kind)
+    lo, hi = np.nanmin(ref), np.nanmax(ref)
+    x = to_numbers(series, kind)
+    bins = np.clip(((x - lo) / max(hi - lo, 1e-12) * BINS).astype(float), 0, BINS - 1)
+    return pd.Series(np.where(np.isnan(x), "<NA>", np.floor(np.nan_to_num(bins)).astype(int).astype(str)))
+
+
+def contingency_similarity(real: pd.DataFrame, synth: pd.DataFrame, a: str, b: str, kinds) -> float:
+    def joint(df):
+        pairs = _binned(df[a], kinds[a], real[a]).to_numpy() + "\x1f" + _binned(df[b], kinds[b], real[b]).to_numpy()
+        return pd.Series(pairs).value_counts(normalize=True)
+    return 1.0 - 0.5 * float(joint(real).subtract(joint(synth), fill_value=0).abs().sum())
+
+
+def column_shapes(synth: pd.DataFrame, ref: TabularReference) -> float:
+    scores = [ks_complement(ref.real[c], synth[c], ref.kinds[c]) if ref.kinds[c] in MODELLED_AS_CONTINUOUS
+              else tv_complement(ref.real[c], synth[c]) for c in ref.modelled]
+    return float(np.mean(scores)) if scores else 1.0
+
+
+def column_pair_trends(synth: pd.DataFrame, ref: TabularReference) -> float:
+    scores = []
+    for a, b in combinations(ref.modelled, 2):
+        numeric = ref.kinds[a] in MODELLED_AS_CONTINUOUS and ref.kinds[b] in MODELLED_AS_CONTINUOUS
+        fn = correlation_similarity if numeric else contingency_similarity
+        scores.append(fn(ref.real, synth, a, b, ref.kinds))
+    return float(np.mean(scores)) if scores else 1.0
+
+
+def quality(synth: pd.DataFrame, ref: TabularReference) -> float:
+    return 0.5 * (column_shapes(synth, ref) + column_pair_trends(synth, ref))
+
+
+# -- classifiers -------------------------------------------------------------------------------
+def _head(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    return df if len(df) <= n else df.sample(n, random_state=seed)
+
+
+def detection_auc(synth: pd.DataFrame, ref: TabularReference, model: str = "logistic") -> float:
+    """Cross-validated ROC AUC of a classifier separating real rows from synthetic ones."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    n = min(len(ref.real), len(synth), MAX_ROWS)
+    real, fake = _head(ref.real, n, ref.seed), _head(synth, n, ref.seed)
+    features = TableFeatures(real, ref.kinds)
+    x = np.concatenate([features.transform(real), features.transform(fake)])
+    y = np.r_[np.ones(len(real)), np.zeros(len(fake))]
+    clf = (LogisticRegression(max_iter=500) if model == "logistic"
+           else HistGradientBoostingClassifier(max_iter=100, random_state=ref.seed))
+    folds = StratifiedKFold(3, shuffle=True, random_state=ref.seed)
+    with threadpool_limits(1):  # OpenMP oversubscription makes small fits crawl on shared CPUs
+        return float(np.mean(cross_val_score(clf, x, y, cv=folds, scoring="roc_auc")))
+
+
+def _classifier(seed: int):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+
+
+def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularReference) -> dict[str, float]:
+    """Macro-F1, minority-class F1 and balanced accuracy of a classifier trained on ``train``."""
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    target = ref.target
+    y_train = train[target].astype(str).to_numpy()
+    y_test = test[target].astype(str).to_numpy()
+    minority = pd.Series(ref.real[target].astype(str)).value_counts().index[-1]
+    if len(np.unique(y_train)) < 2:
+        pred = np.full(len(y_test), y_train[0] if len(y_train) else "")
+    else:
+        features = TableFeatures(ref.real, ref.kinds, exclude=[target])
+        with threadpool_limits(1):
+            clf = _classifier(ref.seed).fit(features.transform(train), y_train)
+            pred = clf.predict(features.transform(test))
+    return {"macro_f1": float(f1_score(y_test, pred, average="macro", zero_division=0)),
+            "minority_f1": float(f1_score(y_test, pred, labels=[minority], average="macro", zero_division=0)),
+            "balanced_accuracy": float(balanced_accuracy_score(y_test, pred))}
+
+
+def _real_scores(ref: TabularReference) -> dict[str, float]:
+    if "real_scores" not in ref.cache:
+        train, test = ref.split()
+        ref.cache["real_scores"] = downstream_scores(train, test, ref)
+    return ref.cache["real_scores"]
+
+
+def tstr_macro_f1(synth: pd.DataFrame, ref: TabularReference) -> float:
+    """Train on synthetic, test on real: macro-F1 (NaN without a target)."""
+    if not ref.target:
+        return float("nan")
+    return downstream_scores(synth, ref.split()[1], ref)["macro_f1"]
+
+
+def efficacy_gap(synth: pd.DataFrame, ref: TabularReference) -> float:
+    """Macro-F1 of train-on-real minus that of train-on-synthetic (both tested on real)."""
+    if not ref.target:
+        return float("nan")
+    return _real_scores(ref)["macro_f1"] - tstr_macro_f1(synth, ref)
+
+
+def augmentation_uplift(synth: pd.DataFrame, ref: TabularReference, key: str = "minority_f1") -> float:
+    """Score of real + synthetic training rows minus that of real rows only."""
+    if not ref.target:
+        return float("nan")
+    train, test = ref.split()
+    augmented = pd.concat([train, synth[train.columns]], ignore_index=True)
+    return downstream_scores(augmented, test, ref)[key] - _real_scores(ref)[key]
+
+
+# -- privacy ---------------------------------------------------------------------------------------
+def exact_copies(synth: pd.DataFrame, ref: TabularReference) -> float:
+    """Share of synthetic rows equal to some training row on every modelled column."""
+    cols = ref.modelled
+    key = lambda df: pd.util.hash_pandas_object(df[cols].astype(str), index=False)  # noqa: E731
+    return float(key(synth).isin(set(key(ref.real))).mean())
+
+
+def _distances(a: np.ndarray, b: np.ndarray, numeric: np.ndarray) -> np.ndarray:
+    """Distance of each row of ``a`` to its closest row of ``b``: mean per-column gap
+    (``|x - y| / range`` for numeric columns, 0/1 for categorical ones)."""
+    out = np.empty(len(a))
+    for start in range(0, len(a), 256):
+        block = a[start:start + 256, None, :]
+        gap = np.where(numeric, np.abs(block - b[None]), (block != b[None]).astype(float))
+        gap = np.nan_to_num(gap, nan=1.0)
+        out[start:start + 256] = gap.mean(2).min(1)
+    return out
+
+
+def dcr_overfitting_protection(synth: pd.DataFrame, ref: TabularReference) -> float:
+    """SDMetrics DCROverfittingProtection: ``min(1, 2 * share of synthetic rows closer to the
+    hold-out than to the training data)`` (1: no sign of memorisation)."""
+    train, holdout = ref.split()
+    n = min(len(train), len(holdout), MAX_ROWS // 2)
+    train, holdout, fake = (_head(df, n, ref.seed) for df in (train, holdout, synth))
+    cols = ref.modelled
+    numeric = np.array([ref.kinds[c] in MODELLED_AS_CONTINUOUS for c in cols])
+
+    def matrix(df):
+        out = np.empty((len(df), len(cols)))
+        for j, c in enumerate(cols):
+            if numeric[j]:
+                x = to_numbers(df[c], ref.kinds[c])
+                r = to_numbers(ref.real[c], ref.kinds[c])
+                out[:, j] = x / max(np.nanmax(r) - np.nanmin(r), 1e-12)
+            else:
+                out[:, j] = pd.util.hash_pandas_object(df[c].astype(str), index=False).to_numpy() % 2**50
+        return out
+    f = matrix(fake)
+    closer_to_holdout = _distances(f, matrix(holdout), numeric) < _distances(f, matrix(train), numeric)
+    return float(min(1.0, 2 * closer_to_holdout.mean()))

@@ -1,0 +1,78 @@
+"""Tables in: CSV and Parquet files or DataFrames, with errors that name the file and problem."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from genforge.errors import UserInputError
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_OTHER_DELIMITERS = (";", "\t", "|")
+
+
+def read_table(source: Any, options: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A DataFrame from a DataFrame, a CSV file or a Parquet file."""
+    options = options or {}
+    if isinstance(source, pd.DataFrame):
+        return check_table(source.copy(), "the DataFrame")
+    path = Path(source)
+    if not path.is_file():
+        raise UserInputError(f"{path}: file not found")
+    name = path.name.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for broken files
+            raise UserInputError(f"{path}: not a readable Parquet file ({exc})") from None
+        return check_table(df, str(path))
+    return check_table(_read_csv(path, options), str(path))
+
+
+def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        import gzip
+        raw = gzip.decompress(raw)
+    if not raw.strip():
+        raise UserInputError(f"{path}: the file is empty; expected a header line and data rows")
+    encoding = options.get("encoding", "utf-8")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise UserInputError(f"{path}, line {line}: byte 0x{raw[exc.start]:02x} is not valid {encoding}; "
+                             "save the file as UTF-8 or pass the encoding (dataset option encoding=latin-1)"
+                             ) from None
+    delimiter = options.get("delimiter") or ("\t" if path.name.lower().endswith(".tsv") else ",")
+    import io
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise UserInputError(f"{path}: the file is empty; expected a header line and data rows") from None
+    except pd.errors.ParserError as exc:
+        raise UserInputError(f"{path}: malformed CSV ({str(exc).strip()}); check the delimiter and quoting"
+                             ) from None
+    if df.shape[1] == 1:
+        header = text.splitlines()[0]
+        for other in _OTHER_DELIMITERS:
+            if other != delimiter and other in header:
+                raise UserInputError(f"{path}: only one column was found with delimiter {delimiter!r}, but the "
+                                     f"header contains {other!r}; pass the delimiter (dataset option "
+                                     f"delimiter={other!r})")
+    return df
+
+
+def check_table(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Refuse tables that cannot be modelled; normalise column names to strings."""
+    if df.shape[1] == 0:
+        raise UserInputError(f"{where}: no columns; expected a header line and data rows")
+    if len(df) == 0:
+        raise UserInputError(f"{where}: has a header ({', '.join(map(str, df.columns[:5]))}) but no data rows")
+    df.columns = [str(c) for c in df.columns]
+    duplicated = df.columns[df.columns.duplicated()].tolist()
+    if duplicated:
+        raise UserInputError(f"{where}: column {duplicated[0]!r} appears twice; rename one")
+    return df

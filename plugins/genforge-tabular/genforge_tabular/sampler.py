@@ -1,0 +1,81 @@
+"""Training-by-sampling (CTGAN): draw a condition first, then real rows that satisfy it.
+
+A batch row picks a discrete column (uniformly, or the target column with
+probability ``target_share``), then a level of it with probability proportional
+to log(1 + frequency), then a real row having that level. Everything is
+vectorized with torch and driven by the engine's ``torch.Generator``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from genforge.domain import Batch, TrainingData
+
+
+class ConditionLayout:
+    """Where each discrete column's levels sit in the condition vector."""
+
+    def __init__(self, widths: list[int]):
+        self.widths = widths
+        self.offsets = torch.tensor([0] + widths[:-1], dtype=torch.long).cumsum(0) if widths else torch.zeros(0, dtype=torch.long)
+        self.dim = int(sum(widths))
+
+    def one_hot(self, column: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
+        cond = torch.zeros(len(column), self.dim)
+        cond[torch.arange(len(column)), self.offsets[column] + level] = 1.0
+        return cond
+
+
+class TabularTrainingData(TrainingData):
+    """Encoded rows plus the per-level row index that conditional batches draw from."""
+
+    def __init__(self, encoded: torch.Tensor, codes: torch.Tensor, widths: list[int], *,
+                 target_column: int | None = None, target_share: float = 0.5,
+                 schema: Any = None, reference: Any = None, real_samples: Any = None, report=None):
+        self.encoded, self.codes = encoded, codes
+        self.schema, self.reference, self.real_samples, self.report = schema, reference, real_samples, report
+        self.size = len(encoded)
+        self.layout = ConditionLayout(widths)
+        n_disc, max_w = len(widths), max(widths, default=0)
+        self.counts = torch.zeros(n_disc, max_w, dtype=torch.long)
+        self.starts = torch.zeros(n_disc, max_w, dtype=torch.long)
+        self.order = torch.zeros(n_disc, self.size, dtype=torch.long)
+        for j in range(n_disc):
+            self.counts[j, :widths[j]] = torch.bincount(codes[:, j], minlength=widths[j])
+            self.starts[j, 1:] = self.counts[j].cumsum(0)[:-1]
+            self.order[j] = torch.argsort(codes[:, j], stable=True)
+        freq = torch.log1p(self.counts.double())
+        self.log_probs = freq / freq.sum(1, keepdim=True).clamp_min(1e-12)
+        self.empirical = self.counts.double() / self.counts.sum(1, keepdim=True).clamp_min(1)
+        column_weights = torch.ones(n_disc, dtype=torch.double)
+        if target_column is not None and n_disc > 1:
+            column_weights[:] = (1 - target_share) / (n_disc - 1)
+            column_weights[target_column] = target_share
+        self.column_weights = column_weights
+
+    def _draw(self, n: int, rng: torch.Generator, probs: torch.Tensor):
+        column = torch.multinomial(self.column_weights, n, replacement=True, generator=rng)
+        level = torch.multinomial(probs[column], 1, generator=rng).squeeze(1)
+        return column, level
+
+    def rows_with(self, column: torch.Tensor, level: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        """A random real row index having ``level`` in discrete ``column``, per entry."""
+        u = torch.rand(len(column), generator=rng, dtype=torch.double)
+        pos = self.starts[column, level] + (u * self.counts[column, level]).long()
+        return self.order[column, pos]
+
+    def batch(self, batch_size: int, rng: torch.Generator) -> Batch:
+        if self.layout.dim == 0:
+            idx = torch.randint(0, self.size, (batch_size,), generator=rng)
+            return Batch(real=self.encoded[idx])
+        column, level = self._draw(batch_size, rng, self.log_probs)
+        rows = self.rows_with(column, level, rng)
+        return Batch(real=self.encoded[rows], condition=self.layout.one_hot(column, level))
+
+    def conditions(self, batch_size: int, rng: torch.Generator) -> Batch:
+        if self.layout.dim == 0:
+            return Batch()
+        column, level = self._draw(batch_size, rng, self.log_probs)
+        return Batch(condition=self.layout.one_hot(column, level))

@@ -1,0 +1,133 @@
+"""What a trained tabular model knows about its table: columns, encoders, condition layout."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from genforge.errors import UserInputError
+from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, ColumnInfo
+from genforge_tabular.transformer import DiscreteEncoder, TableTransformer, _plain
+
+SCHEMA_VERSION = 1
+
+
+class TableSchema:
+    """Columns, the fitted transformer, the target and the frequency of each condition level."""
+
+    def __init__(self, infos: list[ColumnInfo], transformer: TableTransformer, target: str | None,
+                 slot_counts: list[list[int]]):
+        self.infos, self.transformer, self.target = infos, transformer, target
+        self.slot_counts = slot_counts
+        self.discrete = [transformer.encoders[i] for i in transformer.discrete]
+        self.discrete_names = [e.state["name"] for e in self.discrete]
+        self.cond_widths = [e.width for e in self.discrete]
+        self.cond_dim = int(sum(self.cond_widths))
+        self.cond_offsets = np.cumsum([0] + self.cond_widths[:-1]).tolist() if self.discrete else []
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        return {i.name: i.kind for i in self.infos}
+
+    @property
+    def columns(self) -> list[str]:
+        return [i.name for i in self.infos]
+
+    def cond_to_output(self) -> torch.Tensor:
+        """For each condition dimension, the generator output dimension of the same level."""
+        index = []
+        for col, enc in zip(self.transformer.discrete, self.discrete):
+            start = self.transformer.blocks[col][0]
+            index.extend(range(start, start + enc.width))
+        return torch.tensor(index, dtype=torch.long)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"version": SCHEMA_VERSION, "columns": [i.to_state() for i in self.infos],
+                "transformer": self.transformer.to_state(), "target": self.target,
+                "slot_counts": self.slot_counts}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "TableSchema":
+        if state.get("version") != SCHEMA_VERSION:
+            raise UserInputError(f"tabular schema version {state.get('version')!r} is not supported "
+                                 f"(this plugin reads version {SCHEMA_VERSION})")
+        return cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
+                   state["target"], [list(map(int, c)) for c in state["slot_counts"]])
+
+    # -- conditions ------------------------------------------------------------------------------
+    def condition_slots(self, conditions: dict[str, Any]) -> dict[int, int]:
+        """``{discrete column index: slot}`` for user conditions; clear errors for bad ones."""
+        out = {}
+        for column, value in conditions.items():
+            if column not in self.kinds:
+                raise UserInputError(f"condition on column {column!r}: no such column; columns: "
+                                     f"{', '.join(self.columns)}")
+            if column not in self.discrete_names:
+                raise UserInputError(f"condition on column {column!r}: it is {self.kinds[column]}, but conditions "
+                                     f"take categorical columns: {', '.join(self.discrete_names)}")
+            j = self.discrete_names.index(column)
+            out[j] = level_slot(self.discrete[j], value, column)
+        return out
+
+    def one_hot(self, slots: dict[int, int], n: int) -> torch.Tensor:
+        cond = torch.zeros(n, self.cond_dim)
+        for j, slot in slots.items():
+            cond[:, self.cond_offsets[j] + slot] = 1.0
+        return cond
+
+    def empirical_conditions(self, n: int, rng: torch.Generator) -> torch.Tensor | None:
+        """Conditions for unconditional sampling: a random column, a level by its real frequency."""
+        if not self.discrete:
+            return None
+        column = torch.randint(0, len(self.discrete), (n,), generator=rng)
+        probs = torch.zeros(len(self.discrete), max(self.cond_widths), dtype=torch.double)
+        for j, counts in enumerate(self.slot_counts):
+            probs[j, :len(counts)] = torch.tensor(counts, dtype=torch.double) / max(1, sum(counts))
+        level = torch.multinomial(probs[column], 1, generator=rng).squeeze(1)
+        cond = torch.zeros(n, self.cond_dim)
+        cond[torch.arange(n), torch.tensor(self.cond_offsets)[column] + level] = 1.0
+        return cond
+
+    def matches(self, df: pd.DataFrame, slots: dict[int, int]) -> np.ndarray:
+        ok = np.ones(len(df), dtype=bool)
+        for j, slot in slots.items():
+            ok &= self.discrete[j].codes(df[self.discrete_names[j]]) == slot
+        return ok
+
+    def force(self, df: pd.DataFrame, slots: dict[int, int]) -> pd.DataFrame:
+        """Set every conditioned column to its condition value."""
+        for j, slot in slots.items():
+            enc = self.discrete[j]
+            df[self.discrete_names[j]] = enc.decode_codes(np.full(len(df), slot))
+        return df
+
+    def continuous_names(self) -> list[str]:
+        return [i.name for i in self.infos if i.kind in MODELLED_AS_CONTINUOUS]
+
+
+def level_slot(enc: DiscreteEncoder, value: Any, column: str) -> int:
+    """The slot of ``value`` (a value or its text, as from ``--condition COL=VALUE``)."""
+    categories = enc.categories
+    plain = _plain(value)
+    if plain in categories:
+        return categories.index(plain)
+    text = str(value)
+    for i, cat in enumerate(categories):
+        if str(cat) == text or (isinstance(cat, (int, float)) and not isinstance(cat, bool)
+                                and _number(text) == cat):
+            return i
+    if plain is None or text.lower() in ("nan", "none", "<na>", ""):
+        if enc.missing_slot >= 0:
+            return enc.missing_slot
+    shown = ", ".join(map(str, categories[:10])) + (" ..." if len(categories) > 10 else "")
+    raise UserInputError(f"condition {column}={value!r}: this value never occurs in column {column!r} of the "
+                         f"training data (values: {shown})")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

@@ -1,0 +1,299 @@
+"""Tables <-> tensors: mode-specific normalization and one-hot codes, fully vectorized.
+
+Continuous columns (Xu et al. 2019, CTGAN): a variational Gaussian mixture
+(scikit-learn's ``BayesianGaussianMixture``) is fitted on a bounded subsample;
+a value ``x`` becomes a mode ``k`` drawn from its posterior over the modes and a
+scalar ``alpha = (x - mu_k) / (4 sigma_k)`` in (-1, 1). A missing value is an
+extra mode. Categorical columns become one-hot codes, with a slot for a
+missing value and, for high-cardinality columns, an "other" slot whose values
+are drawn from the rare levels by frequency. Categorical codes are exactly
+invertible. The state holds plain Python values only (weights-only checkpoints).
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, ColumnInfo
+
+#: continuous values used to fit each mixture
+FIT_ROWS = 5000
+#: categorical columns keep this many most frequent levels; the rest share an "other" slot
+MAX_CATEGORIES = 300
+MAX_MODES = 10
+MIN_MODE_WEIGHT = 0.005
+
+
+def _plain(value: Any) -> Any:
+    """A numpy/pandas scalar as a plain Python value (``None`` for missing)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def output_seed(block: np.ndarray) -> int:
+    """A seed derived from generator output: decoding stays a pure function of it."""
+    return int.from_bytes(hashlib.blake2b(np.ascontiguousarray(block).tobytes(), digest_size=8).digest(), "little")
+
+
+class ContinuousEncoder:
+    """Mode-specific normalization of one numeric (or datetime) column."""
+
+    def __init__(self, state: dict[str, Any]):
+        self.state = state
+        self.means = np.array(state["means"], dtype=float)
+        self.stds = np.array(state["stds"], dtype=float)
+        self.log_weights = np.log(np.array(state["weights"], dtype=float))
+        self.modes = len(self.means)
+        self.width = 1 + self.modes + int(state["missing"])
+
+    @classmethod
+    def fit(cls, info: ColumnInfo, series: pd.Series, seed: int, fit_rows: int = FIT_ROWS) -> "ContinuousEncoder":
+        from sklearn.mixture import BayesianGaussianMixture
+
+        values = to_numbers(series, info.kind)
+        x = values[~np.isnan(values)]
+        rng = np.random.default_rng(seed)
+        sub = x if len(x) <= fit_rows else rng.choice(x, fit_rows, replace=False)
+        lo, hi = float(x.min()), float(x.max())
+        floor = max((hi - lo) * 1e-3, 1e-6)
+        n_unique = len(np.unique(sub))
+        if n_unique < 2:
+            means, stds, weights = [float(sub[0])], [floor], [1.0]
+        else:
+            bgm = BayesianGaussianMixture(n_components=min(MAX_MODES, n_unique),
+                                         weight_concentration_prior_type="dirichlet_process",
+                                         weight_concentration_prior=1e-3, max_iter=100, n_init=1,
+                                         random_state=seed % 2**31)
+            bgm.fit(sub.reshape(-1, 1))
+            keep = bgm.weights_ > MIN_MODE_WEIGHT
+            if not keep.any():
+                keep = bgm.weights_ == bgm.weights_.max()
+            means = bgm.means_[keep, 0].tolist()
+            stds = np.maximum(np.sqrt(bgm.covariances_[keep].reshape(-1)), floor).tolist()
+            weights = (bgm.weights_[keep] / bgm.weights_[keep].sum()).tolist()
+        return cls({"name": info.name, "kind": info.kind, "means": means, "stds": stds, "weights": weights,
+                    "missing": bool(np.isnan(values).any()), "lo": lo, "hi": hi,
+                    "decimals": _decimals(x) if info.kind == "continuous" else 0})
+
+    def spans(self) -> list[tuple[int, str]]:
+        return [(1, "tanh"), (self.width - 1, "softmax")]
+
+    def encode(self, series: pd.Series, rng: torch.Generator) -> np.ndarray:
+        values = to_numbers(series, self.state["kind"])
+        missing = np.isnan(values)
+        x = np.where(missing, self.means[0], values)[:, None]
+        logp = self.log_weights - np.log(self.stds) - 0.5 * ((x - self.means) / self.stds) ** 2
+        gumbel = -torch.log(-torch.log(torch.rand(len(x), self.modes, generator=rng, dtype=torch.float64)
+                                       .clamp_min(1e-12))).numpy()
+        mode = np.argmax(logp + gumbel, axis=1)
+        out = np.zeros((len(x), self.width), dtype=np.float32)
+        alpha = (x[:, 0] - self.means[mode]) / (4 * self.stds[mode])
+        out[:, 0] = np.where(missing, 0.0, np.clip(alpha, -0.99, 0.99))
+        out[np.arange(len(x)), 1 + np.where(missing, self.modes, mode)] = 1.0
+        return out
+
+    def decode(self, block: np.ndarray) -> pd.Series:
+        mode = np.argmax(block[:, 1:], axis=1)
+        missing = mode >= self.modes
+        mode = np.minimum(mode, self.modes - 1)
+        alpha = np.clip(block[:, 0], -1, 1)
+        x = np.clip(alpha * 4 * self.stds[mode] + self.means[mode], self.state["lo"], self.state["hi"])
+        kind = self.state["kind"]
+        if kind in ("integer", "datetime"):
+            x = np.round(x)
+        else:
+            x = np.round(x, self.state["decimals"])
+        x = np.where(missing, np.nan, x)
+        if kind == "datetime":
+            return pd.Series(pd.to_datetime(x, unit="s"), name=self.state["name"])
+        if kind == "integer" and not missing.any():
+            return pd.Series(x.astype(np.int64), name=self.state["name"])
+        return pd.Series(x, name=self.state["name"])
+
+
+class DiscreteEncoder:
+    """One-hot codes of one categorical column: exact for every kept level."""
+
+    def __init__(self, state: dict[str, Any]):
+        self.state = state
+        self.categories = list(state["categories"])
+        self.missing_slot = len(self.categories) if state["missing"] else -1
+        self.other_slot = len(self.categories) + int(state["missing"]) if state["rare_values"] else -1
+        self.width = len(self.categories) + int(state["missing"]) + int(bool(state["rare_values"]))
+
+    @classmethod
+    def fit(cls, info: ColumnInfo, series: pd.Series, max_categories: int = MAX_CATEGORIES) -> "DiscreteEncoder":
+        counts = series.value_counts(dropna=True)
+        kept, rare = counts.iloc[:max_categories], counts.iloc[max_categories:]
+        return cls({"name": info.name, "kind": info.kind, "dtype": info.dtype,
+                    "categories": [_plain(v) for v in kept.index],
+                    "counts": [int(c) for c in kept.to_numpy()],
+                    "missing": bool(series.isna().any()), "missing_count": int(series.isna().sum()),
+                    "rare_values": [_plain(v) for v in rare.index],
+                    "rare_weights": (rare.to_numpy() / max(1, rare.sum())).tolist()})
+
+    def spans(self) -> list[tuple[int, str]]:
+        return [(self.width, "softmax")]
+
+    def codes(self, series: pd.Series) -> np.ndarray:
+        """Slot index of every value (kept level, missing, or other)."""
+        lookup = {v: i for i, v in enumerate(self.categories)}
+        plain = series.map(_plain)
+        codes = plain.map(lookup)
+        codes = codes.where(plain.notna(), self.missing_slot).fillna(self.other_slot)
+        return codes.to_numpy(dtype=np.int64)
+
+    def encode(self, series: pd.Series, rng: torch.Generator) -> np.ndarray:
+        out = np.zeros((len(series), self.width), dtype=np.float32)
+        out[np.arange(len(series)), self.codes(series)] = 1.0
+        return out
+
+    def decode_codes(self, codes: np.ndarray, seed: int = 0) -> pd.Series:
+        table = np.empty(self.width, dtype=object)
+        table[:len(self.categories)] = self.categories
+        if self.missing_slot >= 0:
+            table[self.missing_slot] = None
+        values = table[codes]
+        if self.other_slot >= 0:
+            other = codes == self.other_slot
+            rng = np.random.default_rng(seed)
+            rare = np.empty(len(self.state["rare_values"]), dtype=object)
+            rare[:] = self.state["rare_values"]
+            values[other] = rare[rng.choice(len(rare), int(other.sum()), p=self.state["rare_weights"])]
+        series = pd.Series(values, name=self.state["name"])
+        return _restore_dtype(series, self.state["dtype"])
+
+    def decode(self, block: np.ndarray) -> pd.Series:
+        return self.decode_codes(np.argmax(block, axis=1), output_seed(block))
+
+
+class FixedColumn:
+    """A column that is not modelled: constant (one value) or ID-like (fresh unique values)."""
+
+    width = 0
+
+    def __init__(self, state: dict[str, Any]):
+        self.state = state
+
+    @classmethod
+    def fit(cls, info: ColumnInfo, series: pd.Series) -> "FixedColumn":
+        values = series.dropna()
+        numeric = pd.api.types.is_numeric_dtype(values)
+        return cls({"name": info.name, "kind": info.kind, "dtype": info.dtype,
+                    "value": _plain(values.iloc[0]) if len(values) and info.kind == "constant" else None,
+                    "numeric": bool(numeric),
+                    "missing_rate": float(series.isna().mean())})
+
+    def spans(self) -> list[tuple[int, str]]:
+        return []
+
+    def decode_rows(self, n: int, seed: int) -> pd.Series:
+        name = self.state["name"]
+        if self.state["kind"] == "constant":
+            return _restore_dtype(pd.Series([self.state["value"]] * n, dtype=object, name=name), self.state["dtype"])
+        rng = np.random.default_rng(seed)
+        ids = rng.integers(10**11, 10**12, n)
+        return pd.Series(ids if self.state["numeric"] else [f"syn-{i:x}" for i in ids], name=name)
+
+
+def _restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
+    if series.isna().any():
+        return series.infer_objects() if not dtype.startswith(("int", "bool")) else series
+    try:
+        return series.astype(dtype) if dtype and dtype != "object" else series.infer_objects()
+    except (TypeError, ValueError):
+        return series
+
+
+def _decimals(x: np.ndarray) -> int:
+    """Decimal places the data is recorded with (up to 6), so synthetic values look alike."""
+    sample = x[:2000]
+    for d in range(7):
+        if np.allclose(np.round(sample, d), sample, rtol=0, atol=1e-9 * max(1.0, np.abs(sample).max())):
+            return d
+    return 6
+
+
+def to_numbers(series: pd.Series, kind: str) -> np.ndarray:
+    if kind == "datetime":
+        stamps = pd.to_datetime(series, errors="coerce", format="mixed") if series.dtype == object \
+            else pd.to_datetime(series)
+        out = stamps.astype("int64").to_numpy(dtype=float) / 1e9
+        return np.where(stamps.isna().to_numpy(), np.nan, out)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+
+
+def encoder_from_state(state: dict[str, Any]):
+    if state["kind"] in MODELLED_AS_CONTINUOUS:
+        return ContinuousEncoder(state)
+    if state["kind"] in MODELLED_AS_DISCRETE:
+        return DiscreteEncoder(state)
+    return FixedColumn(state)
+
+
+class TableTransformer:
+    """All columns of a table: encode a DataFrame into one float tensor and back."""
+
+    def __init__(self, encoders: list[Any]):
+        self.encoders = encoders
+        self.columns = [e.state["name"] for e in encoders]
+        self.blocks: list[tuple[int, int]] = []
+        start = 0
+        for enc in encoders:
+            self.blocks.append((start, start + enc.width))
+            start += enc.width
+        self.width = start
+        self.discrete = [i for i, e in enumerate(encoders) if isinstance(e, DiscreteEncoder)]
+
+    @classmethod
+    def fit(cls, df: pd.DataFrame, infos: list[ColumnInfo], seed: int = 0, fit_rows: int = FIT_ROWS,
+            max_categories: int = MAX_CATEGORIES) -> "TableTransformer":
+        encoders = []
+        for i, info in enumerate(infos):
+            if info.kind in MODELLED_AS_CONTINUOUS:
+                encoders.append(ContinuousEncoder.fit(info, df[info.name], seed + i, fit_rows))
+            elif info.kind in MODELLED_AS_DISCRETE:
+                encoders.append(DiscreteEncoder.fit(info, df[info.name], max_categories))
+            else:
+                encoders.append(FixedColumn.fit(info, df[info.name]))
+        return cls(encoders)
+
+    def to_state(self) -> list[dict[str, Any]]:
+        return [e.state for e in self.encoders]
+
+    @classmethod
+    def from_state(cls, state: list[dict[str, Any]]) -> "TableTransformer":
+        return cls([encoder_from_state(s) for s in state])
+
+    def spans(self) -> list[tuple[int, int, str]]:
+        """``(start, end, activation)`` of every output block of the generator."""
+        out, start = [], 0
+        for enc in self.encoders:
+            for width, activation in enc.spans():
+                out.append((start, start + width, activation))
+                start += width
+        return out
+
+    def encode(self, df: pd.DataFrame, rng: torch.Generator) -> torch.Tensor:
+        parts = [e.encode(df[e.state["name"]], rng) for e in self.encoders if e.width]
+        return torch.from_numpy(np.concatenate(parts, axis=1)) if parts else torch.zeros(len(df), 0)
+
+    def codes(self, df: pd.DataFrame) -> torch.Tensor:
+        """Slot codes of the discrete columns, shape ``(rows, discrete columns)``."""
+        cols = [self.encoders[i].codes(df[self.columns[i]]) for i in self.discrete]
+        return torch.from_numpy(np.stack(cols, 1)) if cols else torch.zeros(len(df), 0, dtype=torch.long)
+
+    def decode(self, data: torch.Tensor) -> pd.DataFrame:
+        block = data.detach().cpu().numpy()
+        seed = output_seed(block)
+        series = []
+        for i, (enc, (a, b)) in enumerate(zip(self.encoders, self.blocks)):
+            series.append(enc.decode(block[:, a:b]) if enc.width else enc.decode_rows(len(block), seed + i))
+        return pd.concat(series, axis=1) if series else pd.DataFrame(index=range(len(block)))
