@@ -262,10 +262,22 @@ class ConformanceKit:
             return self.registry.datasets[(domain, dataset)], Path(self.files[dataset])
         return self.registry.dataset(domain, dataset)
 
+    def default_dataset(self, domain: str) -> str:
+        """The domain's default dataset, else its first named one, else a file loader given in ``files``."""
+        dom = self.registry.domain(domain)
+        if dom.default_dataset:
+            return dom.default_dataset
+        specs = sorted((s.suffixes != (), n) for (d, n), s in self.registry.datasets.items() if d == domain
+                       and (not s.suffixes or n in self.files))
+        if not specs:
+            _fail(f"domain {domain!r}", "has no default dataset, no named dataset and no file loader "
+                                        "given a file in files={name: path}")
+        return specs[0][1]
+
     def load(self, domain: str, dataset: str | None = None) -> TrainingData:
         """The domain's (default) dataset, loaded once with its small ``sample_options``."""
         dom = self.registry.domain(domain)
-        dataset = dataset or dom.default_dataset
+        dataset = dataset or self.default_dataset(domain)
         key = (domain, dataset)
         if key not in self._data:
             spec, source = self._dataset_spec(domain, dataset)
@@ -314,7 +326,7 @@ class ConformanceKit:
         from genforge.training import make_config
 
         dom = self.registry.domain(domain)
-        dataset = dataset or dom.default_dataset
+        dataset = dataset or self.default_dataset(domain)
         spec = self.registry.model(domain, model)
         pac = int(dom.train_defaults.get("pac", 1)) if "pac" in spec.defaults else 1
         values = {"dataset": dataset, "model": model, "steps": self.steps, "seed": SEED,

@@ -125,8 +125,8 @@ def build_char_gan(schema: CharSchema, options: dict[str, Any]) -> TextGAN:
     gen = CharGenerator(options["latent_dim"], options["hidden"], schema.vocab_size, schema.max_len,
                         classes, options["embed"])
     disc = CharDiscriminator(schema.vocab_size, options["embed"], options["filters"], classes)
-    return TextGAN(gen, disc, options["latent_dim"], float(options["mle_weight"]))
+    return TextGAN(gen, disc, options["latent_dim"], float(options["mle_weight"]), float(options["mle_lr"]))
 
 
 DEFAULTS = {"latent_dim": 32, "hidden": 96, "embed": 16, "filters": 48, "conditional": True,
-            "mle_weight": 1.0}
+            "mle_weight": 1.0, "mle_lr": 3e-3}
