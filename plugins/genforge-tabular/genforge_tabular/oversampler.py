@@ -55,8 +55,8 @@ class GANOverSampler(BaseOverSampler):
         data = frame.reset_index(drop=True)
         data[TARGET] = np.asarray(y)
         seed = 0 if self.random_state is None else int(self.random_state)
-        self.gan_ = TabularGAN(epochs=self.epochs, batch_size=self.batch_size, target=TARGET,
-                               discrete_columns=discrete + [TARGET], seed=seed, **(self.gan_params or {}))
+        params = {"epochs": self.epochs, "batch_size": self.batch_size, "seed": seed, **(self.gan_params or {})}
+        self.gan_ = TabularGAN(target=TARGET, discrete_columns=discrete + [TARGET], **params)
         self.gan_.fit(data)
         parts = [data]
         for i, (label, n) in enumerate(self.sampling_strategy_.items()):

@@ -1,6 +1,8 @@
 """Tables in: CSV and Parquet files or DataFrames, with errors that name the file and problem."""
 from __future__ import annotations
 
+import io
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +49,13 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
                              "save the file as UTF-8 or pass the encoding (dataset option encoding=latin-1)"
                              ) from None
     delimiter = options.get("delimiter") or ("\t" if path.name.lower().endswith(".tsv") else ",")
-    import io
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+        with warnings.catch_warnings():  # pandas would silently drop the extra fields of a long row
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True, index_col=False)
+    except pd.errors.ParserWarning:
+        raise UserInputError(f"{path}: malformed CSV (some rows have more fields than the header); "
+                             "check the delimiter and quoting") from None
     except pd.errors.EmptyDataError:
         raise UserInputError(f"{path}: the file is empty; expected a header line and data rows") from None
     except pd.errors.ParserError as exc:

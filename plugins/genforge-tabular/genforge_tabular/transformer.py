@@ -12,6 +12,7 @@ invertible. The state holds plain Python values only (weights-only checkpoints).
 from __future__ import annotations
 
 import hashlib
+import warnings
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ class ContinuousEncoder:
 
     @classmethod
     def fit(cls, info: ColumnInfo, series: pd.Series, seed: int, fit_rows: int = FIT_ROWS) -> "ContinuousEncoder":
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.mixture import BayesianGaussianMixture
 
         values = to_numbers(series, info.kind)
@@ -71,7 +73,9 @@ class ContinuousEncoder:
                                          weight_concentration_prior_type="dirichlet_process",
                                          weight_concentration_prior=1e-3, max_iter=100, n_init=1,
                                          random_state=seed % 2**31)
-            bgm.fit(sub.reshape(-1, 1))
+            with warnings.catch_warnings():  # 100 EM rounds are plenty for the modes we keep
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                bgm.fit(sub.reshape(-1, 1))
             keep = bgm.weights_ > MIN_MODE_WEIGHT
             if not keep.any():
                 keep = bgm.weights_ == bgm.weights_.max()
