@@ -108,7 +108,13 @@ def count(samples: Any) -> int:
 
 
 def _head(samples: Any, n: int) -> Any:
-    return samples[:n] if count(samples) > n else samples
+    """The first ``n`` samples, or all of them when the collection cannot be sliced."""
+    if count(samples) <= n:
+        return samples
+    try:
+        return samples[:n]
+    except (TypeError, KeyError):
+        return samples
 
 
 def _better(spec: MetricSpec, a: float, b: float, tol: float = 1e-9) -> bool:
