@@ -1,6 +1,7 @@
 """The ``image`` domain: prepare image sets, decode, sample per class, write, report, demo."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -11,7 +12,7 @@ from genforge.domain import Domain, TensorTrainingData
 from genforge.errors import UserInputError
 
 from genforge_image.classifier import TRAIN_STEPS, cache_dir
-from genforge_image.evaluation import ImageReference
+from genforge_image.evaluation import INCEPTION_ENV, ImageReference
 from genforge_image.loading import ImageSet
 from genforge_image.samples import ImageSamples, ImageSchema, to_training, to_uint8
 from genforge_image.writing import save_grid, write_images
@@ -41,7 +42,7 @@ class ImageDomain(Domain):
     default_loss = "hinge"
     sample_suffix = ".npz"
     train_defaults = {"steps": 3000, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4,
-                      "betas_g": (0.0, 0.9), "betas_d": (0.0, 0.9), "ema_decay": 0.999,
+                      "betas_g": (0.0, 0.9), "betas_d": (0.0, 0.9), "ema_decay": 0.995,
                       "eval_samples": 1000}
 
     # -- data in -------------------------------------------------------------------------
@@ -62,7 +63,8 @@ class ImageDomain(Domain):
         reference = ImageReference(
             raw.images[train], None if labels is None else labels[train], raw.images[test],
             None if labels is None else labels[test], schema.num_classes,
-            cache_dir(options.get("cache_dir")), options.get("inception_weights"),
+            cache_dir(options.get("cache_dir")),
+            options.get("inception_weights") or os.environ.get(INCEPTION_ENV) or None,
             classifier_steps=int(options.get("classifier_steps", TRAIN_STEPS)))
         label_tensor = None if labels is None else torch.as_tensor(labels[train])
         real = ImageSamples(torch.as_tensor(raw.images[train][:2000]),

@@ -8,12 +8,14 @@ from) with the same test split -- the figure a perfect generator would reach
 at that sample size. Feature-space metrics use the domain classifier's
 penultimate layer, so ``classifier_fid`` is a Fréchet distance in that space,
 not comparable with Inception FID. ``inception_fid``/``inception_kid`` use a
-user-supplied Inception-v3 TorchScript file (dataset option
-``inception_weights``) and are NaN without one.
+user-supplied Inception-v3 TorchScript file (:mod:`genforge_image.inception`);
+they are registered only when ``$GENFORGE_INCEPTION_WEIGHTS`` names one (the
+dataset option ``inception_weights`` overrides the file for one run).
 """
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +29,8 @@ from genforge_image import classifier as clf
 from genforge_image import feature_metrics as fm
 from genforge_image.samples import ImageSamples
 
+INCEPTION_ENV = "GENFORGE_INCEPTION_WEIGHTS"
+
 
 @dataclass
 class ImageReference:
@@ -38,7 +42,7 @@ class ImageReference:
     test_labels: np.ndarray | None
     num_classes: int
     cache_folder: Path
-    inception_weights: str | None = None
+    inception_weights: str | None = field(default_factory=lambda: os.environ.get(INCEPTION_ENV) or None)
     seed: int = 0
     classifier_steps: int = clf.TRAIN_STEPS
     _classifier: Any = field(default=None, repr=False)
@@ -179,15 +183,21 @@ METRICS: list[tuple[str, Callable, bool, tuple, str]] = [
      "domain classifier's agreement with the label each sample was generated for"),
     ("cas", classification_accuracy_score, True, (0, 1),
      "Classification Accuracy Score: classifier trained on samples, accuracy on real test images"),
-    ("inception_fid", inception_fid, False, (0, None), "FID with user-supplied Inception-v3 (NaN without)"),
-    ("inception_kid", inception_kid, False, (None, None), "KID with user-supplied Inception-v3 (NaN without)"),
+]
+INCEPTION_METRICS = [
+    ("inception_fid", inception_fid, False, (0, None), "FID with the user-supplied Inception-v3 features"),
+    ("inception_kid", inception_kid, False, (None, None), "KID with the user-supplied Inception-v3 features"),
 ]
 REAL_OVERRIDES = {"class_accuracy": _real_class_accuracy}
 
 
-def metric_specs(domain: str = "image") -> list[MetricSpec]:
+def metric_specs(domain: str = "image", inception: bool | None = None) -> list[MetricSpec]:
+    """Every metric and its ``_real`` reference; Inception ones when ``inception`` (default: the
+    environment names a weights file)."""
+    if inception is None:
+        inception = bool(os.environ.get(INCEPTION_ENV))
     specs = []
-    for name, fn, higher, bounds, description in METRICS:
+    for name, fn, higher, bounds, description in METRICS + (INCEPTION_METRICS if inception else []):
         specs.append(MetricSpec(name, domain, fn, higher, bounds, description))
         real = REAL_OVERRIDES.get(name) or (lambda s, r, _f=fn: _f(r.real_like(len(s)), r))
         specs.append(MetricSpec(f"{name}_real", domain, real, higher, bounds,
@@ -197,4 +207,5 @@ def metric_specs(domain: str = "image") -> list[MetricSpec]:
 
 def evaluate_all(samples: ImageSamples, ref: ImageReference) -> dict[str, float]:
     """Every metric and its real-vs-real reference, by name (for benchmarks and the demo)."""
-    return {spec.name: float(spec.compute(samples, ref)) for spec in metric_specs()}
+    specs = metric_specs(inception=bool(ref.inception_weights))
+    return {spec.name: float(spec.compute(samples, ref)) for spec in specs}

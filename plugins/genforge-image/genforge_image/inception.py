@@ -1,6 +1,8 @@
 """Optional Inception-v3 features from a file the user supplies (nothing is downloaded).
 
-Pass the dataset option ``inception_weights = "PATH"``: a TorchScript Inception-v3
+Set ``GENFORGE_INCEPTION_WEIGHTS=PATH`` (this registers the ``inception_fid`` and
+``inception_kid`` metrics; the dataset option ``inception_weights`` picks another
+file for one run). PATH is a TorchScript Inception-v3
 feature extractor, for example the ``inception-2015-12-05.pt`` detector of
 NVIDIA's stylegan2-ada-pytorch / StyleGAN3 metrics (the standard TF-FID network;
 called as ``net(images, return_features=True)`` on uint8 N x 3 x H x W and

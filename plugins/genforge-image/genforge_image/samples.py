@@ -41,7 +41,7 @@ class ImageSchema:
                              f"{', '.join(self.class_names)} (or indices 0..{self.num_classes - 1})")
 
 
-@dataclass
+@dataclass(eq=False)
 class ImageSamples:
     """``uint8`` images N x H x W x C, the class index each was generated for (or ``None``)
     and the class names; ``cache`` holds results shared by the metrics (classifier features).
@@ -54,6 +54,15 @@ class ImageSamples:
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImageSamples):
+            return NotImplemented
+        same_labels = (self.labels is None and other.labels is None) or (
+            self.labels is not None and other.labels is not None and torch.equal(self.labels, other.labels))
+        return torch.equal(self.images, other.images) and same_labels and self.class_names == other.class_names
+
+    __hash__ = None
 
     @property
     def numpy_images(self) -> np.ndarray:
