@@ -116,22 +116,23 @@ def test_path_without_a_package_is_refused_before_pip(tmp_path, scratch):
         install([str(tmp_path / "missing")], python=scratch)
 
 
+def _refused_and_rolled_back(scratch, targets, match, **options):
+    before = inspect(scratch).distributions
+    with pytest.raises(UserInputError, match=match):
+        install(targets, python=scratch, **options)
+    assert inspect(scratch).distributions == before
+
+
 def test_unknown_name_is_a_clear_error(scratch, monkeypatch):
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # offline: the index is not consulted
-    before = inspect(scratch).distributions
-    with pytest.raises(UserInputError, match=r"pip could not install genforge-no-such-plugin: .*"
-                                             r"No matching distribution.*check the name or path"):
-        install(["genforge-no-such-plugin"], python=scratch)
-    assert inspect(scratch).distributions == before
+    _refused_and_rolled_back(scratch, ["genforge-no-such-plugin"], r"pip could not install genforge-no-such-"
+                             r"plugin: .*No matching distribution.*check the name or path")
 
 
 def test_broken_entry_point_is_rolled_back(scratch, tmp_path):
     folder = _package(tmp_path, "genforge-ghost", 'ghost = "genforge_ghost.missing"')
-    before = inspect(scratch).distributions
-    with pytest.raises(UserInputError, match=r"plugin 'ghost' is broken: ModuleNotFoundError: No module named "
-                                             r"'genforge_ghost.missing'.*uninstalled it again"):
-        install([str(folder)], python=scratch, pip_options=FAST)
-    assert inspect(scratch).distributions == before
+    _refused_and_rolled_back(scratch, [str(folder)], r"plugin 'ghost' is broken: ModuleNotFoundError: No module "
+                             r"named 'genforge_ghost.missing'.*uninstalled it again", pip_options=FAST)
 
 
 def test_name_clash_is_rolled_back(scratch, tmp_path):
@@ -142,19 +143,14 @@ def test_name_clash_is_rolled_back(scratch, tmp_path):
         def register_datasets(register):
             register(DatasetSpec("ring-8", "mixture", lambda source, options: None))
         """)
-    before = inspect(scratch).distributions
-    with pytest.raises(UserInputError, match=r"plugin 'copycat': dataset 'mixture/ring-8' registered by both "
-                                             r"genforge.mixture and copycat.*environment is as it was"):
-        install([str(folder)], python=scratch, pip_options=FAST)
-    assert inspect(scratch).distributions == before
+    _refused_and_rolled_back(scratch, [str(folder)], r"plugin 'copycat': dataset 'mixture/ring-8' registered by "
+                             r"both genforge.mixture and copycat.*environment is as it was", pip_options=FAST)
 
 
 def test_package_without_genforge_entry_point_is_rolled_back(scratch, tmp_path):
     folder = _package(tmp_path, "plain-pkg", "")
-    before = inspect(scratch).distributions
-    with pytest.raises(UserInputError, match="plain-pkg declares no entry point in group 'genforge'"):
-        install([str(folder)], python=scratch, pip_options=FAST)
-    assert inspect(scratch).distributions == before
+    _refused_and_rolled_back(scratch, [str(folder)], "plain-pkg declares no entry point in group 'genforge'",
+                             pip_options=FAST)
 
 
 def test_uninstall_refuses_unknown_names_and_the_core(scratch):

@@ -27,9 +27,10 @@ from genforge_text.encoding import END, CharSchema
 
 
 class CharGenerator(nn.Module):
-    def __init__(self, latent_dim: int, hidden: int, vocab: int, length: int, num_classes: int, embed: int):
+    def __init__(self, latent_dim: int, hidden: int, vocab: int, length: int, num_classes: int, embed: int,
+                 dropout: float = 0.0):
         super().__init__()
-        self.vocab, self.length = vocab, length
+        self.vocab, self.length, self.dropout = vocab, length, dropout
         self.embed = nn.Embedding(num_classes, embed) if num_classes else None
         context = latent_dim + (embed if num_classes else 0)
         self.init = nn.Linear(context, hidden)
@@ -46,12 +47,15 @@ class CharGenerator(nn.Module):
         steps = []
         for _ in range(self.length):
             h = self.cell(torch.cat([x, context], 1), h)
-            y = F.gumbel_softmax(self.out(h), tau=self.tau, hard=True)
+            y = F.gumbel_softmax(self.out(self._drop(h)), tau=self.tau, hard=True)
             y = alive * y + (1 - alive) * end
             alive = alive * (1 - y[:, END:END + 1])
             steps.append(y)
             x = y
         return torch.stack(steps, 1)
+
+    def _drop(self, h: torch.Tensor) -> torch.Tensor:
+        return F.dropout(h, self.dropout, self.training) if self.dropout else h
 
     def nll(self, z: torch.Tensor, condition: torch.Tensor | None, target: torch.Tensor) -> torch.Tensor:
         """Teacher-forced cross-entropy of one-hot ``target`` texts, up to and including END."""
@@ -61,7 +65,7 @@ class CharGenerator(nn.Module):
         logits = []
         for t in range(self.length):
             h = self.cell(torch.cat([inputs[:, t], context], 1), h)
-            logits.append(self.out(h))
+            logits.append(self.out(self._drop(h)))
         labels = target.argmax(-1)
         ended_before = torch.cumsum((labels == END).long(), 1) - (labels == END).long()
         mask = (ended_before == 0).float()
@@ -123,10 +127,10 @@ class TextGAN(GANModel):
 def build_char_gan(schema: CharSchema, options: dict[str, Any]) -> TextGAN:
     classes = len(schema.categories) if options["conditional"] else 0
     gen = CharGenerator(options["latent_dim"], options["hidden"], schema.vocab_size, schema.max_len,
-                        classes, options["embed"])
+                        classes, options["embed"], float(options["dropout"]))
     disc = CharDiscriminator(schema.vocab_size, options["embed"], options["filters"], classes)
     return TextGAN(gen, disc, options["latent_dim"], float(options["mle_weight"]), float(options["mle_lr"]))
 
 
 DEFAULTS = {"latent_dim": 32, "hidden": 96, "embed": 16, "filters": 48, "conditional": True,
-            "mle_weight": 1.0, "mle_lr": 3e-3}
+            "mle_weight": 1.0, "mle_lr": 3e-3, "dropout": 0.0}
