@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from genforge.plugins import get_registry
 from genforge_tabular import TabularGAN
 from genforge_tabular.augment import rows_to_balance
 from genforge_tabular.bundled import load_bundled
@@ -103,6 +104,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    get_registry()  # plugin discovery (imports every installed plugin) is not part of a fit
     rows = []
     for name in args.tables.split(","):
         r = run_table(name, args.epochs, args.seed)

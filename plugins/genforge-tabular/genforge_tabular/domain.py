@@ -19,7 +19,7 @@ from genforge_tabular.schema import TableSchema
 from genforge_tabular.transformer import FIT_ROWS, MAX_CATEGORIES, TableTransformer
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
-                   "target_share", "delimiter", "encoding", "rows"}
+                   "target_share", "log_frequency", "delimiter", "encoding", "rows"}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 
@@ -54,7 +54,7 @@ class TabularDomain(Domain):
     default_model = "ctgan-residual"
     default_loss = "wgan-gp"
     sample_suffix = ".csv"
-    train_defaults = {"epochs": 300, "batch_size": 500, "pac": 10, "lr_g": 2e-4, "lr_d": 2e-4,
+    train_defaults = {"epochs": 300, "batch_size": 500, "pac": 5, "lr_g": 1e-3, "lr_d": 1e-3,
                       "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000,
                       "dataset_options": {"holdout": 0.2}}
 
@@ -90,7 +90,8 @@ class TabularDomain(Domain):
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
         return TabularTrainingData(encoded, codes, schema.cond_widths, target_column=target_column,
-                                   target_share=float(options.get("target_share", 0.5)), schema=schema,
+                                   target_share=float(options.get("target_share", 0.5)),
+                                   log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
                                    reference=reference, real_samples=real.reset_index(drop=True),
                                    report=self._report(df, schema, where))
 

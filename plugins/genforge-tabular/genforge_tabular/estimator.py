@@ -36,11 +36,11 @@ class TabularGAN(BaseEstimator):
     computes the registered metrics after training (``training_summary_``).
     """
 
-    def __init__(self, epochs: float = 300, steps: int | None = None, batch_size: int = 500,
+    def __init__(self, epochs: float = 300, steps: int | None = None, batch_size: int | str = "auto",
                  discrete_columns: list[str] | None = None, metadata: Any = None, target: str | None = None,
                  latent_dim: int = 128, generator_dims: tuple[int, ...] = (256, 256),
-                 critic_dims: tuple[int, ...] = (256, 256), pac: int = 10, lr_g: float = 2e-4,
-                 lr_d: float = 2e-4, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.0,
+                 critic_dims: tuple[int, ...] = (256, 256), pac: int = 5, lr_g: float = 1e-3,
+                 lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.0,
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
                  verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
@@ -51,17 +51,27 @@ class TabularGAN(BaseEstimator):
         self.seed, self.device, self.verbose = seed, device, verbose
 
     # -- training ----------------------------------------------------------------------------
-    def _config(self) -> TrainConfig:
-        options = {k: v for k, v in {"target": self.target, "discrete_columns": self.discrete_columns,
-                                     "metadata": self.metadata, "holdout": self.holdout}.items() if v is not None}
+    def _dataset_options(self) -> dict[str, Any]:
+        return {k: v for k, v in {"target": self.target, "discrete_columns": self.discrete_columns,
+                                  "metadata": self.metadata, "holdout": self.holdout}.items() if v is not None}
+
+    def _batch_size(self, rows: int) -> int:
+        """``"auto"``: about four updates per epoch on small tables (CTGAN's 500-row batches
+        give a 300-row table one update per epoch), at most 500, a multiple of ``pac``."""
+        if self.batch_size == "auto":
+            size = min(500, max(10 * self.pac, rows // 4))
+        else:
+            size = int(self.batch_size)
+        return max(self.pac, size - size % self.pac)
+
+    def _config(self, rows: int) -> TrainConfig:
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
                          "critic_dims": list(self.critic_dims), "dropout": self.dropout}
-        batch = self.batch_size - self.batch_size % self.pac or self.pac
         return make_config("tabular", {
-            "epochs": self.epochs if self.steps is None else None, "steps": self.steps, "batch_size": batch,
-            "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d, "n_critic": self.n_critic,
-            "ema_decay": self.ema_decay, "seed": self.seed, "device": self.device,
-            "dataset_options": options, "model_options": model_options,
+            "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
+            "batch_size": self._batch_size(rows), "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,
+            "n_critic": self.n_critic, "ema_decay": self.ema_decay, "seed": self.seed, "device": self.device,
+            "dataset_options": self._dataset_options(), "model_options": model_options,
             "log_every": 50, "eval_samples": 200})
 
     def fit(self, X: Any, y: Any = None) -> "TabularGAN":
@@ -74,10 +84,10 @@ class TabularGAN(BaseEstimator):
             frame[name] = pd.Series(list(y), index=frame.index)
             self.target = name
         where = str(X) if isinstance(X, (str, Path)) else "the DataFrame"
-        config = self._config()
         registry = get_registry()
         domain = registry.domain("tabular")
-        data = domain.prepare(TableSource(frame, where), dict(config.dataset_options), config.seed)
+        data = domain.prepare(TableSource(frame, where), self._dataset_options(), self.seed)
+        config = self._config(data.size)
         self.report_ = data.report
         self.reference_ = data.reference
         if not self.evaluate:  # the engine's final evaluation would only cost time

@@ -38,8 +38,19 @@ class ConditionalGenerator(nn.Module):
             dim += width
         self.body = nn.Sequential(*blocks)
         self.head = nn.Linear(dim, spans[-1][1] if spans else 0)
-        self.tanh_idx = torch.tensor([a for a, b, act in spans if act == "tanh"], dtype=torch.long)
-        self.softmax_spans = [(a, b) for a, b, act in spans if act == "softmax"]
+        self.register_buffer("tanh_idx", torch.tensor([a for a, b, act in spans if act == "tanh"],
+                                                      dtype=torch.long), persistent=False)
+        # every softmax block padded to the widest one: one Gumbel-softmax call for all of them
+        blocks = [(a, b) for a, b, act in spans if act == "softmax"]
+        width = max((b - a for a, b in blocks), default=0)
+        gather = torch.zeros(len(blocks), width, dtype=torch.long)
+        valid = torch.zeros(len(blocks), width, dtype=torch.bool)
+        for i, (a, b) in enumerate(blocks):
+            gather[i, :b - a] = torch.arange(a, b)
+            valid[i, :b - a] = True
+        self.register_buffer("gather", gather, persistent=False)
+        self.register_buffer("valid", valid, persistent=False)
+        self.register_buffer("softmax_idx", gather[valid], persistent=False)
         self.tau = 0.2
 
     def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
@@ -47,8 +58,10 @@ class ConditionalGenerator(nn.Module):
         raw = self.head(self.body(h))
         out = torch.empty_like(raw)
         out[:, self.tanh_idx] = torch.tanh(raw[:, self.tanh_idx])
-        for a, b in self.softmax_spans:
-            out[:, a:b] = F.gumbel_softmax(raw[:, a:b], tau=self.tau, hard=False)
+        if self.softmax_idx.numel():
+            logits = raw[:, self.gather].masked_fill(~self.valid, float("-inf"))
+            soft = F.gumbel_softmax(logits, tau=self.tau, hard=False, dim=-1)
+            out[:, self.softmax_idx] = soft[:, self.valid]
         return out
 
 

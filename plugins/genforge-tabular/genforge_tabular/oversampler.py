@@ -30,7 +30,7 @@ class GANOverSampler(BaseOverSampler):
     _sampling_type = "over-sampling"
 
     def __init__(self, *, sampling_strategy: Any = "auto", random_state: int | None = None,
-                 categorical_features: list | None = None, epochs: float = 300, batch_size: int = 500,
+                 categorical_features: list | None = None, epochs: float = 300, batch_size: int | str = "auto",
                  gan_params: dict[str, Any] | None = None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state

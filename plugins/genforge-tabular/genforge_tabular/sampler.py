@@ -1,9 +1,19 @@
 """Training-by-sampling (CTGAN): draw a condition first, then real rows that satisfy it.
 
 A batch row picks a discrete column (uniformly, or the target column with
-probability ``target_share``), then a level of it with probability proportional
-to log(1 + frequency), then a real row having that level. Everything is
-vectorized with torch and driven by the engine's ``torch.Generator``.
+probability ``target_share``), then a level of it, then a real row having that
+level. Everything is vectorized with torch and driven by the engine's
+``torch.Generator``.
+
+CTGAN draws the level with probability proportional to log(1 + frequency). That
+makes the real rows the critic sees a biased sample of the table (rare levels of
+every column over-represented), and a generator that follows its condition only
+loosely inherits the bias: on ACTG 175 a 13 % class came out at 27-48 %. So the
+level is drawn from ``(1 - log_frequency) * frequency + log_frequency *
+log-frequency``; the default 0 keeps the critic's real rows an unbiased sample
+of the table (the mixture over conditions is exactly the data distribution),
+while rare levels are still learned through the condition loss and sampled
+exactly on request.
 """
 from __future__ import annotations
 
@@ -32,7 +42,7 @@ class TabularTrainingData(TrainingData):
     """Encoded rows plus the per-level row index that conditional batches draw from."""
 
     def __init__(self, encoded: torch.Tensor, codes: torch.Tensor, widths: list[int], *,
-                 target_column: int | None = None, target_share: float = 0.5,
+                 target_column: int | None = None, target_share: float = 0.5, log_frequency: float = 0.0,
                  schema: Any = None, reference: Any = None, real_samples: Any = None, report=None):
         self.encoded, self.codes = encoded, codes
         self.schema, self.reference, self.real_samples, self.report = schema, reference, real_samples, report
@@ -46,9 +56,10 @@ class TabularTrainingData(TrainingData):
             self.counts[j, :widths[j]] = torch.bincount(codes[:, j], minlength=widths[j])
             self.starts[j, 1:] = self.counts[j].cumsum(0)[:-1]
             self.order[j] = torch.argsort(codes[:, j], stable=True)
-        freq = torch.log1p(self.counts.double())
-        self.log_probs = freq / freq.sum(1, keepdim=True).clamp_min(1e-12)
-        self.empirical = self.counts.double() / self.counts.sum(1, keepdim=True).clamp_min(1)
+        logf = torch.log1p(self.counts.double())
+        logf = logf / logf.sum(1, keepdim=True).clamp_min(1e-12)
+        empirical = self.counts.double() / self.counts.sum(1, keepdim=True).clamp_min(1)
+        self.level_probs = (1 - log_frequency) * empirical + log_frequency * logf
         column_weights = torch.ones(n_disc, dtype=torch.double)
         if target_column is not None and n_disc > 1:
             column_weights[:] = (1 - target_share) / (n_disc - 1)
@@ -70,12 +81,12 @@ class TabularTrainingData(TrainingData):
         if self.layout.dim == 0:
             idx = torch.randint(0, self.size, (batch_size,), generator=rng)
             return Batch(real=self.encoded[idx])
-        column, level = self._draw(batch_size, rng, self.log_probs)
+        column, level = self._draw(batch_size, rng, self.level_probs)
         rows = self.rows_with(column, level, rng)
         return Batch(real=self.encoded[rows], condition=self.layout.one_hot(column, level))
 
     def conditions(self, batch_size: int, rng: torch.Generator) -> Batch:
         if self.layout.dim == 0:
             return Batch()
-        column, level = self._draw(batch_size, rng, self.log_probs)
+        column, level = self._draw(batch_size, rng, self.level_probs)
         return Batch(condition=self.layout.one_hot(column, level))
