@@ -28,9 +28,10 @@ from genforge_text.encoding import END, CharSchema
 
 class CharGenerator(nn.Module):
     def __init__(self, latent_dim: int, hidden: int, vocab: int, length: int, num_classes: int, embed: int,
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, input_dropout: float = 0.0):
         super().__init__()
-        self.vocab, self.length, self.dropout = vocab, length, dropout
+        self.vocab, self.length, self.dropout, self.input_dropout = vocab, length, dropout, input_dropout
+        self.sample_temperature = 1.0  # softmax temperature when sampling (eval mode)
         self.embed = nn.Embedding(num_classes, embed) if num_classes else None
         context = latent_dim + (embed if num_classes else 0)
         self.init = nn.Linear(context, hidden)
@@ -47,7 +48,10 @@ class CharGenerator(nn.Module):
         steps = []
         for _ in range(self.length):
             h = self.cell(torch.cat([x, context], 1), h)
-            y = F.gumbel_softmax(self.out(self._drop(h)), tau=self.tau, hard=True)
+            logits = self.out(self._drop(h))
+            if not self.training and self.sample_temperature != 1.0:
+                logits = logits / self.sample_temperature
+            y = F.gumbel_softmax(logits, tau=self.tau, hard=True)
             y = alive * y + (1 - alive) * end
             alive = alive * (1 - y[:, END:END + 1])
             steps.append(y)
@@ -62,6 +66,9 @@ class CharGenerator(nn.Module):
         context = z if self.embed is None else torch.cat([z, self.embed(condition)], 1)
         h = torch.tanh(self.init(context))
         inputs = torch.cat([target.new_zeros(len(z), 1, self.vocab), target[:, :-1]], 1)
+        if self.training and self.input_dropout:  # blank whole previous characters
+            keep = torch.rand(inputs.shape[:2], device=inputs.device) >= self.input_dropout
+            inputs = inputs * keep.unsqueeze(-1)
         logits = []
         for t in range(self.length):
             h = self.cell(torch.cat([inputs[:, t], context], 1), h)
@@ -127,10 +134,10 @@ class TextGAN(GANModel):
 def build_char_gan(schema: CharSchema, options: dict[str, Any]) -> TextGAN:
     classes = len(schema.categories) if options["conditional"] else 0
     gen = CharGenerator(options["latent_dim"], options["hidden"], schema.vocab_size, schema.max_len,
-                        classes, options["embed"], float(options["dropout"]))
+                        classes, options["embed"], float(options["dropout"]), float(options["input_dropout"]))
     disc = CharDiscriminator(schema.vocab_size, options["embed"], options["filters"], classes)
     return TextGAN(gen, disc, options["latent_dim"], float(options["mle_weight"]), float(options["mle_lr"]))
 
 
 DEFAULTS = {"latent_dim": 32, "hidden": 96, "embed": 16, "filters": 48, "conditional": True,
-            "mle_weight": 1.0, "mle_lr": 3e-3, "dropout": 0.0}
+            "mle_weight": 1.0, "mle_lr": 3e-3, "dropout": 0.0, "input_dropout": 0.0}
