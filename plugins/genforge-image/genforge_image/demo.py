@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DEMO_STEPS = 1200
+DEMO_STEPS = 1000
 
 
 def run_demo(out_dir: Path, seed: int) -> list[str]:

@@ -31,8 +31,8 @@ from genforge_image.samples import ImageSchema, to_uint8
 class ImageGAN(BaseEstimator):
     """Class-conditional DCGAN (hinge loss, spectral norm, projection D, DiffAugment, EMA)."""
 
-    def __init__(self, steps: int = 3000, batch_size: int = 64, loss: str = "hinge", lr_g: float = 2e-4,
-                 lr_d: float = 2e-4, ema_decay: float = 0.995, latent_dim: int = 64, g_width: int = 32,
+    def __init__(self, steps: int = 3000, batch_size: int = 64, loss: str = "hinge", lr_g: float = 5e-4,
+                 lr_d: float = 5e-4, ema_decay: float = 0.995, latent_dim: int = 64, g_width: int = 32,
                  d_width: int = 32, spectral_norm: bool = True, augment: str = "auto",
                  size: int | None = None, seed: int = 0, device: str = "auto"):
         self.steps, self.batch_size, self.loss, self.lr_g, self.lr_d = steps, batch_size, loss, lr_g, lr_d
