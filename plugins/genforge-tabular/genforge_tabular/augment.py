@@ -112,7 +112,7 @@ def demo_lines(out_dir: Path, seed: int) -> list[str]:
 
     source = load_bundled("actg175")
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = augment_table(source.frame, "drugs", where=source.where, epochs=150, seed=seed)
+    result = augment_table(source.frame, "drugs", where=source.where, epochs=100, seed=seed)
     path = out_dir / "actg175_augmented.csv"
     write_table_chunks([result.table], path)
     return ["ACTG 175, target 'drugs' (13% minority), balanced by GANOverSampler-style conditional sampling:",

@@ -42,13 +42,13 @@ class TabularGAN(BaseEstimator):
                  critic_dims: tuple[int, ...] = (256, 256), pac: int = 5, lr_g: float = 1e-3,
                  lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.0,
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
-                 verbose: bool = False):
+                 gumbel_hard: bool = True, verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.discrete_columns, self.metadata, self.target = discrete_columns, metadata, target
         self.latent_dim, self.generator_dims, self.critic_dims = latent_dim, generator_dims, critic_dims
         self.pac, self.lr_g, self.lr_d, self.n_critic = pac, lr_g, lr_d, n_critic
         self.dropout, self.ema_decay, self.holdout, self.evaluate = dropout, ema_decay, holdout, evaluate
-        self.seed, self.device, self.verbose = seed, device, verbose
+        self.seed, self.device, self.verbose, self.gumbel_hard = seed, device, verbose, gumbel_hard
 
     # -- training ----------------------------------------------------------------------------
     def _dataset_options(self) -> dict[str, Any]:
@@ -66,7 +66,8 @@ class TabularGAN(BaseEstimator):
 
     def _config(self, rows: int) -> TrainConfig:
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
-                         "critic_dims": list(self.critic_dims), "dropout": self.dropout}
+                         "critic_dims": list(self.critic_dims), "dropout": self.dropout,
+                         "gumbel_hard": self.gumbel_hard}
         return make_config("tabular", {
             "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
             "batch_size": self._batch_size(rows), "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,

@@ -2,8 +2,10 @@
 
 Generator: residual blocks ``h <- [h, ReLU(BN(Linear(h)))]`` on ``[z, c]``, then
 per block of the encoding ``tanh`` (mode-specific alphas) or Gumbel-softmax
-(modes and categories). Critic: PacGAN-packed MLP with LeakyReLU and dropout on
-``[x, c]``. The condition cross-entropy enters through
+(modes and categories; optionally straight-through "hard", so the critic sees
+exact one-hot codes as in the real data). Critic: PacGAN-packed MLP with LeakyReLU and dropout on
+``[x, c]``. The condition cross-entropy (on the generator's
+log-probabilities, as in CTGAN) enters through
 :meth:`TabularGANModel.generator_extra_loss`.
 """
 from __future__ import annotations
@@ -51,7 +53,7 @@ class ConditionalGenerator(nn.Module):
         self.register_buffer("gather", gather, persistent=False)
         self.register_buffer("valid", valid, persistent=False)
         self.register_buffer("softmax_idx", gather[valid], persistent=False)
-        self.tau = 0.2
+        self.tau, self.hard = 0.2, False
 
     def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         h = z if condition is None else torch.cat([z, condition], dim=1)
@@ -60,8 +62,12 @@ class ConditionalGenerator(nn.Module):
         out[:, self.tanh_idx] = torch.tanh(raw[:, self.tanh_idx])
         if self.softmax_idx.numel():
             logits = raw[:, self.gather].masked_fill(~self.valid, float("-inf"))
-            soft = F.gumbel_softmax(logits, tau=self.tau, hard=False, dim=-1)
+            soft = F.gumbel_softmax(logits, tau=self.tau, hard=self.hard, dim=-1)
             out[:, self.softmax_idx] = soft[:, self.valid]
+            if self.training:  # what the condition loss needs: log-probabilities before Gumbel noise
+                log_probs = torch.zeros_like(raw)
+                log_probs[:, self.softmax_idx] = torch.log_softmax(logits, dim=-1)[:, self.valid]
+                self.last_log_probs = log_probs
         return out
 
 
@@ -91,8 +97,8 @@ class TabularGANModel(GANModel):
     def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
         if batch.condition is None or self.cond_to_output.numel() == 0:
             return None
-        picked = fake[:, self.cond_to_output]
-        nll = -(batch.condition * torch.log(picked.clamp_min(1e-8))).sum(1)
+        log_probs = getattr(self.generator, "module", self.generator).last_log_probs
+        nll = -(batch.condition * log_probs[:, self.cond_to_output]).sum(1)
         return self.cond_weight * nll.mean()
 
 
@@ -102,7 +108,7 @@ def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
     cond_dim = schema.cond_dim
     out_dim = schema.transformer.width
     gen = ConditionalGenerator(options["latent_dim"], cond_dim, spans, tuple(options["generator_dims"]))
-    gen.tau = float(options["gumbel_tau"])
+    gen.tau, gen.hard = float(options["gumbel_tau"]), bool(options["gumbel_hard"])
     pac = int(options.get("pac", 1))
     critic = ConditionalCritic(pac * (out_dim + cond_dim), tuple(options["critic_dims"]), options["dropout"])
     disc = PackedDiscriminator(critic, pac) if pac > 1 else critic
