@@ -40,7 +40,7 @@ class TabularGAN(BaseEstimator):
                  discrete_columns: list[str] | None = None, metadata: Any = None, target: str | None = None,
                  latent_dim: int = 128, generator_dims: tuple[int, ...] = (256, 256),
                  critic_dims: tuple[int, ...] = (256, 256), pac: int = 5, lr_g: float = 1e-3,
-                 lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.0,
+                 lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.995,
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
                  gumbel_hard: bool = True, verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
