@@ -84,7 +84,8 @@ class ContinuousEncoder:
             weights = (bgm.weights_[keep] / bgm.weights_[keep].sum()).tolist()
         return cls({"name": info.name, "kind": info.kind, "means": means, "stds": stds, "weights": weights,
                     "missing": bool(np.isnan(values).any()), "lo": lo, "hi": hi,
-                    "decimals": _decimals(x) if info.kind == "continuous" else 0})
+                    "decimals": _decimals(x) if info.kind == "continuous" else 0,
+                    "resolution": _resolution(x) if info.kind == "datetime" else 1})
 
     def spans(self) -> list[tuple[int, str]]:
         return [(1, "tanh"), (self.width - 1, "softmax")]
@@ -110,7 +111,10 @@ class ContinuousEncoder:
         alpha = np.clip(block[:, 0], -1, 1)
         x = np.clip(alpha * 4 * self.stds[mode] + self.means[mode], self.state["lo"], self.state["hi"])
         kind = self.state["kind"]
-        if kind in ("integer", "datetime"):
+        if kind == "datetime":  # whole days stay whole days (float32 alphas are ~seconds off)
+            step = self.state.get("resolution", 1)
+            x = np.round(x / step) * step
+        elif kind == "integer":
             x = np.round(x)
         else:
             x = np.round(x, self.state["decimals"])
@@ -223,6 +227,14 @@ def _decimals(x: np.ndarray) -> int:
         if np.allclose(np.round(sample, d), sample, rtol=0, atol=1e-9 * max(1.0, np.abs(sample).max())):
             return d
     return 6
+
+
+def _resolution(seconds: np.ndarray) -> int:
+    """The coarsest of day / hour / minute / second that every timestamp is a multiple of."""
+    for step in (86400, 3600, 60):
+        if np.all(np.mod(seconds, step) == 0):
+            return step
+    return 1
 
 
 def to_numbers(series: pd.Series, kind: str) -> np.ndarray:

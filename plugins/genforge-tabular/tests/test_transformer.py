@@ -73,3 +73,14 @@ def test_state_is_weights_only_serialisable(mixed_table):
     again = TableTransformer.from_state(torch.load(buf, weights_only=True))
     x = t.encode(mixed_table, torch.Generator().manual_seed(1))
     pd.testing.assert_frame_equal(again.decode(x), t.decode(x))
+
+
+def test_datetime_and_boolean_columns_round_trip():
+    days = pd.to_datetime("2020-01-01") + pd.to_timedelta(np.random.default_rng(0).integers(0, 900, 300), unit="D")
+    df = pd.DataFrame({"when": days.strftime("%Y-%m-%d"), "ok": np.arange(300) % 3 == 0})
+    t = fit(df)
+    assert [e.state["kind"] for e in t.encoders] == ["datetime", "boolean"]
+    back = t.decode(t.encode(df, torch.Generator().manual_seed(0)))
+    assert (back["ok"] == df["ok"]).all() and back["ok"].dtype == bool
+    gap = (back["when"] - pd.to_datetime(df["when"])).abs().max()
+    assert gap <= pd.Timedelta(seconds=1)
