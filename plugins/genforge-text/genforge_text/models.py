@@ -135,9 +135,10 @@ def build_char_gan(schema: CharSchema, options: dict[str, Any]) -> TextGAN:
     classes = len(schema.categories) if options["conditional"] else 0
     gen = CharGenerator(options["latent_dim"], options["hidden"], schema.vocab_size, schema.max_len,
                         classes, options["embed"], float(options["dropout"]), float(options["input_dropout"]))
+    gen.sample_temperature = float(options["sample_temperature"])
     disc = CharDiscriminator(schema.vocab_size, options["embed"], options["filters"], classes)
     return TextGAN(gen, disc, options["latent_dim"], float(options["mle_weight"]), float(options["mle_lr"]))
 
 
-DEFAULTS = {"latent_dim": 32, "hidden": 96, "embed": 16, "filters": 48, "conditional": True,
-            "mle_weight": 1.0, "mle_lr": 3e-3, "dropout": 0.0, "input_dropout": 0.0}
+DEFAULTS = {"latent_dim": 32, "hidden": 160, "embed": 16, "filters": 48, "conditional": True,
+            "mle_weight": 1.0, "mle_lr": 3e-3, "dropout": 0.5, "input_dropout": 0.2, "sample_temperature": 1.0}

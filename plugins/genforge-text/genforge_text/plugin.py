@@ -32,7 +32,7 @@ class TextDomain(Domain):
     default_model = "char-gru"
     default_loss = "non-saturating"
     sample_suffix = ".txt"
-    train_defaults = {"steps": 1500, "batch_size": 128, "n_critic": 1, "lr_g": 1e-3, "lr_d": 1e-3,
+    train_defaults = {"steps": 2400, "batch_size": 128, "n_critic": 1, "lr_g": 1e-3, "lr_d": 1e-3,
                       "betas_g": (0.5, 0.999), "betas_d": (0.5, 0.999), "temperature_start": 1.0,
                       "temperature_end": 0.5, "ema_decay": 0.99, "eval_samples": 1000}
 
