@@ -94,3 +94,12 @@ def test_oversampler_in_an_imblearn_pipeline(mixed_table, tiny):
     assert set(pipe.predict(X)) <= {"rare", "common"}
     with pytest.raises(UserInputError, match="the target has one class"):
         GANOverSampler().fit_resample(X, ["a"] * len(X))
+
+
+def test_oversampler_on_numpy_arrays(mixed_table, tiny):
+    X = mixed_table[["x", "age"]].fillna(0).to_numpy()
+    y = (mixed_table["label"] == "rare").astype(int).to_numpy()
+    X_res, y_res = GANOverSampler(random_state=0, gan_params={"steps": 5, **tiny}).fit_resample(X, y)
+    assert isinstance(X_res, np.ndarray) and X_res.shape == (2 * (y == 0).sum(), 2)
+    assert Counter(y_res) == {0: (y == 0).sum(), 1: (y == 0).sum()} and y_res.dtype == y.dtype
+    np.testing.assert_array_equal(X_res[:len(X)], X)
