@@ -1,48 +1,4 @@
-"""Conformance kit: the checks every plugin's tests call on what the plugin registers.
-
-One line in a plugin's tests runs all of them::
-
-    from genforge.testing import check_plugin
-
-    def test_conformance():
-        check_plugin("genforge-text")          # a plugin (entry-point) name or a domain name
-
-or, one pytest case per check (clearer failures)::
-
-    import pytest
-    from genforge.testing import plugin_checks
-
-    @pytest.mark.parametrize("check", plugin_checks("text"), ids=str)
-    def test_conformance(check):
-        check()
-
-What is checked, for every item the plugin registers:
-
-* **names** - the plugin loaded, every name is well-formed and owned by it alone,
-  the domain's default dataset/model/loss exist, metric bounds are ordered;
-* **dataset** - loads a small sample (``DatasetSpec.sample_options``) into
-  :class:`~genforge.domain.TrainingData` with a schema that survives a
-  weights-only ``torch.save``/``torch.load``, batches of the requested size and
-  ``real_samples``;
-* **model** - builds (``ModelSpec.sample_options`` for a tiny build), G and D run
-  a forward pass on a real batch, G's output has the structure and shapes of the
-  real batch, D gives finite scores, ``decode`` turns G's output into samples and
-  ``write_samples`` writes them;
-* **training** - a few steps through the real engine
-  (:func:`genforge.training.train`), then the checkpoint round-trips:
-  :class:`genforge.runs.Run` on the run folder gives the trainer's samples for
-  the same seed, twice;
-* **metric** - finite and inside its declared bounds on real data
-  (``TrainingData.real_samples``) and on *bad* samples, and better on the real
-  data in its declared direction. Bad samples are decoded outputs of an
-  untrained generator (the domain's default model), unless the caller passes
-  ``bad_samples(data, registry) -> samples``. A metric that cannot separate the
-  two by construction (e.g. novelty, which real held-out data and noise both
-  score highly on) is named in ``ties_ok`` and then only must not be worse.
-
-Checks raise :class:`ConformanceError` (an ``AssertionError``) with a message
-that names the item, what was expected and what was found.
-"""
+"""The conformance kit's checks; :mod:`genforge.testing` documents them."""
 from __future__ import annotations
 
 import dataclasses
@@ -52,14 +8,15 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import torch
 
-from genforge.domain import DatasetSpec, Domain, MetricSpec, ModelSpec, TrainingData
+from genforge.domain import DatasetSpec, Domain, TrainingData
 from genforge.engine.tensor_tree import batch_size as tree_batch_size
 from genforge.engine.tensor_tree import tree_leaves
 from genforge.plugins import Registry, get_registry
+from genforge.testing.samples import better, count, head, not_worse, same_samples, within
 
 BATCH = 16
 SEED = 0
@@ -85,49 +42,6 @@ class Check:
 
 def _fail(where: str, message: str) -> None:
     raise ConformanceError(f"{where}: {message}")
-
-
-# -- comparing decoded samples of any domain ----------------------------------------------
-def same_samples(a: Any, b: Any) -> bool:
-    """Whether two decoded sample collections are identical (tensors, arrays, tables, lists)."""
-    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and torch.equal(a, b)
-    if hasattr(a, "equals") and callable(a.equals):  # pandas
-        return bool(a.equals(b))
-    if hasattr(a, "tobytes") and hasattr(b, "tobytes"):  # numpy arrays, PIL images
-        return getattr(a, "shape", None) == getattr(b, "shape", None) and a.tobytes() == b.tobytes()
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_samples(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same_samples(x, y) for x, y in zip(a, b))
-    return bool(a == b)
-
-
-def count(samples: Any) -> int:
-    return len(samples)
-
-
-def _head(samples: Any, n: int) -> Any:
-    """The first ``n`` samples, or all of them when the collection cannot be sliced."""
-    if count(samples) <= n:
-        return samples
-    try:
-        return samples[:n]
-    except (TypeError, KeyError):
-        return samples
-
-
-def _better(spec: MetricSpec, a: float, b: float, tol: float = 1e-9) -> bool:
-    return a > b + tol if spec.higher_is_better else a < b - tol
-
-
-def _not_worse(spec: MetricSpec, a: float, b: float, tol: float = 1e-9) -> bool:
-    return a >= b - tol if spec.higher_is_better else a <= b + tol
-
-
-def _within(spec: MetricSpec, value: float, tol: float = 1e-6) -> bool:
-    lo, hi = spec.bounds
-    return (lo is None or value >= lo - tol) and (hi is None or value <= hi + tol)
 
 
 def _schema_round_trip(domain: Domain, schema: Any, where: str) -> Any:
@@ -435,7 +349,7 @@ class ConformanceKit:
 
             dom = self.registry.domain(domain)
             data = self.load(domain)
-            real = _head(data.real_samples, 500)
+            real = head(data.real_samples, 500)
             n = count(real)
             if self.bad_samples is not None:
                 bad = self.bad_samples(data, self.registry)
@@ -444,7 +358,7 @@ class ConformanceKit:
                 rng = torch.Generator().manual_seed(SEED + 1)
                 chunks = decoded_chunks(dom, gan, data.schema, n, {}, rng, torch.device("cpu"))
                 bad = dom.concat(list(chunks))
-            self._data[key] = (real, _head(bad, n), data.reference)
+            self._data[key] = (real, head(bad, n), data.reference)
         return self._data[key]
 
     def check_metric(self, domain: str, metric: str) -> tuple[float, float]:
@@ -459,75 +373,13 @@ class ConformanceKit:
                 _fail(where, f"raised on {label} samples: {type(exc).__name__}: {exc}")
             if not math.isfinite(value):
                 _fail(where, f"is {value} on {label} samples; metrics must be finite")
-            if not _within(spec, value):
+            if not within(spec, value):
                 _fail(where, f"is {value:.6g} on {label} samples, outside its declared bounds {spec.bounds}")
             values[label] = value
         direction = "higher" if spec.higher_is_better else "lower"
-        ok = _not_worse if metric in self.ties_ok else _better
+        ok = not_worse if metric in self.ties_ok else better
         if not ok(spec, values["real"], values["bad"]):
             _fail(where, f"{direction} is better, but real data scores {values['real']:.6g} and bad samples "
                          f"(untrained generator) {values['bad']:.6g}; check the direction, or the metric "
                          f"does not measure quality")
         return values["real"], values["bad"]
-
-
-# -- one-call entry points ------------------------------------------------------------------
-def plugin_checks(name: str, **options: Any) -> list[Check]:
-    """The checks for plugin or domain ``name``, for ``pytest.mark.parametrize(ids=str)``."""
-    return ConformanceKit(**options).checks(name)
-
-
-def check_plugin(name: str, **options: Any) -> list[str]:
-    """Run every check for plugin or domain ``name``; raise :class:`ConformanceError` on the first
-    failure, else return the ids of the checks that passed.
-
-    Options: ``registry``, ``steps`` (engine steps, default 3), ``bad_samples(data, registry)``,
-    ``ties_ok`` (metric names allowed to tie real data with bad samples), ``files``
-    (``{file_loader_name: path}``), ``work_dir``.
-    """
-    return ConformanceKit(**options).check_plugin(name)
-
-
-def failures(checks: Iterable[Check]) -> dict[str, str]:
-    """Run checks without stopping; ``{check id: message}`` of those that failed."""
-    out = {}
-    for check in checks:
-        try:
-            check()
-        except ConformanceError as exc:
-            out[check.id] = str(exc)
-    return out
-
-
-try:  # pytest fixtures, for plugins whose tests prefer them
-    import pytest
-
-    @pytest.fixture
-    def conformance_kit(tmp_path):
-        """A :class:`ConformanceKit` on the installed plugins, working in ``tmp_path``."""
-        return ConformanceKit(work_dir=tmp_path)
-except ImportError:  # pragma: no cover - pytest is only needed to use the fixture
-    pass
-
-
-def scratch_environment(folder: Path) -> str:
-    """A throwaway virtual environment layered over the current one; returns its python.
-
-    It sees every package installed here (genforge, torch, plugins) but pip
-    installs into and uninstalls from the scratch folder only, so install tests
-    never change the environment they run in.
-    """
-    import site
-    import subprocess
-    import sys
-    import sysconfig
-
-    folder = Path(folder)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
-    python = folder / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    parents = [p for p in site.getsitepackages() + [sysconfig.get_paths()["purelib"]] if Path(p).is_dir()]
-    (Path(purelib) / "_genforge_parent_env.pth").write_text(
-        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in dict.fromkeys(parents)) + "\n")
-    return str(python)
