@@ -54,11 +54,14 @@ class ImageDomain(Domain):
         conditional = bool(options.get("conditional", True)) and raw.labels is not None and len(raw.class_names) > 1
         labels = raw.labels if conditional else None
         fraction = float(options.get("test_fraction", TEST_FRACTION))
-        if not 0 < fraction < 1:
-            raise UserInputError(f"dataset option test_fraction={fraction}: must be between 0 and 1")
+        if not 0 <= fraction < 1:
+            raise UserInputError(f"dataset option test_fraction={fraction}: must be in [0, 1)")
         if len(raw.images) < 10:
             raise UserInputError(f"{raw.source}: only {len(raw.images)} usable images; need at least 10")
-        train, test = split_indices(len(raw.images), labels, fraction)
+        if fraction == 0:  # train on everything; metrics then compare with the training images
+            train = test = np.arange(len(raw.images))
+        else:
+            train, test = split_indices(len(raw.images), labels, fraction)
         schema = ImageSchema(int(raw.images.shape[1]), raw.channels, raw.class_names if conditional else [])
         reference = ImageReference(
             raw.images[train], None if labels is None else labels[train], raw.images[test],

@@ -58,7 +58,7 @@ class ImageGAN(BaseEstimator):
         index, names = (None, []) if labels is None else encode_labels(labels, len(arr), "labels")
         raw = ImageSet(arr, index, names, source="images")
         config = fill_names(self._config(), domain)
-        data = domain.prepare(raw, {}, config.seed)
+        data = domain.prepare(raw, {"test_fraction": 0}, config.seed)  # learn from every image
         model = build_model(config, data.schema, registry)
         self.trainer_ = Trainer(model, data, config, loss=registry.loss(config.loss), domain=domain)
         self.trainer_.fit()

@@ -74,3 +74,22 @@ def test_build_dcgan_conditions_on_the_schema_classes():
     assert model.generator.num_classes == 2 and model.discriminator.inner.num_classes == 2
     unconditional = build_dcgan(ImageSchema(8, 1, []), dict(DCGAN_DEFAULTS, g_width=8, d_width=8))
     assert unconditional.generate(torch.randn(2, 64)).shape == (2, 1, 8, 8)
+
+
+def test_ac_head_trains_through_the_engine_hooks():
+    from genforge.domain import Batch
+    from genforge_image.auxiliary_classifier import ConditionalImageGAN
+
+    torch.manual_seed(0)
+    model = build_dcgan(ImageSchema(8, 1, ["a", "b"]), dict(DCGAN_DEFAULTS, g_width=8, d_width=8, ac_weight=0.5))
+    assert isinstance(model, ConditionalImageGAN) and set(model.auxiliary_optimizers()) == {"class_head"}
+    real = torch.rand(32, 1, 8, 8) * 0.2
+    real[:16] -= 0.8  # two easily separated classes: dark and bright
+    real[16:] += 0.6
+    labels = torch.tensor([0] * 16 + [1] * 16)
+    losses = [model.auxiliary_step(Batch(real, labels), None, step)["loss_ac_real"] for step in range(60)]
+    assert losses[-1] < 0.5 * losses[0]
+    fake = model.generate(torch.randn(4, 64), labels[:4])
+    extra = model.generator_extra_loss(fake, Batch(None, labels[:4]))
+    extra.backward()
+    assert extra.item() > 0 and model.generator.project.weight.grad is not None
