@@ -1,0 +1,188 @@
+"""The ``molecule`` domain: molecules in, dense graphs to the engine, molecules out."""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from genforge.domain import Batch, Domain, TrainingData
+from genforge.errors import UserInputError
+from genforge_molecule.corpus import MoleculeCorpus
+from genforge_molecule.decoding import smiles_parallel, valence_aware
+from genforge_molecule.metrics import MoleculeReference
+from genforge_molecule.properties import PROPERTIES, property_table
+from genforge_molecule.samples import MoleculeSamples
+from genforge_molecule.schema import MoleculeSchema
+from genforge_molecule.worker_pool import map_slices
+
+REAL_SAMPLES = 2000
+#: ``--condition NAME=X`` keeps molecules with NAME >= X (NAME <= X for sa); ``NAME=LO:HI`` a range
+HIGHER_IS_BETTER = {"qed": True, "logp": True, "weight": True, "sa": False}
+MAX_ATTEMPTS = 50  # rejection sampling gives up after generating 50 x n molecules
+
+
+class MoleculeTrainingData(TrainingData):
+    """Dense one-hot graphs of the training molecules, sampled uniformly."""
+
+    def __init__(self, corpus: MoleculeCorpus, seed: int):
+        self.schema: MoleculeSchema = corpus.train.schema
+        self.nodes, self.edges = corpus.train.dense()
+        self.smiles = corpus.train.smiles
+        self.size = len(self.smiles)
+        self.report = corpus.train.report
+        self.reference = MoleculeReference(set(self.smiles), list(corpus.test_smiles))
+        pick = torch.randperm(self.size, generator=torch.Generator().manual_seed(seed))[:REAL_SAMPLES]
+        self.real_samples = MoleculeSamples([self.smiles[k] for k in pick.tolist()])
+
+    def batch(self, batch_size: int, rng: torch.Generator) -> Batch:
+        idx = torch.randint(0, self.size, (batch_size,), generator=rng)
+        nodes = F.one_hot(self.nodes[idx].long(), self.schema.node_types).float()
+        edges = F.one_hot(self.edges[idx].long(), self.schema.edge_types).float()
+        return Batch(real=(nodes, edges))
+
+
+def decode_graphs(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema,
+                  workers: int | None = None) -> MoleculeSamples:
+    """Generator output (soft or one-hot node/edge types) -> canonical SMILES + raw validity."""
+    nodes, edges = output
+    confidence, types = edges.max(-1)
+    graphs = valence_aware(nodes.argmax(-1).numpy(), types.numpy(), confidence.float().numpy(), schema)
+    return MoleculeSamples(smiles_parallel(graphs, schema.atom_types, workers), graphs.raw_valid)
+
+
+def parse_property_conditions(conditions: dict[str, str]) -> list[tuple[str, float, float]]:
+    """``{"qed": "0.7", "logp": "1:3"}`` -> ``[(name, low, high)]``."""
+    out = []
+    for name, text in conditions.items():
+        if name not in HIGHER_IS_BETTER:
+            raise UserInputError(f"--condition {name}={text}: unknown property; use one of "
+                                 f"{', '.join(HIGHER_IS_BETTER)} (e.g. qed=0.7, sa=3, logp=1:3)")
+        try:
+            if ":" in text:
+                lo, hi = (float(v) if v.strip() else math.inf * (1 if k else -1)
+                          for k, v in enumerate(text.split(":", 1)))
+            else:
+                value = float(text)
+                lo, hi = (value, math.inf) if HIGHER_IS_BETTER[name] else (-math.inf, value)
+        except ValueError:
+            raise UserInputError(f"--condition {name}={text}: expected a number or LOW:HIGH") from None
+        out.append((name, lo, hi))
+    return out
+
+
+def _keep_mask(smiles: list[str | None], ranges: list[tuple[str, float, float]]) -> list[bool]:
+    valid = [s for s in smiles if s is not None]
+    table = property_table(valid, [name for name, _, _ in ranges])
+    ok = iter([all(lo <= table[name][k] <= hi for name, lo, hi in ranges) for k in range(len(valid))])
+    return [False if s is None else next(ok) for s in smiles]
+
+
+def _property_rows(smiles: list[str]) -> list[list[float]]:
+    table = property_table(smiles)
+    return [[table[p][k] for p in PROPERTIES] for k in range(len(smiles))]
+
+
+class MoleculeDomain(Domain):
+    name = "molecule"
+    description = "graph-based molecule generation (MolGAN-class) with torch-geometric and RDKit"
+    default_dataset = "qm9"
+    default_model = "molgan"
+    default_loss = "wgan-gp"
+    sample_suffix = ".smi"
+    train_defaults = {"steps": 3000, "batch_size": 128, "lr_g": 1e-3, "lr_d": 1e-3,
+                      "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "n_critic": 2,
+                      "temperature_start": 1.0, "temperature_end": 1.0, "eval_samples": 2000}
+
+    def prepare(self, raw: MoleculeCorpus, options: dict[str, Any], seed: int) -> MoleculeTrainingData:
+        return MoleculeTrainingData(raw, seed)
+
+    def schema_state(self, schema: MoleculeSchema) -> dict[str, Any]:
+        return schema.to_state()
+
+    def schema_from_state(self, state: dict[str, Any]) -> MoleculeSchema:
+        return MoleculeSchema.from_state(state)
+
+    def decode(self, output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema) -> MoleculeSamples:
+        return decode_graphs(output, schema)
+
+    def concat(self, chunks) -> MoleculeSamples:
+        return MoleculeSamples.concat(list(chunks))
+
+    def sample_chunks(self, generate: Callable[[int, Any], Any], schema: MoleculeSchema, n: int,
+                      conditions: dict[str, str], rng: torch.Generator,
+                      chunk_size: int = 10_000) -> Iterator[MoleculeSamples]:
+        """Decoded chunks; with ``--condition`` only valid molecules in the property ranges
+        (rejection sampling, at most ``MAX_ATTEMPTS * n`` generated)."""
+        ranges = parse_property_conditions(conditions)
+        done = generated = 0
+        while done < n and (not ranges or generated < MAX_ATTEMPTS * n):
+            k = min(chunk_size, n - done) if not ranges else chunk_size
+            samples = self.decode(generate(k, None), schema)
+            generated += k
+            if ranges:
+                keep = map_slices(_keep_mask, len(samples.smiles), (samples.smiles,), (ranges,), min_parallel=2000)
+                idx = [i for i, good in enumerate(keep) if good][: n - done]
+                samples = MoleculeSamples([samples.smiles[i] for i in idx], samples.raw_valid[idx])
+            done += len(samples)
+            yield samples
+
+    def write_samples(self, chunks: Iterable[MoleculeSamples], path: Path) -> int:
+        """Valid molecules to ``.smi`` (one SMILES a line), ``.csv`` (SMILES and QED, SA,
+        logP, weight) or ``.sdf`` (2-D coordinates, same properties); returns how many."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".smi", ".txt", ".csv", ".sdf"):
+            raise UserInputError(f"{path}: molecules are written as .smi, .csv or .sdf, not {suffix or 'no suffix'}")
+        count = 0
+        if suffix == ".sdf":
+            from rdkit import Chem
+            writer = Chem.SDWriter(str(path))
+            for chunk in chunks:
+                for s, row in zip(chunk.valid, map_slices(_property_rows, len(chunk.valid), (chunk.valid,))):
+                    mol = Chem.MolFromSmiles(s)
+                    mol.SetProp("_Name", s)
+                    for name, value in zip(PROPERTIES, row):
+                        mol.SetDoubleProp(name, value)
+                    writer.write(mol)
+                    count += 1
+            writer.close()
+            return count
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            table = csv.writer(handle) if suffix == ".csv" else None
+            if table is not None:
+                table.writerow(["smiles", *PROPERTIES])
+            for chunk in chunks:
+                if table is None:
+                    handle.writelines(s + "\n" for s in chunk.valid)
+                else:
+                    rows = map_slices(_property_rows, len(chunk.valid), (chunk.valid,))
+                    table.writerows([s, *(f"{v:.4f}" for v in row)] for s, row in zip(chunk.valid, rows))
+                count += len(chunk.valid)
+        return count
+
+    def diversity(self, samples: MoleculeSamples, schema: MoleculeSchema) -> float | None:
+        from genforge_molecule.metrics import uniqueness
+        return uniqueness(samples)
+
+    def report(self, samples: MoleculeSamples, reference: MoleculeReference, out_dir: Path) -> list[Path]:
+        from genforge_molecule.drawing import molecule_grid, property_histograms
+
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not samples.valid:
+            return []
+        train = sorted(reference.train_smiles)
+        pick = np.random.default_rng(0).choice(len(train), min(2000, len(train)), replace=False)
+        ref_props = property_table([train[k] for k in pick], ["qed", "sa", "logp"])
+        gen_props = {k: samples.unique_properties[k] for k in ("qed", "sa", "logp")}
+        return [molecule_grid(samples.valid, out_dir / "molecules.png"),
+                property_histograms(gen_props, ref_props, out_dir / "properties.png")]
+
+    def demo(self, out_dir: Path, seed: int) -> list[str]:
+        from genforge_molecule.demo import run_demo
+        return run_demo(Path(out_dir), seed)

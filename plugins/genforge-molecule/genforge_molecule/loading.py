@@ -1,0 +1,239 @@
+"""Molecules in: SMILES / CSV / SDF files -> sanitized RDKit molecules -> graphs.
+
+Every input goes through RDKit sanitization. A molecule is unusable, and
+counted in the :class:`~genforge.domain.DataReport` by reason with examples,
+when it does not parse, has several fragments (salts, mixtures), carries a
+formal charge or radical electrons, has an element outside the atom vocabulary,
+has more heavy atoms than the maximum, or its kekulized heavy-atom graph does
+not give the same molecule back (unusual hydrogen counts, isotopes).
+Stereochemistry is dropped: the graphs carry none.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+from rdkit import Chem
+from torch_geometric.data import Data
+
+from genforge.domain import DataReport
+from genforge.errors import UserInputError
+from genforge_molecule.graph_smiles import canonical, write_smiles
+from genforge_molecule.schema import BOND_ORDERS, MoleculeSchema
+from genforge_molecule.worker_pool import map_slices
+
+SMILES_SUFFIXES = (".smi", ".txt")
+_ORDER = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3}
+
+
+@dataclass
+class ParsedMolecule:
+    """A usable molecule: canonical SMILES, heavy-atom elements, kekulized bonds (i, j, order)."""
+
+    smiles: str
+    elements: list[str]
+    bonds: list[tuple[int, int, int]]
+
+
+# -- reading files -----------------------------------------------------------------------------
+def read_records(path: Path, smiles_column: str | None = None) -> Iterator[tuple[str, str]]:
+    """``(where, smiles)`` for every record of a .smi/.txt/.csv/.sdf file (SDF records as SMILES)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".sdf":
+        yield from _sdf_records(path)
+        return
+    text = _read_text(path)
+    if suffix == ".csv":
+        yield from _csv_records(path, text, smiles_column)
+    else:
+        for number, line in enumerate(text.splitlines(), 1):
+            yield f"line {number}", line.strip().split()[0] if line.strip() else ""
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserInputError(f"{path}: cannot read file ({exc.strerror})") from None
+    if b"\0" in data[:4096]:
+        raise UserInputError(f"{path}: binary data, not a molecule file; give SMILES (.smi/.txt, one "
+                             "per line), a CSV with a SMILES column, or an SDF file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(f"{path}: not UTF-8 text (byte {exc.start}); is it a molecule file?") from None
+
+
+def _csv_records(path: Path, text: str, column: str | None) -> Iterator[tuple[str, str]]:
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise UserInputError(f"{path}: empty CSV file")
+    names = [h.strip() for h in header]
+    wanted = column or next((h for h in names if h.lower() in ("smiles", "canonical_smiles", "smi")), None)
+    if wanted not in names:
+        raise UserInputError(f"{path}: no SMILES column (columns: {', '.join(names)}); name it 'smiles' "
+                             "or pass dataset option smiles_column")
+    index = names.index(wanted)
+    for number, row in enumerate(reader, 2):
+        yield f"row {number}", row[index].strip() if index < len(row) else ""
+
+
+def _sdf_records(path: Path) -> Iterator[tuple[str, str]]:
+    data = path.read_bytes()
+    if b"\0" in data[:4096]:
+        raise UserInputError(f"{path}: binary data, not an SDF file")
+    supplier = Chem.ForwardSDMolSupplier(io.BytesIO(data), sanitize=True, removeHs=True)
+    count = 0
+    for number, mol in enumerate(supplier, 1):
+        count += 1
+        yield f"record {number}", "" if mol is None else Chem.MolToSmiles(mol)
+    if count == 0:
+        raise UserInputError(f"{path}: no SDF records (no '$$$$' separators); is it an SDF file?")
+
+
+# -- parsing ---------------------------------------------------------------------------------
+def parse_smiles(smiles: str) -> ParsedMolecule | str:
+    """A :class:`ParsedMolecule`, or the reason the molecule is unusable."""
+    if not smiles:
+        return "empty line or cell"
+    if "." in smiles:
+        return "several fragments (salt or mixture)"
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return "invalid SMILES (RDKit cannot parse or sanitize it)"
+    if mol.GetNumAtoms() == 0:
+        return "no heavy atoms"
+    elements, plain = [], True
+    for atom in mol.GetAtoms():
+        if atom.GetFormalCharge():
+            return "charged atom (the graphs hold neutral atoms)"
+        if atom.GetNumRadicalElectrons():
+            return "radical electrons"
+        elements.append(atom.GetSymbol())
+        plain = plain and not (atom.GetNumExplicitHs() or atom.GetIsotope() or atom.GetNoImplicit())
+    Chem.RemoveStereochemistry(mol)
+    expected = Chem.MolToSmiles(mol)
+    Chem.Kekulize(mol, clearAromaticFlags=True)
+    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), _ORDER.get(b.GetBondType(), 0)) for b in mol.GetBonds()]
+    if any(o == 0 for _, _, o in bonds):
+        return "bond type other than single/double/triple"
+    if not plain:  # explicit H counts or isotopes: check the graph gives the molecule back
+        neighbours: list[list[tuple[int, int]]] = [[] for _ in elements]
+        for i, j, o in bonds:
+            neighbours[i].append((j, o))
+            neighbours[j].append((i, o))
+        if canonical(write_smiles(elements, neighbours, 0)) != expected:
+            return "hydrogens or isotopes not implied by the heavy-atom graph"
+    return ParsedMolecule(expected, elements, bonds)
+
+
+def _parse_many(smiles: Sequence[str]) -> list[ParsedMolecule | str]:
+    return [parse_smiles(s) for s in smiles]
+
+
+@dataclass
+class MoleculeSet:
+    """Usable molecules of one source, their schema, and the report of what was not usable."""
+
+    molecules: list[ParsedMolecule]
+    schema: MoleculeSchema
+    report: DataReport
+
+    @property
+    def smiles(self) -> list[str]:
+        return [m.smiles for m in self.molecules]
+
+    def graphs(self) -> list[Data]:
+        """Each molecule as a ``torch_geometric.data.Data``: ``x`` atom type (1..T-1),
+        ``edge_index`` both directions, ``edge_attr`` bond type (1..3), ``smiles``."""
+        return [to_data(m, self.schema) for m in self.molecules]
+
+    def dense(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Node types ``[M, N]`` and edge types ``[M, N, N]`` as int8 (0 = none)."""
+        return dense_graphs(self.molecules, self.schema)
+
+
+def to_data(molecule: ParsedMolecule, schema: MoleculeSchema) -> Data:
+    index = {s: k + 1 for k, s in enumerate(schema.atom_types)}
+    x = torch.tensor([index[e] for e in molecule.elements], dtype=torch.long)
+    if molecule.bonds:
+        b = torch.tensor(molecule.bonds, dtype=torch.long)
+        edge_index = torch.cat([b[:, :2].T, b[:, [1, 0]].T], 1)
+        edge_attr = torch.cat([b[:, 2], b[:, 2]])
+    else:
+        edge_index, edge_attr = torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+    return Data(x=x, edge_index=edge_index, edge_attr=edge_attr, smiles=molecule.smiles)
+
+
+def dense_graphs(molecules: Sequence[ParsedMolecule], schema: MoleculeSchema) -> tuple[torch.Tensor, torch.Tensor]:
+    """The dense form the GAN sees; equal to ``to_dense_batch``/``to_dense_adj`` of :func:`to_data`."""
+    index = {s: k + 1 for k, s in enumerate(schema.atom_types)}
+    M, N = len(molecules), schema.max_atoms
+    nodes = np.zeros((M, N), dtype=np.int8)
+    edges = np.zeros((M, N, N), dtype=np.int8)
+    for k, m in enumerate(molecules):
+        nodes[k, :len(m.elements)] = [index[e] for e in m.elements]
+        for i, j, o in m.bonds:
+            edges[k, i, j] = edges[k, j, i] = BOND_ORDERS.index(o) + 1
+    return torch.from_numpy(nodes), torch.from_numpy(edges)
+
+
+def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[str] | None = None,
+                    max_atoms: int | None = None, source: str = "input",
+                    report: DataReport | None = None) -> MoleculeSet:
+    """Parse ``(where, smiles)`` records; derive the atom vocabulary and max atoms unless given.
+
+    Raises :class:`UserInputError` when no molecule is usable.
+    """
+    report = report or DataReport()
+    records = list(records)
+    report.total += len(records)
+    texts = [s for _, s in records]
+    parsed = map_slices(_parse_many, len(texts), (texts,), min_parallel=20_000)
+    good: list[ParsedMolecule] = []
+    for (where, text), result in zip(records, parsed):
+        if isinstance(result, str):
+            report.skip(result, f"{where}: {text[:40]!r}" if text else where)
+        else:
+            good.append(result)
+    if atom_types is not None:
+        allowed = set(atom_types)
+        kept = []
+        for m in good:
+            bad = next((e for e in m.elements if e not in allowed), None)
+            if bad is None:
+                kept.append(m)
+            else:
+                report.skip(f"element outside the atom vocabulary {sorted(allowed)}", f"{bad} in {m.smiles}")
+        good = kept
+    if max_atoms is not None:
+        kept = [m for m in good if len(m.elements) <= max_atoms]
+        for m in good:
+            if len(m.elements) > max_atoms:
+                report.skip(f"more than {max_atoms} heavy atoms", m.smiles)
+        good = kept
+    report.used = len(good)
+    if not good:
+        raise UserInputError(f"{source}: no usable molecule among {report.total} records: "
+                             + "; ".join(line.strip() for line in report.lines()[1:]))
+    if atom_types is None:
+        counts = Counter(e for m in good for e in m.elements)
+        atom_types = [e for e, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    schema = MoleculeSchema(list(atom_types), max_atoms or max(len(m.elements) for m in good))
+    return MoleculeSet(good, schema, report)
+
+
+def load_molecule_file(path: Path, options: dict[str, Any]) -> MoleculeSet:
+    """The file loader behind ``--dataset FILE``: options ``smiles_column``, ``atom_types``, ``max_atoms``."""
+    path = Path(path)
+    records = read_records(path, options.get("smiles_column"))
+    return parse_molecules(records, atom_types=options.get("atom_types"), max_atoms=options.get("max_atoms"),
+                           source=str(path))

@@ -1,0 +1,126 @@
+"""The MolGAN model: generator, relational discriminator and reward network in one GANModel.
+
+The RL objective enters through the engine's hooks, never a fork of the loop:
+:meth:`MolGAN.auxiliary_step` regresses the reward network on RDKit scores of
+the real and generated graphs of the step, with its own optimizer, and
+:meth:`MolGAN.generator_extra_loss` adds ``w * L_RL`` (``L_RL = -mean R(G(z))``)
+to the engine's GAN loss. With ``w = (1 - lambda) / lambda`` the generator
+minimizes ``L_GAN + w L_RL``, which is MolGAN's ``lambda L_GAN + (1 - lambda)
+L_RL`` divided by ``lambda``. A graph's reward is its raw validity times the
+chosen property mapped to [0, 1] (``properties.normalized``).
+
+Against collapse: PacGAN packing in the discriminator (``pac``), and a
+diversity term (``diversity`` weight) that rewards generator batches whose
+graphs differ from each other.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from genforge.domain import Batch
+from genforge.errors import UserInputError
+from genforge.model import GANModel
+from genforge_molecule.decoding import graphs_to_smiles, valence_aware
+from genforge_molecule.networks import GraphGenerator, RelationalGraphNetwork
+from genforge_molecule.properties import PROPERTIES, REWARDS, normalized
+from genforge_molecule.schema import MoleculeSchema
+
+DEFAULTS: dict[str, Any] = {
+    "latent_dim": 32, "hidden": [128, 256, 512], "dropout": 0.0,
+    "conv": [128, 64], "aggregate": 128, "mlp": [128, 64], "pac": 1,
+    "reward": "none", "lambda_gan": 0.5, "rl_start": 0, "reward_lr": 1e-3,
+    "diversity": 0.0,
+}
+
+
+class MolGAN(GANModel):
+    def __init__(self, schema: MoleculeSchema, options: dict[str, Any]):
+        o = {**DEFAULTS, **options}
+        if o["reward"] not in ("none",) + REWARDS:
+            raise UserInputError(f"model option reward={o['reward']!r}: choose one of none, {', '.join(REWARDS)}")
+        if not 0.0 < float(o["lambda_gan"]) <= 1.0:
+            raise UserInputError(f"model option lambda_gan must be in (0, 1], got {o['lambda_gan']!r}")
+        T, C = schema.node_types, schema.edge_types
+        generator = GraphGenerator(o["latent_dim"], schema.max_atoms, T, C, tuple(o["hidden"]), o["dropout"])
+        critic = RelationalGraphNetwork(T, C, tuple(o["conv"]), o["aggregate"], tuple(o["mlp"]), pac=o["pac"])
+        super().__init__(generator, critic, o["latent_dim"])
+        self.schema, self.options = schema, o
+        self.reward_name = o["reward"]
+        self.rl_weight = (1.0 - float(o["lambda_gan"])) / float(o["lambda_gan"])
+        self.step_seen = 0
+        self._scores: dict[str, float] = {}
+        if self.reward_name != "none":
+            self.reward_net = RelationalGraphNetwork(T, C, tuple(o["conv"]), o["aggregate"], tuple(o["mlp"]))
+            self.reward_optimizer = torch.optim.Adam(self.reward_net.parameters(), lr=o["reward_lr"])
+
+    def set_temperature(self, tau: float) -> None:
+        super().set_temperature(tau)
+        self.generator.tau = tau
+
+    # -- rewards ---------------------------------------------------------------------------
+    def rewards(self, graph: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """RDKit reward in [0, 1] of each graph: raw validity x normalized property."""
+        nodes, edges = (t.detach().cpu() for t in graph)
+        edge_conf, edge_types = edges.max(-1)
+        decoded = valence_aware(nodes.argmax(-1).numpy(), edge_types.numpy(), edge_conf.numpy(), self.schema)
+        valid = decoded.raw_valid.astype(np.float32)
+        if self.reward_name == "validity":
+            return torch.from_numpy(valid)
+        smiles = graphs_to_smiles(decoded.atoms, decoded.bonds, self.schema.atom_types)
+        scores = np.array([self._score(s) for s in smiles], dtype=np.float32)
+        return torch.from_numpy(valid * scores)
+
+    def _score(self, smiles: str | None) -> float:
+        if smiles is None:
+            return 0.0
+        if smiles not in self._scores:
+            from rdkit import Chem
+            mol = Chem.MolFromSmiles(smiles)
+            value = normalized(self.reward_name, PROPERTIES[self.reward_name](mol)) if mol is not None else 0.0
+            if len(self._scores) > 200_000:
+                self._scores.clear()
+            self._scores[smiles] = value
+        return self._scores[smiles]
+
+    # -- engine hooks ----------------------------------------------------------------------
+    def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"reward": self.reward_optimizer} if self.reward_name != "none" else {}
+
+    def auxiliary_step(self, real: Batch, fake: Any, step: int) -> dict[str, float]:
+        self.step_seen = step
+        if self.reward_name == "none":
+            return {}
+        graphs = tuple(torch.cat([r, f.detach()]) for r, f in zip(real.real, fake))
+        target = self.rewards(graphs).to(graphs[0].device)
+        pred = torch.sigmoid(self.reward_net(graphs))
+        loss = F.mse_loss(pred, target)
+        self.reward_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.reward_optimizer.step()
+        n = real.real[0].shape[0]
+        return {"loss_reward": loss.item(), "reward_fake": target[n:].mean().item()}
+
+    def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
+        terms = []
+        if self.options["diversity"] > 0:
+            terms.append(-self.options["diversity"] * batch_spread(fake))
+        if self.reward_name != "none" and self.step_seen >= self.options["rl_start"] and self.rl_weight > 0:
+            terms.append(-self.rl_weight * torch.sigmoid(self.reward_net(fake)).mean())
+        return sum(terms) if terms else None
+
+
+def batch_spread(graph: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Mean L1 distance between the two halves of a generated batch (per graph, nodes + edges)."""
+    nodes, edges = graph
+    h = nodes.shape[0] // 2
+    d_nodes = (nodes[:h] - nodes[h:2 * h]).abs().sum((1, 2))
+    d_edges = (edges[:h] - edges[h:2 * h]).abs().sum((1, 2, 3)) / 2
+    return (d_nodes + d_edges).mean() / nodes.shape[1]
+
+
+def build_molgan(schema: MoleculeSchema, options: dict[str, Any]) -> MolGAN:
+    return MolGAN(schema, options)

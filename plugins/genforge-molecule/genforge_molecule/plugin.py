@@ -1,0 +1,70 @@
+"""genforge entry point: registers the ``molecule`` domain, its datasets, model and metrics."""
+from __future__ import annotations
+
+from genforge.domain import DatasetSpec, MetricSpec, ModelSpec
+from genforge.hookspecs import hookimpl
+from genforge_molecule import corpus, metrics
+from genforge_molecule.domain import MoleculeDomain
+from genforge_molecule.molgan import DEFAULTS, build_molgan
+
+DOMAIN = MoleculeDomain()
+
+
+@hookimpl
+def register_domains(register):
+    register(DOMAIN)
+
+
+@hookimpl
+def register_datasets(register):
+    register(DatasetSpec("qm9", "molecule", corpus.load_qm9,
+                         "QM9 (133k molecules, <= 9 heavy atoms C N O F) from the qm9pack wheel; "
+                         "options: limit"))
+    register(DatasetSpec("qm9-sample", "molecule", corpus.load_qm9_sample,
+                         "2,000 QM9 molecules bundled in datasets/qm9_sample.smi"))
+    register(DatasetSpec("moses", "molecule", corpus.load_moses,
+                         "MOSES train/test from the molsets wheel (pip install --no-deps molsets); "
+                         "options: limit (default 200000)"))
+    register(DatasetSpec("molecule-files", "molecule", corpus.load_file,
+                         "SMILES (.smi/.txt, one per line, optional name), CSV with a SMILES column, SDF; "
+                         "options: smiles_column, atom_types, max_atoms",
+                         suffixes=(".smi", ".txt", ".csv", ".sdf")))
+
+
+@hookimpl
+def register_models(register):
+    register(ModelSpec("molgan", "molecule", build_molgan,
+                       "MolGAN: MLP generator of dense graphs (Gumbel-softmax), R-GCN discriminator "
+                       "(torch-geometric DenseGraphConv), reward network for RL (option reward)",
+                       defaults=dict(DEFAULTS)))
+
+
+def _metric(name, fn, higher, bounds, description):
+    return MetricSpec(name, "molecule", fn, higher, bounds, description)
+
+
+@hookimpl
+def register_metrics(register):
+    m = metrics
+    register(_metric("validity", lambda s, r: m.validity(s), True, (0, 1),
+                     "share of samples decoding to a valid molecule (valence-aware decoding)"))
+    register(_metric("raw_validity", lambda s, r: m.raw_validity(s), True, (0, 1),
+                     "share of sampled graphs valid as they are (no decoding fix)"))
+    register(_metric("uniqueness", lambda s, r: m.uniqueness(s), True, (0, 1),
+                     "unique valid canonical SMILES / valid (MOSES)"))
+    register(_metric("novelty", lambda s, r: m.novelty(s, r.train_smiles), True, (0, 1),
+                     "unique valid SMILES not in the training set / unique valid (MOSES)"))
+    register(_metric("int_div1", lambda s, r: m.internal_diversity(s, 1), True, (0, 1),
+                     "MOSES IntDiv1, Morgan r=2 1024 bits, Tanimoto"))
+    register(_metric("int_div2", lambda s, r: m.internal_diversity(s, 2), True, (0, 1),
+                     "MOSES IntDiv2"))
+    register(_metric("filters", lambda s, r: m.filters(s), True, (0, 1),
+                     "share of valid samples passing MOSES MCF + PAINS filters"))
+    register(_metric("qed", lambda s, r: m.mean_property(s, "qed"), True, (0, 1),
+                     "mean QED of unique valid samples"))
+    register(_metric("sa", lambda s, r: m.mean_property(s, "sa"), False, (1, 10),
+                     "mean synthetic accessibility (RDKit Contrib SA_Score) of unique valid samples"))
+    register(_metric("logp", lambda s, r: m.mean_property(s, "logp"), True, (None, None),
+                     "mean Crippen logP of unique valid samples (no direction; compare with the data)"))
+    register(_metric("fcd", m.frechet_chemnet_distance, False, (0, None),
+                     "Frechet ChemNet Distance to the test split; " + m.fcd_status()))

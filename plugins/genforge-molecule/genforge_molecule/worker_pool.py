@@ -1,0 +1,56 @@
+"""One lazily started pool of worker processes for RDKit work.
+
+Workers are forked (they run RDKit and NumPy only, never torch), so user scripts
+need no ``if __name__ == "__main__"`` guard.
+"""
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Sequence
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_SIZE = 0
+
+
+def cpu_workers() -> int:
+    """CPU cores this process may use (``GENFORGE_WORKERS`` overrides)."""
+    if os.environ.get("GENFORGE_WORKERS"):
+        return max(1, int(os.environ["GENFORGE_WORKERS"]))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    global _POOL, _POOL_SIZE
+    if _POOL is None or _POOL_SIZE != workers:
+        if _POOL is not None:
+            _POOL.shutdown(cancel_futures=True)
+        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        _POOL_SIZE = workers
+    return _POOL
+
+
+@atexit.register
+def _shutdown() -> None:
+    if _POOL is not None:
+        _POOL.shutdown(cancel_futures=True)
+
+
+def map_slices(fn: Callable[..., list], n: int, arrays: Sequence[Any], extra: tuple = (),
+               workers: int | None = None, min_parallel: int = 4096) -> list:
+    """``fn(*[a[s] for a in arrays], *extra)`` over slices of ``n`` items, concatenated in order.
+
+    Runs in-process below ``min_parallel`` items or with one worker.
+    """
+    workers = cpu_workers() if workers is None else workers
+    if workers <= 1 or n < min_parallel:
+        return fn(*arrays, *extra)
+    cuts = [round(n * k / (workers * 2)) for k in range(workers * 2 + 1)]
+    futures = [pool(workers).submit(fn, *(a[lo:hi] for a in arrays), *extra)
+               for lo, hi in zip(cuts, cuts[1:]) if hi > lo]
+    return [item for f in futures for item in f.result()]
