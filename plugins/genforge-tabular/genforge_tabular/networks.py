@@ -42,17 +42,12 @@ class ConditionalGenerator(nn.Module):
         self.head = nn.Linear(dim, spans[-1][1] if spans else 0)
         self.register_buffer("tanh_idx", torch.tensor([a for a, b, act in spans if act == "tanh"],
                                                       dtype=torch.long), persistent=False)
-        # every softmax block padded to the widest one: one Gumbel-softmax call for all of them
+        # softmax blocks grouped by width: one Gumbel-softmax call per distinct width
         blocks = [(a, b) for a, b, act in spans if act == "softmax"]
-        width = max((b - a for a, b in blocks), default=0)
-        gather = torch.zeros(len(blocks), width, dtype=torch.long)
-        valid = torch.zeros(len(blocks), width, dtype=torch.bool)
-        for i, (a, b) in enumerate(blocks):
-            gather[i, :b - a] = torch.arange(a, b)
-            valid[i, :b - a] = True
-        self.register_buffer("gather", gather, persistent=False)
-        self.register_buffer("valid", valid, persistent=False)
-        self.register_buffer("softmax_idx", gather[valid], persistent=False)
+        self.widths = sorted({b - a for a, b in blocks})
+        for w in self.widths:
+            idx = torch.tensor([list(range(a, b)) for a, b in blocks if b - a == w], dtype=torch.long)
+            self.register_buffer(f"blocks_{w}", idx, persistent=False)
         self.tau, self.hard = 0.2, False
 
     def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
@@ -60,14 +55,17 @@ class ConditionalGenerator(nn.Module):
         raw = self.head(self.body(h))
         out = torch.empty_like(raw)
         out[:, self.tanh_idx] = torch.tanh(raw[:, self.tanh_idx])
-        if self.softmax_idx.numel():
-            logits = raw[:, self.gather].masked_fill(~self.valid, float("-inf"))
+        keep_log_probs = self.training and torch.is_grad_enabled()
+        log_probs = torch.zeros_like(raw) if keep_log_probs else None
+        for w in self.widths:
+            idx = getattr(self, f"blocks_{w}")
+            logits = raw[:, idx]  # (batch, blocks of width w, w)
             soft = F.gumbel_softmax(logits, tau=self.tau, hard=self.hard, dim=-1)
-            out[:, self.softmax_idx] = soft[:, self.valid]
-            if self.training:  # what the condition loss needs: log-probabilities before Gumbel noise
-                log_probs = torch.zeros_like(raw)
-                log_probs[:, self.softmax_idx] = torch.log_softmax(logits, dim=-1)[:, self.valid]
-                self.last_log_probs = log_probs
+            out[:, idx.reshape(-1)] = soft.reshape(len(raw), -1)
+            if keep_log_probs:  # for the condition loss: log-probabilities before Gumbel noise
+                log_probs[:, idx.reshape(-1)] = torch.log_softmax(logits, dim=-1).reshape(len(raw), -1)
+        if keep_log_probs:
+            self.last_log_probs = log_probs
         return out
 
 
