@@ -12,7 +12,12 @@ from genforge.testing import plugin_checks
 PRIVACY = {"metric:tabular/exact_copies", "metric:tabular/dcr_protection"}
 
 
-@pytest.mark.parametrize("check", [c for c in plugin_checks("tabular") if str(c) not in PRIVACY], ids=str)
+#: augmenting with copies of real rows adds nothing, so real data ties with a bad generator there
+TIES = ("uplift_minority_f1", "uplift_balanced_accuracy")
+
+
+@pytest.mark.parametrize("check", [c for c in plugin_checks("tabular", ties_ok=TIES) if str(c) not in PRIVACY],
+                         ids=str)
 def test_conformance(check):
     check()
 
