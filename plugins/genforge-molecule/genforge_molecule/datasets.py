@@ -54,9 +54,12 @@ def read_qm9(limit: int | None = None) -> list[tuple[str, str]]:
 
     records: list[tuple[str, str]] = []
     for path in qm9_files():
-        frame = pd.read_csv(path, usecols=["SMILES"], dtype=str, keep_default_na=False)
+        left = None if limit is None else limit - len(records)
+        if left is not None and left <= 0:
+            break
+        frame = pd.read_csv(path, usecols=["SMILES"], dtype=str, keep_default_na=False, nrows=left)
         records += [(f"{path.name} row {k + 2}", s) for k, s in enumerate(frame["SMILES"])]
-    return records[:limit] if limit else records
+    return records
 
 
 def moses_files() -> dict[str, Path]:

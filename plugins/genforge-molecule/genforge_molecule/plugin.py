@@ -19,7 +19,7 @@ def register_domains(register):
 def register_datasets(register):
     register(DatasetSpec("qm9", "molecule", corpus.load_qm9,
                          "QM9 (133k molecules, <= 9 heavy atoms C N O F) from the qm9pack wheel; "
-                         "options: limit"))
+                         "options: limit", sample_options={"limit": 2000}))
     register(DatasetSpec("qm9-sample", "molecule", corpus.load_qm9_sample,
                          "2,000 QM9 molecules bundled in datasets/qm9_sample.smi"))
     register(DatasetSpec("moses", "molecule", corpus.load_moses,
@@ -36,7 +36,8 @@ def register_models(register):
     register(ModelSpec("molgan", "molecule", build_molgan,
                        "MolGAN: MLP generator of dense graphs (Gumbel-softmax), R-GCN discriminator "
                        "(torch-geometric DenseGraphConv), reward network for RL (option reward)",
-                       defaults=dict(DEFAULTS)))
+                       defaults=dict(DEFAULTS),
+                       sample_options={"hidden": [32, 64], "conv": [16], "aggregate": 16, "mlp": [16]}))
 
 
 def _metric(name, fn, higher, bounds, description):
