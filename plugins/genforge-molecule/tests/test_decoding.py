@@ -1,0 +1,76 @@
+import numpy as np
+import torch
+
+from genforge_molecule.decoding import graphs_to_smiles, smiles_parallel, valence_aware
+from genforge_molecule.domain import decode_graphs
+from genforge_molecule.graph_smiles import canonical, write_smiles
+from genforge_molecule.loading import parse_molecules
+from genforge_molecule.schema import MoleculeSchema
+
+SCHEMA = MoleculeSchema(["C", "O", "N", "F"], 4)  # valences 4, 2, 3, 1
+
+
+def graph(atoms, bonds, confidence=None):
+    """atoms: node types; bonds: {(i, j): edge type}; confidence: {(i, j): value}."""
+    N = len(atoms)
+    types = np.zeros((1, N, N), dtype=np.int64)
+    conf = np.full((1, N, N), 0.5)
+    for (i, j), t in bonds.items():
+        types[0, i, j] = types[0, j, i] = t
+        c = (confidence or {}).get((i, j), 0.5)
+        conf[0, i, j] = conf[0, j, i] = c
+    return np.array([atoms]), types, conf
+
+
+def decode(atoms, bonds, confidence=None):
+    g = valence_aware(*graph(atoms, bonds, confidence), SCHEMA)
+    return bool(g.raw_valid[0]), graphs_to_smiles(g.atoms, g.bonds, SCHEMA.atom_types)[0]
+
+
+def test_writer_ring_closures_and_branches():
+    ring = [[(1, 2), (5, 1)], [(0, 2), (2, 1)], [(1, 1), (3, 2)], [(2, 2), (4, 1)], [(3, 1), (5, 2)], [(4, 2), (0, 1)]]
+    assert canonical(write_smiles(["C"] * 6, ring, 0)) == "c1ccccc1"
+    branched = [[(1, 1)], [(0, 1), (2, 2), (3, 1)], [(1, 2)], [(1, 1)]]
+    assert canonical(write_smiles(["C", "C", "O", "N"], branched, 0)) == "CC(N)=O"
+    assert canonical(write_smiles(["C", "Si"], [[(1, 1)], [(0, 1)]], 0)) == "C[SiH3]"
+
+
+def test_valid_graph_decodes_as_is():
+    assert decode([1, 1, 2, 0], {(0, 1): 1, (1, 2): 2}) == (True, "CC=O")
+
+
+def test_over_valence_keeps_confident_bonds_and_downgrades():
+    # O (valence 2) with a double bond to C0 (confident) and a single bond to C2: raw invalid
+    raw, smiles = decode([1, 2, 1, 0], {(0, 1): 2, (1, 2): 1}, {(0, 1): 0.9, (1, 2): 0.6})
+    assert (raw, smiles) == (False, "C=O")  # the less confident bond cannot fit; CH4 fragment dropped
+    # F (valence 1) with a confident double bond: downgraded to single
+    assert decode([1, 4, 0, 0], {(0, 1): 2}, {(0, 1): 0.9}) == (False, "CF")
+
+
+def test_fragments_dangling_bonds_and_empty_graphs():
+    assert decode([1, 1, 1, 1], {(0, 1): 1, (1, 2): 1}) == (False, "CCC")  # largest fragment
+    assert decode([1, 1, 0, 0], {(0, 1): 1, (1, 2): 1}) == (False, "CC")   # bond to an absent atom
+    assert decode([0, 0, 0, 0], {}) == (False, None)
+
+
+def test_real_graphs_round_trip_through_the_decoder_in_parallel():
+    lines = [line.split()[0] for line in open(_sample()).read().splitlines()[:1200]]
+    mols = parse_molecules([(str(k), s) for k, s in enumerate(lines)])
+    nodes, edges = mols.dense()
+    one_hot = (torch.nn.functional.one_hot(nodes.long(), mols.schema.node_types).float(),
+               torch.nn.functional.one_hot(edges.long(), mols.schema.edge_types).float())
+    samples = decode_graphs(one_hot, mols.schema)
+    assert samples.raw_valid.all() and samples.smiles == mols.smiles
+    g = valence_aware(nodes.numpy().astype(int), edges.numpy().astype(int), np.ones(edges.shape), mols.schema)
+    assert smiles_parallel(g, mols.schema.atom_types, workers=2) == mols.smiles  # min_parallel not reached
+    from genforge_molecule import decoding
+    old, decoding.PARALLEL_MIN = decoding.PARALLEL_MIN, 100
+    try:
+        assert smiles_parallel(g, mols.schema.atom_types, workers=2) == mols.smiles  # pool of 2 processes
+    finally:
+        decoding.PARALLEL_MIN = old
+
+
+def _sample():
+    from genforge_molecule.datasets import QM9_SAMPLE
+    return QM9_SAMPLE
