@@ -33,7 +33,8 @@ class TabularGAN(BaseEstimator):
     Parameters are stored as given (scikit-learn convention); ``epochs`` or
     ``steps`` set the training length. ``target`` names a class column that is
     conditioned on more often (for balanced augmentation). ``evaluate=True``
-    computes the registered metrics after training (``training_summary_``).
+    computes the registered metrics after training (``training_summary_``);
+    ``verbose=True`` prints the data report and the training time.
     """
 
     def __init__(self, epochs: float = 300, steps: int | None = None, batch_size: int | str = "auto",
@@ -100,6 +101,11 @@ class TabularGAN(BaseEstimator):
                                  else distributed.unwrap(trainer.model.generator))
         self.schema_, self.config_ = data.schema, trainer.config
         self.training_summary_ = result.summary
+        if self.verbose:
+            for line in data.report.lines():
+                print(line)
+            print(f"trained {result.summary['steps']} steps (batch {config.batch_size}) in "
+                  f"{result.summary['wall_time']:.1f}s")
         self.model_.eval()
         return self
 

@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from genforge.errors import UserInputError
-from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, ColumnInfo
+from genforge_tabular.columns import ColumnInfo
 from genforge_tabular.transformer import DiscreteEncoder, TableTransformer, _plain
 
 SCHEMA_VERSION = 1
@@ -102,9 +102,6 @@ class TableSchema:
             enc = self.discrete[j]
             df[self.discrete_names[j]] = enc.decode_codes(np.full(len(df), slot))
         return df
-
-    def continuous_names(self) -> list[str]:
-        return [i.name for i in self.infos if i.kind in MODELLED_AS_CONTINUOUS]
 
 
 def level_slot(enc: DiscreteEncoder, value: Any, column: str) -> int:
