@@ -1,8 +1,9 @@
 """Image GAN quality on digits (8x8 grayscale) and coloured shapes (32x32 RGB), offline.
 
 For each data set: fixed train/test split (30 % test, stratified, seed 0), a
-class-conditional DCGAN (hinge loss, spectral norm, projection D, DiffAugment,
-generator EMA) trained through the genforge engine for at most ``--minutes``
+class-conditional DCGAN (hinge loss, spectral norm, projection D, DiffAugment
+translation, generator EMA 0.995; on shapes also the optional AC-GAN head,
+``ac_weight`` 0.2) trained through the genforge engine for at most ``--minutes``
 of training time on ``--threads`` CPU threads, then as many generated images as
 there are real training images (every class equally often) are compared with the
 real test split. Every figure is printed beside its real-vs-real reference (the

@@ -32,8 +32,10 @@ def tiny_run(tmp_path_factory):
     from genforge.cli import main
 
     root = tmp_path_factory.mktemp("run")
-    os.environ["GENFORGE_CACHE"] = str(root / "cache")
+    env = pytest.MonkeyPatch()
+    env.setenv("GENFORGE_CACHE", str(root / "cache"))  # for this module's tests, then restored
     config = root / "tiny.toml"
     config.write_text(TINY_TOML)
     assert main(["train", "image", "--config", str(config), "--out", str(root / "run")]) == 0
-    return root / "run"
+    yield root / "run"
+    env.undo()
