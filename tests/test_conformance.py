@@ -101,6 +101,15 @@ def test_ties_ok_lets_a_metric_tie_but_not_lose(tmp_path):
     ConformanceKit(registry=registry, ties_ok=("constant",)).check_metric("mixture", "constant")
 
 
+def test_no_direction_still_checks_bounds(tmp_path):
+    def metrics(register):
+        register(_mixture_metric("copies", Mixture.modes_covered, False, (0, 10)))
+
+    registry = _registry_with(register_metrics=metrics)
+    with pytest.raises(ConformanceError, match="is 25 on real samples, outside its declared bounds"):
+        ConformanceKit(registry=registry, no_direction=("copies",)).check_metric("mixture", "copies")
+
+
 def test_catches_shape_mismatch_and_unsafe_schema(tmp_path):
     def domains(register):
         register(NumpySchemaDomain())

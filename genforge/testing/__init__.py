@@ -38,7 +38,10 @@ What is checked, for every item the plugin registers:
   untrained generator (the domain's default model), unless the caller passes
   ``bad_samples(data, registry) -> samples``. A metric that cannot separate the
   two by construction (e.g. novelty, which real held-out data and noise both
-  score highly on) is named in ``ties_ok`` and then only must not be worse.
+  score highly on) is named in ``ties_ok`` and then only must not be worse; one whose
+  direction real data cannot show at all (copies of training rows, when the real
+  samples are training rows) is named in ``no_direction`` and checked for
+  finiteness and bounds only.
 
 Checks raise :class:`ConformanceError` (an ``AssertionError``) with a message
 that names the item, what was expected and what was found.
@@ -66,7 +69,8 @@ def check_plugin(name: str, **options: Any) -> list[str]:
     failure, else return the ids of the checks that passed.
 
     Options: ``registry``, ``steps`` (engine steps, default 3), ``bad_samples(data, registry)``,
-    ``ties_ok`` (metric names allowed to tie real data with bad samples), ``files``
+    ``ties_ok`` (metric names allowed to tie real data with bad samples), ``no_direction``
+    (metric names checked for finiteness and bounds only), ``files``
     (``{file_loader_name: path}``), ``work_dir``.
     """
     return ConformanceKit(**options).check_plugin(name)

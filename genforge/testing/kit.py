@@ -67,6 +67,9 @@ class ConformanceKit:
     steps: int = 3
     bad_samples: Callable[[TrainingData, Registry], Any] | None = None
     ties_ok: tuple[str, ...] = ()
+    #: metrics whose direction real data cannot show (e.g. copies of training rows, when the
+    #: real samples are training rows); they are still checked for finiteness and bounds
+    no_direction: tuple[str, ...] = ()
     files: dict[str, Path] = field(default_factory=dict)
     work_dir: Path | None = None
     _data: dict = field(default_factory=dict, repr=False)
@@ -378,7 +381,7 @@ class ConformanceKit:
             values[label] = value
         direction = "higher" if spec.higher_is_better else "lower"
         ok = not_worse if metric in self.ties_ok else better
-        if not ok(spec, values["real"], values["bad"]):
+        if metric not in self.no_direction and not ok(spec, values["real"], values["bad"]):
             _fail(where, f"{direction} is better, but real data scores {values['real']:.6g} and bad samples "
                          f"(untrained generator) {values['bad']:.6g}; check the direction, or the metric "
                          f"does not measure quality")

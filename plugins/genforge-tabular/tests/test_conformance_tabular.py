@@ -1,0 +1,17 @@
+"""genforge's conformance kit on everything the tabular plugin registers.
+
+- ``exact_copies``: the domain's real samples are training rows, which are all exact
+  copies of training rows, so real data cannot show this metric's direction; it is
+  checked for finiteness and bounds only.
+- ``uplift_minority_f1``: on the kit's small sample (120 rows) adding real or bad rows
+  both leave the minority-class F1 unchanged, so the two may tie.
+"""
+import pytest
+
+from genforge.testing import plugin_checks
+
+
+@pytest.mark.parametrize("check", plugin_checks("tabular", no_direction=("exact_copies",),
+                                                ties_ok=("uplift_minority_f1",)), ids=str)
+def test_conformance(check):
+    check()
