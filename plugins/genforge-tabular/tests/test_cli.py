@@ -1,27 +1,12 @@
-"""The CLI: train/sample/evaluate on a CSV, `genforge augment`, and exit status 2 for bad input."""
+"""The CLI: train/sample/evaluate on a CSV, `genforge augment`, and exit status 2 for bad input.
+
+The conformance kit runs in test_conformance_tabular.py."""
 import json
 
 import pandas as pd
 import pytest
 
 from genforge.cli import main
-from genforge.testing import plugin_checks
-
-#: privacy metrics score training rows as the worst case by design (they are copies), so the kit's
-#: "real data scores better than an untrained generator" check does not apply (bounds still checked);
-#: test_metrics covers their direction on hand-made cases
-PRIVACY = ("exact_copies", "dcr_protection")
-
-
-#: augmenting with copies of real rows adds nothing, so real data ties with a bad generator there
-TIES = ("uplift_minority_f1", "uplift_balanced_accuracy")
-
-
-@pytest.mark.parametrize("check", plugin_checks("tabular", ties_ok=TIES, no_direction=PRIVACY), ids=str)
-def test_conformance(check):
-    check()
-
-
 def test_train_sample_evaluate_round_trip(tmp_path, mixed_table, capsys):
     data = tmp_path / "data.csv"
     mixed_table.to_csv(data, index=False)
