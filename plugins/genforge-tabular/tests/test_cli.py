@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from genforge.cli import main
+
+
 def test_train_sample_evaluate_round_trip(tmp_path, mixed_table, capsys):
     data = tmp_path / "data.csv"
     mixed_table.to_csv(data, index=False)
