@@ -42,8 +42,11 @@ def test_augment_command(tmp_path, mixed_table, capsys):
     table = pd.read_csv(out)
     real, synthetic = table[table.synthetic == 0], table[table.synthetic == 1]
     assert len(real) == len(mixed_table)
-    train_counts = mixed_table["label"].value_counts()  # balance is computed on the 80% training split
-    assert len(synthetic) > 0 and set(synthetic["label"]) == {"rare"}
+    from genforge_tabular.domain import split_holdout
+    train_counts = split_holdout(mixed_table, 0.2, "label", 0)[0]["label"].value_counts()
+    # --balance (default) fills the minority of the 80% training split up to the majority
+    assert len(synthetic) == train_counts["common"] - train_counts["rare"]
+    assert set(synthetic["label"]) == {"rare"}
     assert main(["augment", str(data), "--target", "label", "--rows", "50", "--epochs", "1",
                  "--out", str(tmp_path / "r.csv")]) == 0
     assert (pd.read_csv(tmp_path / "r.csv").synthetic == 1).sum() == 50
