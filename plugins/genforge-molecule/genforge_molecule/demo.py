@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def run_demo(out_dir: Path, seed: int, steps: int = 300) -> list[str]:
+def run_demo(out_dir: Path, seed: int, steps: int = 200) -> list[str]:
     from genforge.training import make_config, train
     from genforge_molecule import metrics as M
     from genforge_molecule.plugin import DOMAIN
