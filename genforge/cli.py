@@ -15,13 +15,27 @@ from genforge.errors import GenforgeError, UserInputError
 from genforge.plugins import Registry, get_registry
 
 
-def parse_conditions(pairs: Sequence[str] | None) -> dict[str, str]:
+def parse_conditions(pairs: Sequence[str] | None, flag: str = "--condition") -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UserInputError(f"--condition {pair!r}: expected KEY=VALUE")
+            raise UserInputError(f"{flag} {pair!r}: expected KEY=VALUE")
         out[key.strip()] = value.strip()
+    return out
+
+
+def parse_options(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs whose values are read as TOML (``3``, ``0.5``, ``true``, ``[64, 64]``),
+    falling back to the plain string (``target=species``)."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for key, text in parse_conditions(pairs, flag).items():
+        try:
+            out[key] = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = text
     return out
 
 
@@ -87,15 +101,19 @@ def cmd_losses(args, registry):
 
 # -- training, sampling, evaluation ---------------------------------------------------------
 def cmd_train(args, registry) -> int:
-    from genforge.training import make_config, train, CONFIG_FILE
+    from genforge.training import CONFIG_FILE, layer_overrides, make_config, train
     from genforge.config import TrainConfig
 
     overrides: dict[str, Any] = {"dataset": args.dataset, "model": args.model, "loss": args.loss,
                                  "steps": args.steps, "epochs": args.epochs, "seed": args.seed,
-                                 "batch_size": args.batch_size, "device": args.device}
+                                 "batch_size": args.batch_size, "device": args.device,
+                                 "model_options": parse_options(args.option, "--option"),
+                                 "dataset_options": parse_options(args.dataset_option, "--dataset-option")}
+    if args.target is not None:
+        overrides["dataset_options"]["target"] = args.target
     if args.resume and (Path(args.out) / CONFIG_FILE).is_file() and args.config is None:
         saved = json.loads((Path(args.out) / CONFIG_FILE).read_text(encoding="utf-8"))
-        saved.update({k: v for k, v in overrides.items() if v is not None})
+        layer_overrides(saved, overrides)
         config = TrainConfig.from_dict(saved, source=str(Path(args.out) / CONFIG_FILE))
     else:
         config = make_config(args.domain, overrides, args.config, registry)
@@ -223,6 +241,11 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:1")
     p.add_argument("--config", type=Path, help="TOML file of TrainConfig keys, [model] and [dataset] tables")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="a model option (see `genforge models DOMAIN`); repeatable")
+    p.add_argument("--dataset-option", action="append", metavar="KEY=VALUE",
+                   help="a dataset option, e.g. limit=500; repeatable")
+    p.add_argument("--target", metavar="COLUMN", help="shorthand for --dataset-option target=COLUMN")
     p.add_argument("--resume", action="store_true", help="continue from the run's newest good checkpoint")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_train)

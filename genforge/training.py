@@ -36,10 +36,22 @@ def make_config(domain: str, overrides: dict[str, Any] | None = None, config_fil
     if config_file is not None:
         values.update(read_toml(Path(config_file)))
         source = str(config_file)
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    layer_overrides(values, overrides or {})
     if (overrides or {}).get("epochs") is not None and (overrides or {}).get("steps") is None:
         values["steps"] = None
     return TrainConfig.from_dict(values, source=source)
+
+
+def layer_overrides(values: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """Apply ``overrides`` to config ``values`` in place: ``None`` leaves a key alone; option dicts
+    are merged key by key into the ``[model]`` / ``[dataset]`` tables (or ``*_options`` keys)."""
+    overrides = dict(overrides)
+    for key, table in (("model_options", "model"), ("dataset_options", "dataset")):
+        extra = overrides.pop(key, None)
+        if extra:
+            base = values.pop(table, None) if isinstance(values.get(table), dict) else values.get(key)
+            values[key] = {**(base or {}), **extra}
+    values.update({k: v for k, v in overrides.items() if v is not None})
 
 
 def fill_names(config: TrainConfig, domain: Domain) -> TrainConfig:

@@ -46,6 +46,18 @@ def test_train_sample_evaluate_roundtrip(tmp_path, capsys):
     assert 0 <= report["metrics"]["modes"] <= 8
 
 
+def test_option_flags_merge_into_the_config_file_tables(tmp_path):
+    cfg = write_config(tmp_path, "[model]\nhidden = 32\n[dataset]\npoints = 1000\n")
+    run = tmp_path / "run"
+    assert cli.main(["train", "mixture", *TINY, "--config", cfg, "--option", "layers=2",
+                     "--option", "hidden=16", "--dataset-option", "points=500", "--out", str(run)]) == 0
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["model_options"] == {"hidden": 16, "layers": 2}
+    assert saved["dataset_options"] == {"points": 500}
+    assert cli.parse_options(["target=species", "sizes=[1, 2]", "on=true"], "--option") == \
+        {"target": "species", "sizes": [1, 2], "on": True}
+
+
 @pytest.mark.parametrize("argv, message", [
     (["train", "nope", "--out", "X"], "unknown domain 'nope'; installed domains: mixture"),
     (["train", "mixture", "--model", "big", "--out", "X"], "unknown model 'big'"),
@@ -55,6 +67,8 @@ def test_train_sample_evaluate_roundtrip(tmp_path, capsys):
     (["sample", "not-a-run", "-n", "3", "--out", "x.csv"], "not a genforge run folder"),
     (["sample", "R", "-n", "3", "--condition", "oops", "--out", "x.csv"], "expected KEY=VALUE"),
     (["datasets", "nope"], "unknown domain"),
+    (["train", "mixture", "--option", "depth", "--out", "X"], "--option 'depth': expected KEY=VALUE"),
+    (["train", "mixture", "--option", "depth=3", "--out", "X"], "model 'mlp' has no option 'depth'"),
 ])
 def test_user_mistakes_exit_2_with_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -15,18 +15,20 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
 from rdkit import Chem
-from torch_geometric.data import Data
 
 from genforge.domain import DataReport
 from genforge.errors import UserInputError
 from genforge_molecule.graph_smiles import canonical, write_smiles
 from genforge_molecule.schema import BOND_ORDERS, MoleculeSchema
 from genforge_molecule.worker_pool import map_slices
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
 SMILES_SUFFIXES = (".smi", ".txt")
 _ORDER = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3}
@@ -170,6 +172,8 @@ def to_data(molecule: ParsedMolecule, schema: MoleculeSchema) -> Data:
         edge_attr = torch.cat([b[:, 2], b[:, 2]])
     else:
         edge_index, edge_attr = torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+    from torch_geometric.data import Data  # lazy: importing torch_geometric costs seconds
+
     return Data(x=x, edge_index=edge_index, edge_attr=edge_attr, smiles=molecule.smiles)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch_geometric.nn import DenseGraphConv
 
 
 def gumbel_like(logits: torch.Tensor) -> torch.Tensor:
@@ -77,6 +76,8 @@ class RelationalGraphConv(nn.Module):
 
     def __init__(self, in_dim: int, out_dim: int, relations: int):
         super().__init__()
+        from torch_geometric.nn import DenseGraphConv  # lazy: importing torch_geometric costs seconds
+
         self.convs = nn.ModuleList(DenseGraphConv(in_dim, out_dim, aggr="add") for _ in range(relations))
 
     def forward(self, h: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:

@@ -239,10 +239,12 @@ def _resolution(seconds: np.ndarray) -> int:
 
 def to_numbers(series: pd.Series, kind: str) -> np.ndarray:
     if kind == "datetime":
-        stamps = pd.to_datetime(series, errors="coerce", format="mixed") if series.dtype == object \
-            else pd.to_datetime(series)
-        out = stamps.astype("int64").to_numpy(dtype=float) / 1e9
-        return np.where(stamps.isna().to_numpy(), np.nan, out)
+        stamps = series if pd.api.types.is_datetime64_any_dtype(series) \
+            else pd.to_datetime(series, errors="coerce", format="mixed")
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert(None)
+        # Timedelta division is independent of the stamps' unit (pandas 3 parses to us, 2 to ns); NaT -> NaN.
+        return ((stamps - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
 
