@@ -103,6 +103,7 @@ def cmd_losses(args, registry):
 def cmd_train(args, registry) -> int:
     from genforge.training import CONFIG_FILE, layer_overrides, make_config, train
     from genforge.config import TrainConfig
+    from genforge.engine.distributed import shutdown
 
     overrides: dict[str, Any] = {"dataset": args.dataset, "model": args.model, "loss": args.loss,
                                  "steps": args.steps, "epochs": args.epochs, "seed": args.seed,
@@ -120,6 +121,7 @@ def cmd_train(args, registry) -> int:
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
     result = train(config, Path(args.out), resume=args.resume, registry=registry)
+    shutdown()  # no barrier on failure: a rank that raised must not wait for its peers
     summary = result.summary
     print(f"trained {summary['steps']} steps in {summary['wall_time']:.1f}s"
           + (" (stopped early)" if summary["stopped_early"] else "") + f"; run folder {args.out}")

@@ -6,6 +6,8 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
+from genforge.engine.distributed import shutdown
+
 from genforge.plugins import build_registry
 from genforge.training import make_config, train
 
@@ -33,4 +35,4 @@ if dist.get_rank() == 0:
         "max_ema_diff": max((g - gathered_ema[0]).abs().max().item() for g in gathered_ema),
         "loss_d": [t.item() for t in losses],
     }))
-dist.destroy_process_group()
+shutdown()

@@ -120,10 +120,9 @@ class MixtureDomain(Domain):
         return [scatter_plot(samples, reference, Path(out_dir) / "samples.png")]
 
     def demo(self, out_dir: Path, seed: int) -> list[str]:
-        from genforge.training import train
-        from genforge.config import TrainConfig
+        from genforge.training import make_config, train
 
-        run = train(TrainConfig(domain="mixture", dataset="grid-25", seed=seed), Path(out_dir) / "grid-25")
+        run = train(make_config("mixture", {"dataset": "grid-25", "seed": seed}), Path(out_dir) / "grid-25")
         m = run.summary["metrics"]
         return [f"grid-25: {m['modes']:.0f}/25 modes, {100 * m['high_quality']:.1f}% high quality, "
                 f"reverse KL {m['reverse_kl']:.3f} in {run.summary['wall_time']:.0f}s; "
@@ -147,25 +146,59 @@ def scatter_plot(samples: torch.Tensor, mixture: Mixture, path: Path) -> Path:
 
 
 class MLPGenerator(nn.Module):
-    def __init__(self, latent_dim: int, hidden: int, layers: int):
+    """ReLU MLP from the latent to the plane, optionally with batch norm (as in PacGAN)."""
+
+    def __init__(self, latent_dim: int, hidden: int, layers: int, batch_norm: bool = False):
         super().__init__()
         dims = [latent_dim] + [hidden] * layers
         blocks: list[nn.Module] = []
         for a, b in zip(dims, dims[1:]):
-            blocks += [nn.Linear(a, b), nn.ReLU()]
+            blocks += [nn.Linear(a, b), *([nn.BatchNorm1d(b)] if batch_norm else []), nn.ReLU()]
         self.net = nn.Sequential(*blocks, nn.Linear(hidden, 2))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
 
 
-class MLPDiscriminator(nn.Module):
-    def __init__(self, in_dim: int, hidden: int, layers: int):
+class Maxout(nn.Module):
+    """The maximum over ``pieces`` linear maps (Goodfellow et al. 2013)."""
+
+    def __init__(self, in_dim: int, out_dim: int, pieces: int):
         super().__init__()
-        dims = [in_dim] + [hidden] * layers
+        self.linear, self.pieces = nn.Linear(in_dim, out_dim * pieces), pieces
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x).unflatten(-1, (-1, self.pieces)).amax(-1)
+
+
+class FourierFeatures(nn.Module):
+    """``[x, sin(xB), cos(xB)]`` with a fixed Gaussian ``B`` (Tancik et al. 2020): lets an MLP
+    resolve tight clusters that a plain ReLU MLP learns only slowly (spectral bias)."""
+
+    def __init__(self, in_dim: int, features: int, scale: float):
+        super().__init__()
+        rng = torch.Generator().manual_seed(features)
+        self.register_buffer("frequencies", scale * torch.randn(in_dim, features, generator=rng))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        phase = x @ self.frequencies
+        return torch.cat([x, phase.sin(), phase.cos()], -1)
+
+
+class MLPDiscriminator(nn.Module):
+    """MLP critic: LeakyReLU layers, or maxout layers when ``maxout`` > 1; optionally on
+    Fourier features of its input."""
+
+    def __init__(self, in_dim: int, hidden: int, layers: int, maxout: int = 0,
+                 fourier_features: int = 0, fourier_scale: float = 1.0):
+        super().__init__()
         blocks: list[nn.Module] = []
+        if fourier_features:
+            blocks.append(FourierFeatures(in_dim, fourier_features, fourier_scale))
+            in_dim += 2 * fourier_features
+        dims = [in_dim] + [hidden] * layers
         for a, b in zip(dims, dims[1:]):
-            blocks += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+            blocks += [Maxout(a, b, maxout)] if maxout > 1 else [nn.Linear(a, b), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*blocks, nn.Linear(hidden, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -173,11 +206,11 @@ class MLPDiscriminator(nn.Module):
 
 
 def build_mlp(schema: Mixture, options: dict[str, Any]) -> GANModel:
-    latent, hidden, layers, pac = (options["latent_dim"], options["hidden"], options["layers"],
-                                   options["pac"])
-    disc = MLPDiscriminator(2 * pac, options["d_hidden"], options["d_layers"])
-    return GANModel(MLPGenerator(latent, hidden, layers),
-                    PackedDiscriminator(disc, pac) if pac > 1 else disc, latent)
+    pac = options["pac"]
+    disc = MLPDiscriminator(2 * pac, options["d_hidden"], options["d_layers"], options.get("maxout", 0),
+                            options.get("fourier_features", 0), options.get("fourier_scale", 1.0))
+    gen = MLPGenerator(options["latent_dim"], options["hidden"], options["layers"], options.get("batch_norm", False))
+    return GANModel(gen, PackedDiscriminator(disc, pac) if pac > 1 else disc, options["latent_dim"])
 
 
 _DOMAIN = MixtureDomain()
@@ -204,7 +237,8 @@ def register_datasets(register):
 def register_models(register):
     register(ModelSpec("mlp", "mixture", build_mlp, "ReLU MLP generator, LeakyReLU MLP discriminator",
                        defaults={"latent_dim": 8, "hidden": 256, "layers": 3, "d_hidden": 256,
-                                 "d_layers": 3, "pac": 1}))
+                                 "d_layers": 3, "pac": 1, "batch_norm": False, "maxout": 0,
+                                 "fourier_features": 0, "fourier_scale": 1.0}))
 
 
 @hookimpl

@@ -67,6 +67,14 @@ def barrier(group: ProcessGroup) -> None:
         dist.barrier()
 
 
+def shutdown() -> None:
+    """Leave the process group together: without the barrier, a rank that tears gloo down
+    while its peer is still finishing can abort ("terminate called without an active exception")."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def pick_device(requested: str = "auto", local_rank: int = 0) -> torch.device:
     """CUDA when present (one GPU per local rank), else CPU; or what was asked for."""
     if requested == "auto":
