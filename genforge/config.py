@@ -46,6 +46,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         self.betas_g, self.betas_d = tuple(self.betas_g), tuple(self.betas_d)
+        if "pac" in self.model_options:  # `[model] pac = N` / `--option pac=N`: the engine's pac
+            self.model_options = dict(self.model_options)
+            self.pac = self.model_options.pop("pac")
         self.validate()
 
     def validate(self) -> None:

@@ -54,6 +54,10 @@ def test_option_flags_merge_into_the_config_file_tables(tmp_path):
     saved = json.loads((run / "config.json").read_text())
     assert saved["model_options"] == {"hidden": 16, "layers": 2}
     assert saved["dataset_options"] == {"points": 500}
+    packed = tmp_path / "packed"
+    assert cli.main(["train", "mixture", *TINY, "--option", "pac=2", "--out", str(packed)]) == 0
+    saved = json.loads((packed / "config.json").read_text())
+    assert (saved["pac"], saved["model_options"]) == (2, {})  # the engine's pac, not a lost option
     assert cli.parse_options(["target=species", "sizes=[1, 2]", "on=true"], "--option") == \
         {"target": "species", "sizes": [1, 2], "on": True}
 
