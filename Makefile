@@ -32,6 +32,7 @@ bench-deps: install
 
 benchmarks: bench-deps
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/molecule_qm9.py --reward qed --lambda-gan 0.5   # property-steered run
 
 clean:
 	rm -rf $(VENV) demo-output

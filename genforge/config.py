@@ -28,6 +28,7 @@ class TrainConfig:
     betas_d: tuple[float, float] = (0.5, 0.999)
     gp_weight: float | None = None  # None: the loss's default (10 for wgan-gp)
     r1_weight: float = 0.0
+    penalty_every: int = 1  # lazy regularization (StyleGAN2): GP/R1 on every k-th D update, weight x k
     pac: int = 1
     ema_decay: float = 0.0  # 0 disables the generator EMA
     temperature_start: float = 1.0
@@ -53,6 +54,7 @@ class TrainConfig:
 
     def validate(self) -> None:
         positive = {"batch_size": self.batch_size, "n_critic": self.n_critic, "pac": self.pac,
+                    "penalty_every": self.penalty_every,
                     "lr_g": self.lr_g, "lr_d": self.lr_d, "log_every": self.log_every,
                     "eval_samples": self.eval_samples, "keep_checkpoints": self.keep_checkpoints}
         for key, value in positive.items():

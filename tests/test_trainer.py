@@ -49,6 +49,22 @@ def test_every_loss_trains_and_logs_diagnostics(tiny_config):
         assert ("penalty" in logs) == (loss == "wgan-gp")
 
 
+def test_lazy_regularization_applies_scaled_penalties_on_every_kth_critic_update(tiny_config, monkeypatch):
+    from genforge.engine import trainer as trainer_module
+
+    calls = []
+    real_gp = trainer_module.wgan_gradient_penalty
+    monkeypatch.setattr(trainer_module, "wgan_gradient_penalty",
+                        lambda out, x: calls.append(1) or real_gp(out, x))
+    result = train(tiny_config(loss="wgan-gp", steps=9, n_critic=2, penalty_every=3, log_every=1), None)
+    assert len(calls) == 6  # 18 critic updates, every third regularized
+    logs = result.trainer.logs  # step 9's last update (#18) is not regularized; #16 was
+    assert "penalty" not in logs
+    eager = train(tiny_config(loss="wgan-gp", steps=9, n_critic=2, log_every=1), None)
+    assert len(calls) == 6 + 18
+    assert not torch.equal(weights(result.trainer.model), weights(eager.trainer.model))
+
+
 class Conditional(nn.Module):
     def __init__(self, out_dim, classes):
         super().__init__()

@@ -87,14 +87,15 @@ class Trainer:
         step = self.step + 1
         model.set_temperature(self._temperature(step))
         model.train()
-        for _ in range(cfg.n_critic):
+        for i in range(cfg.n_critic):
+            regularize = ((step - 1) * cfg.n_critic + i) % cfg.penalty_every == 0
             batch = self.data.batch(cfg.batch_size, self.data_rng)
             real = tree_to(batch.real, self.device)
             cond = _to(batch.condition, self.device)
             z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
             with torch.no_grad():
                 fake = model.generate(z, cond)
-            d_loss, real_out, fake_out, penalty = self._discriminator_loss(real, fake, cond)
+            d_loss, real_out, fake_out, penalty = self._discriminator_loss(real, fake, cond, regularize)
             _check_finite(d_loss, step, "discriminator")
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
@@ -140,13 +141,16 @@ class Trainer:
                 self._warn(warning)
         return self.logs
 
-    def _discriminator_loss(self, real: Any, fake: Any, cond: torch.Tensor | None):
-        """L_D (+ penalties) from one discriminator pass over [real, fake, interpolates]."""
+    def _discriminator_loss(self, real: Any, fake: Any, cond: torch.Tensor | None, regularize: bool = True):
+        """L_D (+ penalties, when ``regularize``) from one discriminator pass over [real, fake,
+        interpolates]. Lazy regularization scales the penalties by ``penalty_every``."""
         model, n = self.model, batch_size(real)
-        if self.config.r1_weight > 0:
+        gp_weight = self.gp_weight * self.config.penalty_every if regularize else 0.0
+        r1_weight = self.config.r1_weight * self.config.penalty_every if regularize else 0.0
+        if r1_weight > 0:
             real = tree_map(lambda t: t.detach().requires_grad_(True), real)
         parts = [real, fake]
-        if self.gp_weight > 0:
+        if gp_weight > 0:
             alpha = torch.rand(n, generator=self.noise_rng).to(self.device)
             parts.append(tree_map(
                 lambda r, f: (alpha.view(-1, *[1] * (r.dim() - 1)) * r
@@ -160,10 +164,10 @@ class Trainer:
         real_out, fake_out = outs[0], outs[1]
         loss = self.loss.discriminator(real_out, fake_out)
         penalty = None
-        if self.gp_weight > 0:
-            penalty = self.gp_weight * wgan_gradient_penalty(outs[2], parts[2])
-        if self.config.r1_weight > 0:
-            r1 = self.config.r1_weight * r1_penalty(real_out, real)
+        if gp_weight > 0:
+            penalty = gp_weight * wgan_gradient_penalty(outs[2], parts[2])
+        if r1_weight > 0:
+            r1 = r1_weight * r1_penalty(real_out, real)
             penalty = r1 if penalty is None else penalty + r1
         total = loss if penalty is None else loss + penalty
         return total, real_out.detach(), fake_out.detach(), penalty

@@ -43,13 +43,14 @@ class TabularGAN(BaseEstimator):
                  critic_dims: tuple[int, ...] = (256, 256), pac: int = 5, lr_g: float = 1e-3,
                  lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.995,
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
-                 gumbel_hard: bool = True, verbose: bool = False):
+                 gumbel_hard: bool = True, penalty_every: int = 1, verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.discrete_columns, self.metadata, self.target = discrete_columns, metadata, target
         self.latent_dim, self.generator_dims, self.critic_dims = latent_dim, generator_dims, critic_dims
         self.pac, self.lr_g, self.lr_d, self.n_critic = pac, lr_g, lr_d, n_critic
         self.dropout, self.ema_decay, self.holdout, self.evaluate = dropout, ema_decay, holdout, evaluate
         self.seed, self.device, self.verbose, self.gumbel_hard = seed, device, verbose, gumbel_hard
+        self.penalty_every = penalty_every
 
     # -- training ----------------------------------------------------------------------------
     def _dataset_options(self) -> dict[str, Any]:
@@ -72,7 +73,8 @@ class TabularGAN(BaseEstimator):
         return make_config("tabular", {
             "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
             "batch_size": self._batch_size(rows), "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,
-            "n_critic": self.n_critic, "ema_decay": self.ema_decay, "seed": self.seed, "device": self.device,
+            "n_critic": self.n_critic, "penalty_every": self.penalty_every, "ema_decay": self.ema_decay,
+            "seed": self.seed, "device": self.device,
             "dataset_options": self._dataset_options(), "model_options": model_options,
             "log_every": 50, "eval_samples": 200})
 
