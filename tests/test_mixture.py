@@ -38,3 +38,18 @@ def test_real_samples_score_perfectly():
     assert mix.modes_covered(real) == 8
     assert mix.high_quality_share(real) > 0.98
     assert mix.reverse_kl(real) < 0.01
+
+
+def test_default_settings_learn_the_ring():
+    """The shipped mixture defaults, cut to 5,000 of their 10,000 steps: every mode covered and
+    most samples sharp already (seeds 0-1 on 1 or 2 threads: 73-95 % high quality)."""
+    from genforge.plugins import build_registry
+    from genforge.training import make_config, train
+
+    registry = build_registry(include_entry_points=False)
+    config = make_config("mixture", {"dataset": "ring-8", "steps": 5000, "eval_samples": 2000,
+                                     "dataset_options": {"points": 20000}}, registry=registry)
+    metrics = train(config, None, registry=registry, report=lambda *_: None).summary["metrics"]
+    assert metrics["modes"] == 8
+    assert metrics["high_quality"] >= 0.6
+    assert metrics["reverse_kl"] < 0.05
