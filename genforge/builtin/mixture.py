@@ -155,59 +155,25 @@ def scatter_plot(samples: torch.Tensor, mixture: Mixture, path: Path) -> Path:
 
 
 class MLPGenerator(nn.Module):
-    """ReLU MLP from the latent to the plane, optionally with batch norm (as in PacGAN)."""
-
-    def __init__(self, latent_dim: int, hidden: int, layers: int, batch_norm: bool = False):
+    def __init__(self, latent_dim: int, hidden: int, layers: int):
         super().__init__()
         dims = [latent_dim] + [hidden] * layers
         blocks: list[nn.Module] = []
         for a, b in zip(dims, dims[1:]):
-            blocks += [nn.Linear(a, b), *([nn.BatchNorm1d(b)] if batch_norm else []), nn.ReLU()]
+            blocks += [nn.Linear(a, b), nn.ReLU()]
         self.net = nn.Sequential(*blocks, nn.Linear(hidden, 2))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
 
 
-class Maxout(nn.Module):
-    """The maximum over ``pieces`` linear maps (Goodfellow et al. 2013)."""
-
-    def __init__(self, in_dim: int, out_dim: int, pieces: int):
-        super().__init__()
-        self.linear, self.pieces = nn.Linear(in_dim, out_dim * pieces), pieces
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x).unflatten(-1, (-1, self.pieces)).amax(-1)
-
-
-class FourierFeatures(nn.Module):
-    """``[x, sin(xB), cos(xB)]`` with a fixed Gaussian ``B`` (Tancik et al. 2020): lets an MLP
-    resolve tight clusters that a plain ReLU MLP learns only slowly (spectral bias)."""
-
-    def __init__(self, in_dim: int, features: int, scale: float):
-        super().__init__()
-        rng = torch.Generator().manual_seed(features)
-        self.register_buffer("frequencies", scale * torch.randn(in_dim, features, generator=rng))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        phase = x @ self.frequencies
-        return torch.cat([x, phase.sin(), phase.cos()], -1)
-
-
 class MLPDiscriminator(nn.Module):
-    """MLP critic: LeakyReLU layers, or maxout layers when ``maxout`` > 1; optionally on
-    Fourier features of its input."""
-
-    def __init__(self, in_dim: int, hidden: int, layers: int, maxout: int = 0,
-                 fourier_features: int = 0, fourier_scale: float = 1.0):
+    def __init__(self, in_dim: int, hidden: int, layers: int):
         super().__init__()
-        blocks: list[nn.Module] = []
-        if fourier_features:
-            blocks.append(FourierFeatures(in_dim, fourier_features, fourier_scale))
-            in_dim += 2 * fourier_features
         dims = [in_dim] + [hidden] * layers
+        blocks: list[nn.Module] = []
         for a, b in zip(dims, dims[1:]):
-            blocks += [Maxout(a, b, maxout)] if maxout > 1 else [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+            blocks += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*blocks, nn.Linear(hidden, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -216,9 +182,8 @@ class MLPDiscriminator(nn.Module):
 
 def build_mlp(schema: Mixture, options: dict[str, Any]) -> GANModel:
     pac = options["pac"]
-    disc = MLPDiscriminator(2 * pac, options["d_hidden"], options["d_layers"], options.get("maxout", 0),
-                            options.get("fourier_features", 0), options.get("fourier_scale", 1.0))
-    gen = MLPGenerator(options["latent_dim"], options["hidden"], options["layers"], options.get("batch_norm", False))
+    disc = MLPDiscriminator(2 * pac, options["d_hidden"], options["d_layers"])
+    gen = MLPGenerator(options["latent_dim"], options["hidden"], options["layers"])
     return GANModel(gen, PackedDiscriminator(disc, pac) if pac > 1 else disc, options["latent_dim"])
 
 
@@ -246,8 +211,7 @@ def register_datasets(register):
 def register_models(register):
     register(ModelSpec("mlp", "mixture", build_mlp, "ReLU MLP generator, LeakyReLU MLP discriminator",
                        defaults={"latent_dim": 2, "hidden": 128, "layers": 2, "d_hidden": 128,
-                                 "d_layers": 2, "pac": 1, "batch_norm": False, "maxout": 0,
-                                 "fourier_features": 0, "fourier_scale": 1.0}))
+                                 "d_layers": 2, "pac": 1}))
 
 
 @hookimpl
