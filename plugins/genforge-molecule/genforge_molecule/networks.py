@@ -71,17 +71,28 @@ def _straight_through(soft: torch.Tensor) -> torch.Tensor:
 
 
 class RelationalGraphConv(nn.Module):
-    """One R-GCN layer over dense relational adjacency: the sum over bond types r of
-    torch-geometric's ``DenseGraphConv`` (``W_r sum_j A_r[i, j] h_j + W_0,r h_i``)."""
+    """One R-GCN layer over dense relational adjacency ``[b, R, N, N]``.
+
+    Computes exactly the sum over bond types r of torch-geometric's
+    ``DenseGraphConv(aggr="add")`` (``W_r sum_j A_r[i, j] h_j + W_0,r h_i``), but
+    as one batched matmul for all relations, one linear map over the
+    concatenated per-relation aggregates and one root map (the R root weights
+    of a per-relation sum collapse into one). R separate ``DenseGraphConv``
+    calls spend most of their time in tiny per-graph matmuls: on CPU this layer
+    trains the discriminator 2-3x faster. ``tests/test_model.py`` checks the
+    equivalence against ``DenseGraphConv``.
+    """
 
     def __init__(self, in_dim: int, out_dim: int, relations: int):
         super().__init__()
-        from torch_geometric.nn import DenseGraphConv  # lazy: importing torch_geometric costs seconds
-
-        self.convs = nn.ModuleList(DenseGraphConv(in_dim, out_dim, aggr="add") for _ in range(relations))
+        self.relations = relations
+        self.lin_rel = nn.Linear(relations * in_dim, out_dim)
+        self.lin_root = nn.Linear(in_dim, out_dim, bias=False)
 
     def forward(self, h: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
-        return sum(conv(h, adjacency[:, r]) for r, conv in enumerate(self.convs))
+        b, R, N, _ = adjacency.shape
+        aggregated = (adjacency.reshape(b, R * N, N) @ h).view(b, R, N, -1)  # [b, R, N, in]
+        return self.lin_rel(aggregated.transpose(1, 2).reshape(b, N, -1)) + self.lin_root(h)
 
 
 class RelationalGraphNetwork(nn.Module):

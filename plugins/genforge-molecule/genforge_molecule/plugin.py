@@ -35,7 +35,7 @@ def register_datasets(register):
 def register_models(register):
     register(ModelSpec("molgan", "molecule", build_molgan,
                        "MolGAN: MLP generator of dense graphs (Gumbel-softmax), R-GCN discriminator "
-                       "(torch-geometric DenseGraphConv), reward network for RL (option reward)",
+                       "(DenseGraphConv per bond type, batched), reward network for RL (option reward)",
                        defaults=dict(DEFAULTS),
                        sample_options={"hidden": [32, 64], "conv": [16], "aggregate": 16, "mlp": [16]}))
 

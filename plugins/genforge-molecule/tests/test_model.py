@@ -57,3 +57,22 @@ def test_batch_spread_is_zero_for_identical_graphs():
     same = (nodes.repeat(4, 1, 1), edges.repeat(4, 1, 1, 1))
     assert batch_spread(same).item() == 0.0
     assert batch_spread(model.generate(model.noise(4, torch.Generator().manual_seed(1)))).item() > 0
+
+
+def test_relational_conv_equals_a_sum_of_torch_geometric_dense_graph_convs():
+    from torch_geometric.nn import DenseGraphConv
+
+    from genforge_molecule.networks import RelationalGraphConv
+
+    torch.manual_seed(0)
+    R, d_in, d_out = 3, 5, 7
+    reference = [DenseGraphConv(d_in, d_out, aggr="add") for _ in range(R)]
+    layer = RelationalGraphConv(d_in, d_out, R)
+    with torch.no_grad():
+        layer.lin_rel.weight.copy_(torch.cat([c.lin_rel.weight for c in reference], 1))
+        layer.lin_rel.bias.copy_(sum(c.lin_rel.bias for c in reference))
+        layer.lin_root.weight.copy_(sum(c.lin_root.weight for c in reference))
+    h = torch.randn(4, 6, d_in)
+    adjacency = (torch.rand(4, R, 6, 6) > 0.6).float()
+    expected = sum(conv(h, adjacency[:, r]) for r, conv in enumerate(reference))
+    assert torch.allclose(layer(h, adjacency), expected, atol=1e-5)
