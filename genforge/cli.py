@@ -121,6 +121,7 @@ def cmd_train(args, registry) -> int:
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
     result = train(config, Path(args.out), resume=args.resume, registry=registry)
+    result.trainer.unwrap_distributed()
     shutdown()  # no barrier on failure: a rank that raised must not wait for its peers
     summary = result.summary
     print(f"trained {summary['steps']} steps in {summary['wall_time']:.1f}s"

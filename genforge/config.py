@@ -30,6 +30,9 @@ class TrainConfig:
     r1_weight: float = 0.0
     penalty_every: int = 1  # lazy regularization (StyleGAN2): GP/R1 on every k-th D update, weight x k
     pac: int = 1
+    # the G step reuses the last D step's fake batch (and its conditions), generated with
+    # gradients: one generator forward less per step (the DCGAN reference loop does this)
+    reuse_fake: bool = False
     ema_decay: float = 0.0  # 0 disables the generator EMA
     temperature_start: float = 1.0
     temperature_end: float = 1.0

@@ -35,4 +35,5 @@ if dist.get_rank() == 0:
         "max_ema_diff": max((g - gathered_ema[0]).abs().max().item() for g in gathered_ema),
         "loss_d": [t.item() for t in losses],
     }))
+trainer.unwrap_distributed()
 shutdown()

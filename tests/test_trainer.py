@@ -29,6 +29,7 @@ def test_same_seed_gives_bit_identical_weights_and_samples(tiny_config):
     {},
     {"loss": "wgan-gp", "n_critic": 2, "pac": 4, "ema_decay": 0.9},
     {"loss": "hinge", "r1_weight": 1.0},
+    {"loss": "wgan-gp", "n_critic": 2, "reuse_fake": True},
 ])
 def test_resume_gives_the_same_weights_as_straight_training(tiny_config, tmp_path, overrides):
     straight = train(tiny_config(steps=40, **overrides), tmp_path / "straight")
@@ -118,6 +119,30 @@ def test_conditions_extra_loss_auxiliary_network_and_temperature_schedule():
     assert taus[0] < 1.0 and taus[-1] == pytest.approx(0.1) and taus == sorted(taus, reverse=True)
     assert not torch.equal(before, model.aux.weight)
     assert "aux_loss" in trainer.logs and "loss_g_extra" in trainer.logs
+
+
+def test_reuse_fake_saves_a_generator_forward_and_trains_g_on_the_critic_batch_conditions():
+    torch.manual_seed(0)
+    data = TensorTrainingData(torch.randn(200, 4), torch.randint(0, 3, (200,)), num_classes=3)
+    original_batch, drawn = data.batch, []
+    data.batch = lambda n, rng: drawn.append(original_batch(n, rng)) or drawn[-1]
+    calls, seen = [], []
+    for reuse in (False, True):
+        model = RecordingModel()
+        model.generator.register_forward_hook(lambda m, args, out: calls.append(reuse))
+        extra = model.generator_extra_loss
+        model.generator_extra_loss = lambda fake, batch: seen.append((fake.requires_grad, batch.condition)) \
+            or extra(fake, batch)
+        before = weights(model.generator)
+        Trainer(model, data, TrainConfig(steps=5, batch_size=16, n_critic=2, reuse_fake=reuse), loss=NS).fit()
+        assert not torch.equal(before, weights(model.generator))
+    # without reuse the G step draws its own conditions (a third batch per step); with reuse it
+    # sees those of its step's last critic batch
+    assert len(drawn) == 15 + 10
+    assert all(torch.equal(c, b.condition) for (_, c), b in zip(seen[:5], drawn[:15][2::3]))
+    assert all(torch.equal(c, b.condition) for (_, c), b in zip(seen[5:], drawn[15:][1::2]))
+    assert calls.count(False) == 15 and calls.count(True) == 10  # 3 vs 2 generator passes per step
+    assert all(requires_grad for requires_grad, _ in seen)
 
 
 def test_nan_loss_stops_the_step_and_keeps_the_last_checkpoint(tiny_config, tmp_path):

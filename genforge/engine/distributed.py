@@ -7,6 +7,7 @@ gradient averaging. Rank 0 alone writes checkpoints and logs.
 """
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 
@@ -69,9 +70,13 @@ def barrier(group: ProcessGroup) -> None:
 
 def shutdown() -> None:
     """Leave the process group together: without the barrier, a rank that tears gloo down
-    while its peer is still finishing can abort ("terminate called without an active exception")."""
+    while its peer is still finishing can abort ("terminate called without an active exception").
+    Drop the DDP wrappers first (``Trainer.unwrap_distributed``): they hold the group, and a
+    group that outlives ``destroy_process_group`` is torn down during interpreter exit, which
+    aborts the same way."""
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
+        gc.collect()
         dist.destroy_process_group()
 
 

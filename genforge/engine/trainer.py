@@ -69,8 +69,10 @@ class Trainer:
             model.generator = distributed.wrap(model.generator, self.device)
             model.discriminator = distributed.wrap(model.discriminator, self.device)
         gen, disc = distributed.unwrap(model.generator), distributed.unwrap(model.discriminator)
-        self.opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=config.betas_g)
-        self.opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=config.betas_d)
+        # the fused kernel: one pass over all parameters, ~2x faster than the per-tensor loop on CPU
+        fused = self.device.type in ("cpu", "cuda")
+        self.opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=config.betas_g, fused=fused)
+        self.opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=config.betas_d, fused=fused)
         self.gp_weight = loss.gradient_penalty if config.gp_weight is None else config.gp_weight
         self.step = 0
         self.total_steps = total_steps(config, data.size)
@@ -80,6 +82,11 @@ class Trainer:
         self.last_metrics: dict[str, float] = {}
         self.warnings: list[str] = []
         self._reference_diversity: float | None = None
+
+    def unwrap_distributed(self) -> None:
+        """Drop the DDP wrappers once training is over (they keep the process group alive)."""
+        self.model.generator = distributed.unwrap(self.model.generator)
+        self.model.discriminator = distributed.unwrap(self.model.discriminator)
 
     # -- one training step ---------------------------------------------------------
     def train_step(self) -> dict[str, float]:
@@ -93,8 +100,12 @@ class Trainer:
             real = tree_to(batch.real, self.device)
             cond = _to(batch.condition, self.device)
             z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-            with torch.no_grad():
-                fake = model.generate(z, cond)
+            if cfg.reuse_fake and i == cfg.n_critic - 1:  # this fake batch also serves the G step
+                fake_g = model.generate(z, cond)
+                fake = tree_map(lambda t: t.detach(), fake_g)
+            else:
+                with torch.no_grad():
+                    fake = model.generate(z, cond)
             d_loss, real_out, fake_out, penalty = self._discriminator_loss(real, fake, cond, regularize)
             _check_finite(d_loss, step, "discriminator")
             self.opt_d.zero_grad(set_to_none=True)
@@ -102,11 +113,12 @@ class Trainer:
             self.opt_d.step()
         aux_logs = model.auxiliary_step(Batch(real, cond, batch.extras), fake, step)
 
-        gbatch = self.data.conditions(cfg.batch_size, self.data_rng)
+        gbatch = batch if cfg.reuse_fake else self.data.conditions(cfg.batch_size, self.data_rng)
         gbatch = Batch(None, _to(gbatch.condition, self.device),
                        tree_map(lambda t: t.to(self.device), gbatch.extras) if gbatch.extras else {})
-        z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-        fake_g = model.generate(z, gbatch.condition)
+        if not cfg.reuse_fake:
+            z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
+            fake_g = model.generate(z, gbatch.condition)
         g_out = model.discriminate(fake_g, gbatch.condition)
         g_loss = self.loss.generator(g_out)
         extra = model.generator_extra_loss(fake_g, gbatch)

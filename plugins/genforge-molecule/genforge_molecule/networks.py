@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
-
-def gumbel_like(logits: torch.Tensor) -> torch.Tensor:
-    u = torch.rand_like(logits).clamp_(1e-10, 1.0 - 1e-10)
-    return -torch.log(-torch.log(u))
+from genforge.fast_ops import gumbel_noise_like, softmax, straight_through
 
 
 class GraphGenerator(nn.Module):
@@ -52,22 +48,17 @@ class GraphGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         node_logits, edge_logits = self.logits(z)
-        g_edges = gumbel_like(edge_logits) * self.upper[None, :, :, None]
+        g_edges = gumbel_noise_like(edge_logits) * self.upper[None, :, :, None]
         g_edges = g_edges + g_edges.transpose(1, 2)
-        nodes = F.softmax((node_logits + gumbel_like(node_logits)) / self.tau, -1)
-        edges = F.softmax((edge_logits + g_edges) / self.tau, -1)
+        nodes = softmax((node_logits + gumbel_noise_like(node_logits)) / self.tau, -1)
+        edges = softmax((edge_logits + g_edges) / self.tau, -1)
         no_bond = torch.zeros_like(edges[0, 0, 0])
         no_bond[0] = 1.0
         diagonal = torch.eye(self.N, dtype=torch.bool, device=z.device)[None, :, :, None]
         edges = torch.where(diagonal, no_bond, edges)
         if not self.training:
             return nodes, edges
-        return _straight_through(nodes), _straight_through(edges)
-
-
-def _straight_through(soft: torch.Tensor) -> torch.Tensor:
-    hard = F.one_hot(soft.argmax(-1), soft.shape[-1]).to(soft.dtype)
-    return hard - soft.detach() + soft
+        return straight_through(nodes), straight_through(edges)
 
 
 class RelationalGraphConv(nn.Module):

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from genforge.domain import Batch
 from genforge.engine.packing import PackedDiscriminator
+from genforge.fast_ops import Dropout, gumbel_softmax
 from genforge.model import GANModel
 
 
@@ -60,7 +60,7 @@ class ConditionalGenerator(nn.Module):
         for w in self.widths:
             idx = getattr(self, f"blocks_{w}")
             logits = raw[:, idx]  # (batch, blocks of width w, w)
-            soft = F.gumbel_softmax(logits, tau=self.tau, hard=self.hard, dim=-1)
+            soft = gumbel_softmax(logits, tau=self.tau, hard=self.hard, dim=-1)
             out[:, idx.reshape(-1)] = soft.reshape(len(raw), -1)
             if keep_log_probs:  # for the condition loss: log-probabilities before Gumbel noise
                 log_probs[:, idx.reshape(-1)] = torch.log_softmax(logits, dim=-1).reshape(len(raw), -1)
@@ -74,7 +74,7 @@ class ConditionalCritic(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         for width in hidden:
-            layers += [nn.Linear(in_dim, width), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            layers += [nn.Linear(in_dim, width), nn.LeakyReLU(0.2), Dropout(dropout)]
             in_dim = width
         self.net = nn.Sequential(*layers, nn.Linear(in_dim, 1))
 
