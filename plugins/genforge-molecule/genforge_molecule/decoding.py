@@ -116,6 +116,14 @@ def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str
 
 
 def smiles_parallel(graphs: DecodedGraphs, symbols: Sequence[str], workers: int | None = None) -> list[str | None]:
-    """:func:`graphs_to_smiles` over ``workers`` processes (in-process for small batches)."""
-    return map_slices(graphs_to_smiles, len(graphs.atoms), (graphs.atoms, graphs.bonds), (list(symbols),),
-                      workers, PARALLEL_MIN)
+    """:func:`graphs_to_smiles` over ``workers`` processes (in-process for small batches).
+
+    Each distinct graph is written once: a generator repeats graphs, and finding the
+    repeats (one sort of the packed rows) costs far less than writing them again.
+    """
+    packed = np.ascontiguousarray(np.concatenate([graphs.atoms, graphs.bonds], axis=1))
+    rows = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    distinct = map_slices(graphs_to_smiles, len(first), (graphs.atoms[first], graphs.bonds[first]),
+                          (list(symbols),), workers, PARALLEL_MIN)
+    return [distinct[k] for k in inverse.ravel().tolist()]

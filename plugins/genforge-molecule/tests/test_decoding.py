@@ -69,6 +69,9 @@ def test_real_graphs_round_trip_through_the_decoder_in_parallel():
         assert smiles_parallel(g, mols.schema.atom_types, workers=2) == mols.smiles  # pool of 2 processes
     finally:
         decoding.PARALLEL_MIN = old
+    order = np.random.default_rng(0).integers(0, len(g.atoms), 3000)  # repeated graphs: written once
+    repeated = decoding.DecodedGraphs(g.atoms[order], g.bonds[order], g.raw_valid[order])
+    assert smiles_parallel(repeated, mols.schema.atom_types) == [mols.smiles[k] for k in order]
 
 
 def _sample():
