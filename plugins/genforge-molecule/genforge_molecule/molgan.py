@@ -6,8 +6,10 @@ the real and generated graphs of the step, with its own optimizer, and
 :meth:`MolGAN.generator_extra_loss` adds ``w * L_RL`` (``L_RL = -mean R(G(z))``)
 to the engine's GAN loss. With ``w = (1 - lambda) / lambda`` the generator
 minimizes ``L_GAN + w L_RL``, which is MolGAN's ``lambda L_GAN + (1 - lambda)
-L_RL`` divided by ``lambda``. A graph's reward is its raw validity times the
-chosen property mapped to [0, 1] (``properties.normalized``).
+L_RL`` divided by ``lambda``. A graph's reward (:meth:`MolGAN.rewards`): for
+``validity`` its raw validity; for a property, the property mapped to [0, 1]
+(``properties.normalized``) of the molecule it decodes to, halved for a graph
+that needed valence repair.
 
 Against collapse: PacGAN packing in the discriminator (``pac``), and a
 diversity term (``diversity`` weight) that rewards generator batches whose
@@ -63,7 +65,9 @@ class MolGAN(GANModel):
 
     # -- rewards ---------------------------------------------------------------------------
     def rewards(self, graph: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """RDKit reward in [0, 1] of each graph: raw validity x normalized property."""
+        """RDKit reward in [0, 1] of each graph. ``validity``: 1 for a graph valid as sampled.
+        A property: the normalized property of the molecule the graph decodes to (what the
+        user gets), halved for a graph that needed valence repair."""
         nodes, edges = (t.detach().cpu() for t in graph)
         edge_conf, edge_types = edges.max(-1)
         decoded = valence_aware(nodes.argmax(-1).numpy(), edge_types.numpy(), edge_conf.numpy(), self.schema)
@@ -72,7 +76,7 @@ class MolGAN(GANModel):
             return torch.from_numpy(valid)
         smiles = graphs_to_smiles(decoded.atoms, decoded.bonds, self.schema.atom_types)
         scores = np.array([self._score(s) for s in smiles], dtype=np.float32)
-        return torch.from_numpy(valid * scores)
+        return torch.from_numpy(scores * (0.5 + 0.5 * valid))
 
     def _score(self, smiles: str | None) -> float:
         if smiles is None:

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from genforge.domain import Batch
@@ -41,6 +42,9 @@ def test_reward_network_learns_from_rdkit_scores_and_drives_the_generator():
     rewards = model.rewards((real_nodes, real_edges))
     from rdkit.Chem import QED, MolFromSmiles
     assert torch.allclose(rewards, torch.full((32,), QED.qed(MolFromSmiles("CCO"))))
+    repaired = real_edges[:1].clone()  # C-C#O: over O's valence; decodes to C-C=O at half reward
+    repaired[:, 1, 2] = repaired[:, 2, 1] = torch.tensor([0.0, 0, 0, 1])
+    assert model.rewards((real_nodes[:1], repaired)).item() == pytest.approx(QED.qed(MolFromSmiles("CC=O")) / 2)
     before = [p.clone() for p in model.reward_net.parameters()]
     logs = model.auxiliary_step(Batch(real=(real_nodes, real_edges)), fake, step=1)
     assert set(logs) == {"loss_reward", "reward_fake"}
