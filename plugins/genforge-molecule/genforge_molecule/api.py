@@ -1,6 +1,6 @@
 """``MoleculeGAN``: the molecule domain as a scikit-learn style estimator.
 
-    gan = MoleculeGAN(steps=2000, reward="qed").fit(smiles_or_mols)
+    gan = MoleculeGAN(reward="qed").fit(smiles_or_mols)
     smiles = gan.generate(1000)          # valid canonical SMILES
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ class MoleculeGAN:
     are those of the ``molgan`` model (``genforge models molecule``).
     """
 
-    def __init__(self, steps: int = 2000, batch_size: int = 64, reward: str = "none",
+    def __init__(self, steps: int = 1500, batch_size: int = 64, reward: str = "none",
                  lambda_gan: float = 0.5, loss: str = "wgan-gp", seed: int = 0,
                  model_options: dict[str, Any] | None = None):
         self.steps, self.batch_size, self.reward, self.lambda_gan = steps, batch_size, reward, lambda_gan
