@@ -17,12 +17,12 @@ the SMILES work runs in a pool of worker processes over the CPU cores.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from genforge_molecule.graph_smiles import canonical, components, write_smiles
-from genforge_molecule.worker_pool import map_slices
+from genforge_molecule.worker_pool import submit_slices
 from genforge_molecule.schema import BOND_ORDERS, MoleculeSchema
 
 #: batches smaller than this are decoded in-process (a pool round trip costs more)
@@ -116,7 +116,13 @@ def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str
 
 
 def smiles_parallel(graphs: DecodedGraphs, symbols: Sequence[str], workers: int | None = None) -> list[str | None]:
-    """:func:`graphs_to_smiles` over ``workers`` processes (in-process for small batches).
+    """:func:`graphs_to_smiles` over ``workers`` processes (in-process for small batches)."""
+    return submit_smiles(graphs, symbols, workers)()
+
+
+def submit_smiles(graphs: DecodedGraphs, symbols: Sequence[str],
+                  workers: int | None = None) -> Callable[[], list[str | None]]:
+    """:func:`smiles_parallel` without waiting for the workers; call the result for the SMILES.
 
     Each distinct graph is written once: a generator repeats graphs, and finding the
     repeats (one sort of the packed rows) costs far less than writing them again.
@@ -124,6 +130,10 @@ def smiles_parallel(graphs: DecodedGraphs, symbols: Sequence[str], workers: int 
     packed = np.ascontiguousarray(np.concatenate([graphs.atoms, graphs.bonds], axis=1))
     rows = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-    distinct = map_slices(graphs_to_smiles, len(first), (graphs.atoms[first], graphs.bonds[first]),
-                          (list(symbols),), workers, PARALLEL_MIN)
-    return [distinct[k] for k in inverse.ravel().tolist()]
+    pending = submit_slices(graphs_to_smiles, len(first), (graphs.atoms[first], graphs.bonds[first]),
+                            (list(symbols),), workers, PARALLEL_MIN)
+
+    def result() -> list[str | None]:
+        distinct = pending()
+        return [distinct[k] for k in inverse.ravel().tolist()]
+    return result

@@ -13,7 +13,7 @@ from torch.nn import functional as F
 from genforge.domain import Batch, Domain, TrainingData
 from genforge.errors import UserInputError
 from genforge_molecule.corpus import MoleculeCorpus
-from genforge_molecule.decoding import smiles_parallel, valence_aware
+from genforge_molecule.decoding import submit_smiles, valence_aware
 from genforge_molecule.metrics import MoleculeReference
 from genforge_molecule.properties import PROPERTIES, property_table
 from genforge_molecule.samples import MoleculeSamples
@@ -49,10 +49,18 @@ class MoleculeTrainingData(TrainingData):
 def decode_graphs(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema,
                   workers: int | None = None) -> MoleculeSamples:
     """Generator output (soft or one-hot node/edge types) -> canonical SMILES + raw validity."""
+    return submit_decode(output, schema, workers)()
+
+
+def submit_decode(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema,
+                  workers: int | None = None) -> Callable[[], MoleculeSamples]:
+    """:func:`decode_graphs` with the SMILES work left running in the workers; call the
+    result for the samples."""
     nodes, edges = output
     confidence, types = edges.max(-1)
     graphs = valence_aware(nodes.argmax(-1).numpy(), types.numpy(), confidence.float().numpy(), schema)
-    return MoleculeSamples(smiles_parallel(graphs, schema.atom_types, workers), graphs.raw_valid)
+    pending = submit_smiles(graphs, schema.atom_types, workers)
+    return lambda: MoleculeSamples(pending(), graphs.raw_valid)
 
 
 def parse_property_conditions(conditions: dict[str, str]) -> list[tuple[str, float, float]]:
@@ -123,6 +131,9 @@ class MoleculeDomain(Domain):
         """Decoded chunks; with ``--condition`` only valid molecules in the property ranges
         (rejection sampling, at most ``MAX_ATTEMPTS * n`` generated)."""
         ranges = parse_property_conditions(conditions)
+        if not ranges:
+            yield from self._pipelined_chunks(generate, schema, n, chunk_size)
+            return
         done = generated = 0
         while done < n and (not ranges or generated < MAX_ATTEMPTS * n):
             k = min(chunk_size, n - done) if not ranges else chunk_size
@@ -134,6 +145,19 @@ class MoleculeDomain(Domain):
                 samples = MoleculeSamples([samples.smiles[i] for i in idx], samples.raw_valid[idx])
             done += len(samples)
             yield samples
+
+    def _pipelined_chunks(self, generate: Callable[[int, Any], Any], schema: MoleculeSchema, n: int,
+                          chunk_size: int) -> Iterator[MoleculeSamples]:
+        """Chunk k+1 is generated and valence-fixed while the workers write chunk k's SMILES."""
+        pending, done = None, 0
+        while done < n:
+            k = min(chunk_size, n - done)
+            submitted = submit_decode(generate(k, None), schema)
+            if pending is not None:
+                yield pending()
+            pending, done = submitted, done + k
+        if pending is not None:
+            yield pending()
 
     def write_samples(self, chunks: Iterable[MoleculeSamples], path: Path) -> int:
         """Valid molecules to ``.smi`` (one SMILES a line), ``.csv`` (SMILES and QED, SA,

@@ -47,10 +47,18 @@ def map_slices(fn: Callable[..., list], n: int, arrays: Sequence[Any], extra: tu
 
     Runs in-process below ``min_parallel`` items or with one worker.
     """
+    return submit_slices(fn, n, arrays, extra, workers, min_parallel)()
+
+
+def submit_slices(fn: Callable[..., list], n: int, arrays: Sequence[Any], extra: tuple = (),
+                  workers: int | None = None, min_parallel: int = 4096) -> Callable[[], list]:
+    """:func:`map_slices` without waiting: returns at once; call the result for the items.
+    The caller can prepare the next batch while the workers run."""
     workers = cpu_workers() if workers is None else workers
     if workers <= 1 or n < min_parallel:
-        return fn(*arrays, *extra)
+        items = fn(*arrays, *extra)
+        return lambda: items
     cuts = [round(n * k / (workers * 2)) for k in range(workers * 2 + 1)]
     futures = [pool(workers).submit(fn, *(a[lo:hi] for a in arrays), *extra)
                for lo, hi in zip(cuts, cuts[1:]) if hi > lo]
-    return [item for f in futures for item in f.result()]
+    return lambda: [item for f in futures for item in f.result()]

@@ -77,3 +77,23 @@ def test_real_graphs_round_trip_through_the_decoder_in_parallel():
 def _sample():
     from genforge_molecule.datasets import QM9_SAMPLE
     return QM9_SAMPLE
+
+
+def test_pipelined_sampling_gives_the_chunks_decoding_one_by_one_gives():
+    from genforge_molecule.domain import MoleculeDomain, decode_graphs
+    from genforge_molecule.schema import MoleculeSchema
+
+    schema = MoleculeSchema(["C", "O", "N", "F"], 9)
+    outputs = []
+
+    def generate(k, condition):
+        g = torch.Generator().manual_seed(len(outputs))
+        outputs.append((torch.rand(k, 9, 5, generator=g), torch.rand(k, 9, 9, 4, generator=g)))
+        nodes, edges = outputs[-1]
+        return nodes, (edges + edges.transpose(1, 2)) / 2
+
+    chunks = list(MoleculeDomain().sample_chunks(generate, schema, 2500, {}, torch.Generator(), chunk_size=1000))
+    assert [len(c.smiles) for c in chunks] == [1000, 1000, 500]
+    for chunk, (nodes, edges) in zip(chunks, outputs):
+        expected = decode_graphs((nodes, (edges + edges.transpose(1, 2)) / 2), schema)
+        assert chunk.smiles == expected.smiles and (chunk.raw_valid == expected.raw_valid).all()
