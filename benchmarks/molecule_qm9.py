@@ -8,7 +8,7 @@ generation throughput, next to MolGAN's published QM9 figures (De Cao & Kipf 201
     python benchmarks/molecule_qm9.py                 # base run (no reward: the GAN alone)
     python benchmarks/molecule_qm9.py --reward qed    # QED-reward run
     python benchmarks/molecule_qm9.py --dataset moses --minutes 20
-    python benchmarks/molecule_qm9.py --steps 6000 --set lr_g=1e-3   # other settings (JSON values)
+    python benchmarks/molecule_qm9.py --steps 6000 --set lr_g=1e-3   # other settings (TOML values)
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import time
 
 import torch
 
+from genforge.cli import parse_options
 from genforge.engine.trainer import Trainer
 from genforge.plugins import get_registry
 from genforge.sampling import decoded_chunks
@@ -34,8 +35,8 @@ def main() -> None:
     parser.add_argument("--dataset", default="qm9")
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--steps", type=int, default=None, help="default: the molecule domain's")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                        help="training config override, e.g. ema_decay=0.99")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="training config override (TOML value), e.g. ema_decay=0.99")
     parser.add_argument("--reward", default="none")
     parser.add_argument("--lambda-gan", type=float, default=0.7)
     parser.add_argument("--samples", type=int, default=10_000)
@@ -48,7 +49,7 @@ def main() -> None:
     registry = get_registry()
     domain = registry.domain("molecule")
     overrides = {"dataset": args.dataset, "seed": args.seed, "steps": args.steps,
-                 **{k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)},
+                 **parse_options(args.set, "--set"),
                  "model_options": {"reward": args.reward, "lambda_gan": args.lambda_gan},
                  "dataset_options": {"limit": args.limit} if args.limit else {}}
     config = fill_names(make_config("molecule", overrides, registry=registry), domain)

@@ -17,7 +17,7 @@ the SMILES work runs in a pool of worker processes over the CPU cores.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -88,6 +88,14 @@ def valence_aware(atoms: np.ndarray, edge_types: np.ndarray, edge_confidence: np
         remaining[rows, i] -= got
         remaining[rows, j] -= got
     return DecodedGraphs(atoms.astype(np.int8), bonds.astype(np.int8), raw_valid)
+
+
+def fix_valences(output: tuple[Any, Any], schema: MoleculeSchema) -> DecodedGraphs:
+    """:func:`valence_aware` on generator output (soft or one-hot ``nodes [n, N, T]``,
+    ``edges [n, N, N, B+1]`` tensors): most likely types, bonds ordered by confidence."""
+    nodes, edges = (t.detach().cpu() for t in output)
+    confidence, types = edges.max(-1)
+    return valence_aware(nodes.argmax(-1).numpy(), types.numpy(), confidence.float().numpy(), schema)
 
 
 def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str]) -> list[str | None]:

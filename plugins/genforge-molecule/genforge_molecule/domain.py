@@ -13,7 +13,7 @@ from torch.nn import functional as F
 from genforge.domain import Batch, Domain, TrainingData
 from genforge.errors import UserInputError
 from genforge_molecule.corpus import MoleculeCorpus
-from genforge_molecule.decoding import submit_smiles, valence_aware
+from genforge_molecule.decoding import fix_valences, submit_smiles
 from genforge_molecule.metrics import MoleculeReference
 from genforge_molecule.properties import PROPERTIES, property_table
 from genforge_molecule.samples import MoleculeSamples
@@ -56,9 +56,7 @@ def submit_decode(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSch
                   workers: int | None = None) -> Callable[[], MoleculeSamples]:
     """:func:`decode_graphs` with the SMILES work left running in the workers; call the
     result for the samples."""
-    nodes, edges = output
-    confidence, types = edges.max(-1)
-    graphs = valence_aware(nodes.argmax(-1).numpy(), types.numpy(), confidence.float().numpy(), schema)
+    graphs = fix_valences(output, schema)
     pending = submit_smiles(graphs, schema.atom_types, workers)
     return lambda: MoleculeSamples(pending(), graphs.raw_valid)
 
@@ -135,14 +133,12 @@ class MoleculeDomain(Domain):
             yield from self._pipelined_chunks(generate, schema, n, chunk_size)
             return
         done = generated = 0
-        while done < n and (not ranges or generated < MAX_ATTEMPTS * n):
-            k = min(chunk_size, n - done) if not ranges else chunk_size
-            samples = self.decode(generate(k, None), schema)
-            generated += k
-            if ranges:
-                keep = map_slices(_keep_mask, len(samples.smiles), (samples.smiles,), (ranges,), min_parallel=2000)
-                idx = [i for i, good in enumerate(keep) if good][: n - done]
-                samples = MoleculeSamples([samples.smiles[i] for i in idx], samples.raw_valid[idx])
+        while done < n and generated < MAX_ATTEMPTS * n:
+            samples = self.decode(generate(chunk_size, None), schema)
+            generated += chunk_size
+            keep = map_slices(_keep_mask, len(samples.smiles), (samples.smiles,), (ranges,), min_parallel=2000)
+            idx = [i for i, good in enumerate(keep) if good][: n - done]
+            samples = MoleculeSamples([samples.smiles[i] for i in idx], samples.raw_valid[idx])
             done += len(samples)
             yield samples
 

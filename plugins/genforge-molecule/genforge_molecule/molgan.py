@@ -26,7 +26,7 @@ from torch.nn import functional as F
 from genforge.domain import Batch
 from genforge.errors import UserInputError
 from genforge.model import GANModel
-from genforge_molecule.decoding import graphs_to_smiles, valence_aware
+from genforge_molecule.decoding import fix_valences, graphs_to_smiles
 from genforge_molecule.networks import GraphGenerator, RelationalGraphNetwork
 from genforge_molecule.properties import PROPERTIES, REWARDS, normalized
 from genforge_molecule.schema import MoleculeSchema
@@ -68,9 +68,7 @@ class MolGAN(GANModel):
         """RDKit reward in [0, 1] of each graph. ``validity``: 1 for a graph valid as sampled.
         A property: the normalized property of the molecule the graph decodes to (what the
         user gets), halved for a graph that needed valence repair."""
-        nodes, edges = (t.detach().cpu() for t in graph)
-        edge_conf, edge_types = edges.max(-1)
-        decoded = valence_aware(nodes.argmax(-1).numpy(), edge_types.numpy(), edge_conf.numpy(), self.schema)
+        decoded = fix_valences(graph, self.schema)
         valid = decoded.raw_valid.astype(np.float32)
         if self.reward_name == "validity":
             return torch.from_numpy(valid)

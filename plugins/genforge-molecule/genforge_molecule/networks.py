@@ -76,7 +76,6 @@ class RelationalGraphConv(nn.Module):
 
     def __init__(self, in_dim: int, out_dim: int, relations: int):
         super().__init__()
-        self.relations = relations
         self.lin_rel = nn.Linear(relations * in_dim, out_dim)
         self.lin_root = nn.Linear(in_dim, out_dim, bias=False)
 

@@ -71,8 +71,9 @@ class TabularTrainingData(TrainingData):
 
     def _draw(self, n: int, rng: torch.Generator):
         column = torch.multinomial(self.column_weights, n, replacement=True, generator=rng)
-        u = torch.rand(n, 1, generator=rng, dtype=torch.double) * self.level_cdf[column, -1:]
-        level = torch.searchsorted(self.level_cdf[column], u, right=True).squeeze(1)
+        cdf = self.level_cdf[column]
+        u = torch.rand(n, 1, generator=rng, dtype=torch.double) * cdf[:, -1:]
+        level = torch.searchsorted(cdf, u, right=True).squeeze(1)
         return column, torch.minimum(level, self.last_level[column])
 
     def rows_with(self, column: torch.Tensor, level: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
