@@ -34,6 +34,17 @@ def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: i
     return train.reset_index(drop=True), hold.reset_index(drop=True)
 
 
+def target_share(options: dict[str, Any]) -> float:
+    """The dataset option ``target_share``: how often a batch is conditioned on the target."""
+    try:
+        share = float(options.get("target_share", 0.5))
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise UserInputError(f"dataset option target_share={options['target_share']!r}: expected a number in [0, 1]")
+    return share
+
+
 def check_target(df: pd.DataFrame, target: str, kinds: dict[str, str], where: str) -> None:
     if target not in df.columns:
         raise UserInputError(f"{where}: target column {target!r} not found; columns: {', '.join(df.columns)}")
@@ -83,14 +94,12 @@ class TabularDomain(Domain):
         codes = transformer.codes(train)
         slot_counts = [torch.bincount(codes[:, j], minlength=transformer.encoders[i].width).tolist()
                        for j, i in enumerate(transformer.discrete)]
-        schema = TableSchema(infos, transformer, target, slot_counts)
+        schema = TableSchema(infos, transformer, target, slot_counts, target_share(options))
         rng = torch.Generator().manual_seed(seed)
         encoded = transformer.encode(train, rng)
-        target_column = schema.discrete_names.index(target) if target else None
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
-        return TabularTrainingData(encoded, codes, schema.cond_widths, target_column=target_column,
-                                   target_share=float(options.get("target_share", 0.5)),
+        return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(),
                                    log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
                                    reference=reference, real_samples=real.reset_index(drop=True),
                                    report=self._report(df, schema, where))

@@ -42,7 +42,7 @@ class TabularTrainingData(TrainingData):
     """Encoded rows plus the per-level row index that conditional batches draw from."""
 
     def __init__(self, encoded: torch.Tensor, codes: torch.Tensor, widths: list[int], *,
-                 target_column: int | None = None, target_share: float = 0.5, log_frequency: float = 0.0,
+                 column_weights: torch.Tensor | None = None, log_frequency: float = 0.0,
                  schema: Any = None, reference: Any = None, real_samples: Any = None, report=None):
         self.encoded, self.codes = encoded, codes
         self.schema, self.reference, self.real_samples, self.report = schema, reference, real_samples, report
@@ -63,11 +63,7 @@ class TabularTrainingData(TrainingData):
         # inverse-CDF draws: torch.multinomial over a few hundred levels costs ~3 ms a batch on CPU
         self.level_cdf = self.level_probs.cumsum(1)
         self.last_level = torch.tensor(widths, dtype=torch.long).clamp_min(1) - 1
-        column_weights = torch.ones(n_disc, dtype=torch.double)
-        if target_column is not None and n_disc > 1:
-            column_weights[:] = (1 - target_share) / (n_disc - 1)
-            column_weights[target_column] = target_share
-        self.column_weights = column_weights
+        self.column_weights = torch.ones(n_disc, dtype=torch.double) if column_weights is None else column_weights
 
     def _draw(self, n: int, rng: torch.Generator):
         column = torch.multinomial(self.column_weights, n, replacement=True, generator=rng)

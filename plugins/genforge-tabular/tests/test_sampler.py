@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from genforge.errors import UserInputError
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.plugin import _DOMAIN
 
@@ -27,6 +28,19 @@ def test_target_column_is_conditioned_on_target_share_of_the_time(data):
     a = data.schema.cond_offsets[j]
     share = cond[:, a:a + data.schema.cond_widths[j]].sum().item() / 20000
     assert share == pytest.approx(0.5, abs=0.02)
+
+
+def test_unconditional_sampling_draws_conditions_as_training_does(mixed_table):
+    for share in (0.5, 0.9):
+        d = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label", "target_share": share}, 0)
+        schema = d.schema.from_state(d.schema.to_state())  # what a saved model samples with
+        j = schema.discrete_names.index("label")
+        a, w = schema.cond_offsets[j], schema.cond_widths[j]
+        for cond in (d.conditions(20000, torch.Generator().manual_seed(1)).condition,
+                     schema.empirical_conditions(20000, torch.Generator().manual_seed(1))):
+            assert cond[:, a:a + w].sum().item() / 20000 == pytest.approx(share, abs=0.02)
+    with pytest.raises(UserInputError, match="target_share=1.5"):
+        _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label", "target_share": 1.5}, 0)
 
 
 def test_level_probabilities_empirical_and_log_frequency(mixed_table):
