@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from genforge_molecule.graph_smiles import canonical, components, write_smiles
+from genforge_molecule.graph_smiles import canonical, write_smiles
 from genforge_molecule.worker_pool import submit_slices
 from genforge_molecule.schema import BOND_ORDERS, MoleculeSchema
 
@@ -31,23 +31,44 @@ PARALLEL_MIN = 4096
 
 @dataclass
 class DecodedGraphs:
-    """Valence-fixed graphs of one batch: atom types ``[n, N]`` and bond orders of
-    the upper-triangle pairs ``[n, P]`` (``np.triu_indices(N, 1)`` order)."""
+    """Valence-fixed graphs of one batch: atom types ``[n, N]`` (0 outside the largest
+    fragment) and bond orders of the upper-triangle pairs ``[n, P]``
+    (``np.triu_indices(N, 1)`` order; bonds only within the largest fragment)."""
 
     atoms: np.ndarray
     bonds: np.ndarray
     raw_valid: np.ndarray
 
 
-def _connected(adjacency: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Whether the present atoms of each graph form one fragment ([n, N, N] bool adjacency)."""
-    n, N = present.shape
+def _reach(adjacency: np.ndarray) -> np.ndarray:
+    """``[n, N, N]`` bool: atom j is reachable from atom i (transitive closure by squaring)."""
+    N = adjacency.shape[1]
     reach = adjacency | np.eye(N, dtype=bool)[None]
     for _ in range(int(np.ceil(np.log2(max(N, 2))))):
         reach = np.matmul(reach.astype(np.float32), reach.astype(np.float32)) > 0
-    first = present.argmax(1)
-    from_first = reach[np.arange(n), first]  # atoms reachable from the first present atom
+    return reach
+
+
+def _connected(adjacency: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Whether the present atoms of each graph form one fragment ([n, N, N] bool adjacency)."""
+    n = present.shape[0]
+    from_first = _reach(adjacency)[np.arange(n), present.argmax(1)]  # reachable from the first present atom
     return ~(present & ~from_first).any(1)
+
+
+def _largest_fragment(atoms: np.ndarray, bonds: np.ndarray, iu: np.ndarray,
+                      ju: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Atoms and bonds with everything outside each graph's largest fragment set to 0
+    (ties: the fragment holding the lowest-numbered atom)."""
+    n, N = atoms.shape
+    adjacency = np.zeros((n, N, N), dtype=bool)
+    adjacency[:, iu, ju] = bonds > 0
+    adjacency |= adjacency.transpose(0, 2, 1)
+    present = atoms > 0
+    reach = _reach(adjacency) & present[:, None, :]
+    root = np.where(present, reach.sum(2), -1).argmax(1)
+    keep = reach[np.arange(n), root]
+    return np.where(keep, atoms, 0), np.where(keep[:, iu] & keep[:, ju], bonds, 0)
 
 
 def valence_aware(atoms: np.ndarray, edge_types: np.ndarray, edge_confidence: np.ndarray,
@@ -87,6 +108,7 @@ def valence_aware(atoms: np.ndarray, edge_types: np.ndarray, edge_confidence: np
         bonds[rows, p] = got
         remaining[rows, i] -= got
         remaining[rows, j] -= got
+    atoms, bonds = _largest_fragment(atoms, bonds, iu, ju)
     return DecodedGraphs(atoms.astype(np.int8), bonds.astype(np.int8), raw_valid)
 
 
@@ -99,7 +121,8 @@ def fix_valences(output: tuple[Any, Any], schema: MoleculeSchema) -> DecodedGrap
 
 
 def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str]) -> list[str | None]:
-    """Canonical SMILES of the largest fragment of each graph (``None`` if none/invalid)."""
+    """Canonical SMILES of each one-fragment graph (:class:`DecodedGraphs`; ``None`` if no
+    atom or invalid)."""
     n, N = atoms.shape
     iu, ju = np.triu_indices(N, 1)
     names = [""] + list(symbols)
@@ -109,8 +132,8 @@ def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str
     orders = bonds[rows, pairs].tolist()
     out: list[str | None] = []
     for g, types in enumerate(atoms.tolist()):
-        present = [k for k, t in enumerate(types) if t]
-        if not present:
+        start = next((k for k, t in enumerate(types) if t), None)
+        if start is None:
             out.append(None)
             continue
         neighbours: list[list[tuple[int, int]]] = [[] for _ in range(N)]
@@ -118,7 +141,6 @@ def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str
             a, b, o = ends_a[k], ends_b[k], orders[k]
             neighbours[a].append((b, o))
             neighbours[b].append((a, o))
-        start = max(components(N, neighbours, present), key=len)[0]
         out.append(canonical(write_smiles([names[t] for t in types], neighbours, start)))
     return out
 

@@ -22,7 +22,7 @@ _CACHE_LIMIT = 500_000
 
 
 def _atom_token(symbol: str, bond_sum: int) -> str:
-    if symbol in ORGANIC_SUBSET:
+    if symbol in ORGANIC_SUBSET:  # RDKit fills in the implicit hydrogens
         return symbol
     allowed = sorted(v for v in _TABLE.GetValenceList(symbol) if v >= bond_sum)
     h = (allowed[0] - bond_sum) if allowed else 0
@@ -33,68 +33,50 @@ def _ring_label(k: int) -> str:
     return str(k) if k < 10 else f"%{k}"
 
 
-def components(n: int, neighbours: Sequence[Sequence[tuple[int, int]]], atoms: Sequence[int]) -> list[list[int]]:
-    """Connected components (lists of atom indices) among the ``atoms`` given."""
-    seen, out = set(), []
-    for start in atoms:
-        if start in seen:
-            continue
-        seen.add(start)
-        comp, stack = [start], [start]
-        while stack:
-            a = stack.pop()
-            for b, _ in neighbours[a]:
-                if b not in seen:
-                    seen.add(b)
-                    comp.append(b)
-                    stack.append(b)
-        out.append(comp)
-    return out
-
-
 def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int, int]]], start: int) -> str:
     """A (non-canonical) SMILES for the connected component that holds ``start``.
 
     ``neighbours[a]`` lists ``(b, bond_order)``; ``symbols[a]`` is atom a's element.
+    One depth-first pass: tree edges become branches (the last branch of an atom
+    loses its parentheses), back edges ring closures; an atom's ring labels are
+    filled in when the text is joined.
     """
-    children: dict[int, list[tuple[int, int]]] = {}
+    out: list[str | int] = []  # text, or an atom index (its token and ring labels go there)
     closures: dict[int, list[str]] = {}
-    seen_edges: set[tuple[int, int]] = set()
     visited: set[int] = set()
+    closed: set[tuple[int, int]] = set()
     ring = 0
 
-    def visit(a: int) -> None:  # DFS: tree edges become branches, back edges ring closures
+    def visit(a: int, parent: int) -> None:
         nonlocal ring
         visited.add(a)
-        kids = children.setdefault(a, [])
+        out.append(a)
+        last = None
         for b, order in neighbours[a]:
-            key = (a, b) if a < b else (b, a)
-            if key in seen_edges:
+            if b == parent:
                 continue
-            seen_edges.add(key)
-            if b in visited:
-                ring += 1
-                label = _ring_label(ring)
-                closures.setdefault(b, []).append(BOND_SYMBOL[order] + label)
-                closures.setdefault(a, []).append(label)
-            else:
-                kids.append((b, order))
-                visit(b)
+            if b in visited:  # a ring: seen once from each end
+                key = (a, b) if a < b else (b, a)
+                if key not in closed:
+                    closed.add(key)
+                    ring += 1
+                    label = _ring_label(ring)
+                    closures.setdefault(b, []).append(BOND_SYMBOL[order] + label)
+                    closures.setdefault(a, []).append(label)
+                continue
+            opened = len(out)
+            out.append("(" + BOND_SYMBOL[order])
+            visit(b, a)
+            last = (opened, len(out))
+            out.append(")")
+        if last is not None:
+            out[last[0]] = out[last[0]][1:]
+            out[last[1]] = ""
 
-    visit(start)
-
-    def emit(a: int) -> str:
-        bond_sum = sum(o for _, o in neighbours[a])
-        text = _atom_token(symbols[a], bond_sum) + "".join(closures.get(a, ()))
-        kids = children[a]
-        for b, order in kids[:-1]:
-            text += "(" + BOND_SYMBOL[order] + emit(b) + ")"
-        if kids:
-            b, order = kids[-1]
-            text += BOND_SYMBOL[order] + emit(b)
-        return text
-
-    return emit(start)
+    visit(start, -1)
+    return "".join(t if isinstance(t, str) else
+                   _atom_token(symbols[t], sum(o for _, o in neighbours[t])) + "".join(closures.get(t, ()))
+                   for t in out)
 
 
 def canonical(smiles: str) -> str | None:

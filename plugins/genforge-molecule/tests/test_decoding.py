@@ -53,6 +53,17 @@ def test_fragments_dangling_bonds_and_empty_graphs():
     assert decode([0, 0, 0, 0], {}) == (False, None)
 
 
+def test_decoded_graphs_hold_only_the_largest_fragment():
+    # C0-O3 and N1-C2: a tie, kept: the fragment of the lowest-numbered atom; the other is cleared
+    g = valence_aware(*graph([1, 3, 1, 2], {(0, 3): 1, (1, 2): 1}), SCHEMA)
+    assert g.atoms.tolist() == [[1, 0, 0, 2]]
+    iu, ju = np.triu_indices(4, 1)
+    assert {(int(iu[p]), int(ju[p])) for p in np.nonzero(g.bonds[0])[0]} == {(0, 3)}
+    assert graphs_to_smiles(g.atoms, g.bonds, SCHEMA.atom_types) == ["CO"]
+    g = valence_aware(*graph([1, 1, 3, 1], {(0, 1): 1, (2, 3): 1, (1, 3): 1}), SCHEMA)
+    assert g.atoms.tolist() == [[1, 1, 3, 1]] and g.raw_valid.tolist() == [True]
+
+
 def test_real_graphs_round_trip_through_the_decoder_in_parallel():
     lines = [line.split()[0] for line in open(_sample()).read().splitlines()[:1200]]
     mols = parse_molecules([(str(k), s) for k, s in enumerate(lines)])
