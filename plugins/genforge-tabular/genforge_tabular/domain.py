@@ -15,7 +15,7 @@ from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRET
 from genforge_tabular.metrics import TabularReference
 from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
 from genforge_tabular.sampler import TabularTrainingData
-from genforge_tabular.schema import TableSchema
+from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.transformer import FIT_ROWS, MAX_CATEGORIES, TableTransformer
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
@@ -37,7 +37,7 @@ def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: i
 def target_share(options: dict[str, Any]) -> float:
     """The dataset option ``target_share``: how often a batch is conditioned on the target."""
     try:
-        share = float(options.get("target_share", 0.5))
+        share = float(options.get("target_share", TARGET_SHARE))
     except (TypeError, ValueError):
         share = -1.0
     if not 0.0 <= share <= 1.0:

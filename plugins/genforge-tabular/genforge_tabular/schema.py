@@ -12,6 +12,11 @@ from genforge_tabular.columns import ColumnInfo
 from genforge_tabular.transformer import DiscreteEncoder, TableTransformer, _plain
 
 SCHEMA_VERSION = 1
+#: how often a batch is conditioned on the target column (the rest: the other discrete
+#: columns evenly). Measured on the bundled tables (benchmarks/tabular_vs_ctgan.py), 0.9
+#: against 0.5: train-on-synthetic macro-F1 0.930 / 0.531 / 0.578 against 0.927 / 0.520 /
+#: 0.464, overall quality within 0.006.
+TARGET_SHARE = 0.9
 
 
 class TableSchema:
@@ -19,7 +24,7 @@ class TableSchema:
     how often the target is the conditioned column (``target_share``)."""
 
     def __init__(self, infos: list[ColumnInfo], transformer: TableTransformer, target: str | None,
-                 slot_counts: list[list[int]], target_share: float = 0.5):
+                 slot_counts: list[list[int]], target_share: float = TARGET_SHARE):
         self.infos, self.transformer, self.target = infos, transformer, target
         self.slot_counts, self.target_share = slot_counts, float(target_share)
         self.discrete = [transformer.encoders[i] for i in transformer.discrete]
@@ -56,7 +61,7 @@ class TableSchema:
                                  f"(this plugin reads version {SCHEMA_VERSION})")
         return cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
                    state["target"], [list(map(int, c)) for c in state["slot_counts"]],
-                   state.get("target_share", 0.5))
+                   state.get("target_share", 0.5))  # files written before the key: 0.5
 
     # -- conditions ------------------------------------------------------------------------------
     def condition_slots(self, conditions: dict[str, Any]) -> dict[int, int]:

@@ -5,6 +5,7 @@ import torch
 
 from genforge.errors import UserInputError
 from genforge_tabular.bundled import TableSource
+from genforge_tabular.schema import TARGET_SHARE
 from genforge_tabular.plugin import _DOMAIN
 
 
@@ -27,7 +28,7 @@ def test_target_column_is_conditioned_on_target_share_of_the_time(data):
     j = data.schema.discrete_names.index("label")
     a = data.schema.cond_offsets[j]
     share = cond[:, a:a + data.schema.cond_widths[j]].sum().item() / 20000
-    assert share == pytest.approx(0.5, abs=0.02)
+    assert share == pytest.approx(TARGET_SHARE, abs=0.02)
 
 
 def test_unconditional_sampling_draws_conditions_as_training_does(mixed_table):
