@@ -38,6 +38,29 @@ class ConditionLayout:
         return cond
 
 
+class ConditionDraws:
+    """Random conditions: a discrete column by ``column_weights``, then a level of it by
+    ``level_probs`` (``[columns, max width]``, rows summing to 1). Training batches and
+    unconditional sampling both draw through this."""
+
+    def __init__(self, widths: list[int], level_probs: torch.Tensor, column_weights: torch.Tensor):
+        self.layout = ConditionLayout(widths)
+        self.column_weights = column_weights
+        # inverse-CDF draws: torch.multinomial over a few hundred levels costs ~3 ms a batch on CPU
+        self.level_cdf = level_probs.cumsum(1)
+        self.last_level = torch.tensor(widths, dtype=torch.long).clamp_min(1) - 1
+
+    def draw(self, n: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        column = torch.multinomial(self.column_weights, n, replacement=True, generator=rng)
+        cdf = self.level_cdf[column]
+        u = torch.rand(n, 1, generator=rng, dtype=torch.double) * cdf[:, -1:]
+        level = torch.searchsorted(cdf, u, right=True).squeeze(1)
+        return column, torch.minimum(level, self.last_level[column])
+
+    def conditions(self, n: int, rng: torch.Generator) -> torch.Tensor:
+        return self.layout.one_hot(*self.draw(n, rng))
+
+
 class TabularTrainingData(TrainingData):
     """Encoded rows plus the per-level row index that conditional batches draw from."""
 
@@ -47,7 +70,6 @@ class TabularTrainingData(TrainingData):
         self.encoded, self.codes = encoded, codes
         self.schema, self.reference, self.real_samples, self.report = schema, reference, real_samples, report
         self.size = len(encoded)
-        self.layout = ConditionLayout(widths)
         n_disc, max_w = len(widths), max(widths, default=0)
         self.counts = torch.zeros(n_disc, max_w, dtype=torch.long)
         self.starts = torch.zeros(n_disc, max_w, dtype=torch.long)
@@ -60,17 +82,9 @@ class TabularTrainingData(TrainingData):
         logf = logf / logf.sum(1, keepdim=True).clamp_min(1e-12)
         empirical = self.counts.double() / self.counts.sum(1, keepdim=True).clamp_min(1)
         self.level_probs = (1 - log_frequency) * empirical + log_frequency * logf
-        # inverse-CDF draws: torch.multinomial over a few hundred levels costs ~3 ms a batch on CPU
-        self.level_cdf = self.level_probs.cumsum(1)
-        self.last_level = torch.tensor(widths, dtype=torch.long).clamp_min(1) - 1
-        self.column_weights = torch.ones(n_disc, dtype=torch.double) if column_weights is None else column_weights
-
-    def _draw(self, n: int, rng: torch.Generator):
-        column = torch.multinomial(self.column_weights, n, replacement=True, generator=rng)
-        cdf = self.level_cdf[column]
-        u = torch.rand(n, 1, generator=rng, dtype=torch.double) * cdf[:, -1:]
-        level = torch.searchsorted(cdf, u, right=True).squeeze(1)
-        return column, torch.minimum(level, self.last_level[column])
+        weights = torch.ones(n_disc, dtype=torch.double) if column_weights is None else column_weights
+        self.draws = ConditionDraws(widths, self.level_probs, weights)
+        self.layout = self.draws.layout
 
     def rows_with(self, column: torch.Tensor, level: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """A random real row index having ``level`` in discrete ``column``, per entry."""
@@ -82,12 +96,11 @@ class TabularTrainingData(TrainingData):
         if self.layout.dim == 0:
             idx = torch.randint(0, self.size, (batch_size,), generator=rng)
             return Batch(real=self.encoded[idx])
-        column, level = self._draw(batch_size, rng)
+        column, level = self.draws.draw(batch_size, rng)
         rows = self.rows_with(column, level, rng)
         return Batch(real=self.encoded[rows], condition=self.layout.one_hot(column, level))
 
     def conditions(self, batch_size: int, rng: torch.Generator) -> Batch:
         if self.layout.dim == 0:
             return Batch()
-        column, level = self._draw(batch_size, rng)
-        return Batch(condition=self.layout.one_hot(column, level))
+        return Batch(condition=self.draws.conditions(batch_size, rng))
