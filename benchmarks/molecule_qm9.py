@@ -9,6 +9,7 @@ generation throughput, next to MolGAN's published QM9 figures (De Cao & Kipf 201
     python benchmarks/molecule_qm9.py --reward qed    # QED-reward run
     python benchmarks/molecule_qm9.py --dataset moses --minutes 20
     python benchmarks/molecule_qm9.py --steps 6000 --set lr_g=1e-3   # other settings (TOML values)
+    python benchmarks/molecule_qm9.py --dataset-option aromatic=true  # aromatic bond type
     python benchmarks/molecule_qm9.py --condition qed=0.55  # also: `genforge sample --condition`
 
 ``--condition`` also measures sampling-time property steering (rejection sampling, what
@@ -43,6 +44,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="default: the molecule domain's")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="training config override (TOML value), e.g. ema_decay=0.99")
+    parser.add_argument("--dataset-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="as for `genforge train`, e.g. aromatic=true")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="model option, as for `genforge train`, e.g. pac=2")
     parser.add_argument("--reward", default="none")
     parser.add_argument("--lambda-gan", type=float, default=0.7)
     parser.add_argument("--samples", type=int, default=10_000)
@@ -58,8 +63,10 @@ def main() -> None:
     domain = registry.domain("molecule")
     overrides = {"dataset": args.dataset, "seed": args.seed, "steps": args.steps,
                  **parse_options(args.set, "--set"),
-                 "model_options": {"reward": args.reward, "lambda_gan": args.lambda_gan},
-                 "dataset_options": {"limit": args.limit} if args.limit else {}}
+                 "model_options": {"reward": args.reward, "lambda_gan": args.lambda_gan,
+                                   **parse_options(args.option, "--option")},
+                 "dataset_options": {**({"limit": args.limit} if args.limit else {}),
+                                     **parse_options(args.dataset_option, "--dataset-option")}}
     config = fill_names(make_config("molecule", overrides, registry=registry), domain)
     t0 = time.perf_counter()
     data = load_training_data(config, registry)
@@ -113,7 +120,8 @@ def main() -> None:
     }
     train_real = MoleculeSamples(sorted(ref.train_smiles)[:: max(1, len(ref.train_smiles) // args.samples)][: args.samples])
     figures["fcd_real_train_vs_test"] = M.frechet_chemnet_distance(train_real, ref)
-    print(f"\n== molecule benchmark: {args.dataset}, reward={args.reward}, lambda={args.lambda_gan}, "
+    print(f"\n== molecule benchmark: {args.dataset} ({'aromatic' if data.schema.aromatic else 'kekulized'} "
+          f"graphs), reward={args.reward}, lambda={args.lambda_gan}, "
           f"{trainer.step} steps in {train_time / 60:.1f} min, {len(samples)} samples ==")
     print(f"FCD: {M.fcd_status()}")
     print(f"{'metric':24s} {'genforge':>10s} {'MolGAN (paper, QM9)':>20s}")

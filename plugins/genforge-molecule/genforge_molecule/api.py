@@ -14,18 +14,21 @@ class MoleculeGAN:
     """Train MolGAN on your molecules (SMILES strings or RDKit ``Mol``), then generate.
 
     Parameters are stored as given (scikit-learn convention); ``model_options``
-    are those of the ``molgan`` model (``genforge models molecule``).
+    are those of the ``molgan`` model (``genforge models molecule``); ``aromatic``
+    and ``rings_first`` choose the graph form (:mod:`genforge_molecule.schema`,
+    :func:`~genforge_molecule.loading.rings_first_order`).
     """
 
     def __init__(self, steps: int = 1500, batch_size: int = 64, reward: str = "none",
                  lambda_gan: float = 0.5, loss: str = "wgan-gp", seed: int = 0,
-                 model_options: dict[str, Any] | None = None):
+                 model_options: dict[str, Any] | None = None, aromatic: bool = False, rings_first: bool = False):
         self.steps, self.batch_size, self.reward, self.lambda_gan = steps, batch_size, reward, lambda_gan
         self.loss, self.seed, self.model_options = loss, seed, model_options
+        self.aromatic, self.rings_first = aromatic, rings_first
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("steps", "batch_size", "reward", "lambda_gan", "loss",
-                                              "seed", "model_options")}
+                                              "seed", "model_options", "aromatic", "rings_first")}
 
     def set_params(self, **params: Any) -> "MoleculeGAN":
         for key, value in params.items():
@@ -46,7 +49,8 @@ class MoleculeGAN:
             raise UserInputError("MoleculeGAN.fit takes a list of SMILES or RDKit molecules, not one string")
         records = [(f"item {k}", m if isinstance(m, str) else ("" if m is None else Chem.MolToSmiles(m)))
                    for k, m in enumerate(molecules)]
-        corpus = split_corpus(parse_molecules(records, source="MoleculeGAN.fit"), "fit")
+        corpus = split_corpus(parse_molecules(records, source="MoleculeGAN.fit", aromatic=bool(self.aromatic),
+                                              rings_first=bool(self.rings_first)), "fit")
         self.report_ = corpus.train.report
         options = {"reward": self.reward, "lambda_gan": self.lambda_gan, **(self.model_options or {})}
         config = make_config("molecule", {"steps": self.steps, "batch_size": self.batch_size, "loss": self.loss,

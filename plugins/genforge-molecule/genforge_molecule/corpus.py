@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from genforge.domain import DataReport
-from genforge_molecule.datasets import (in_test_split, option_int, read_moses, read_qm9, read_sample)
+from genforge_molecule.datasets import (in_test_split, option_bool, option_int, read_moses, read_qm9, read_sample)
 from genforge_molecule.loading import MoleculeSet, parse_molecules, read_records
 
 
@@ -27,7 +27,8 @@ def split_corpus(molecules: MoleculeSet, name: str) -> MoleculeCorpus:
 
 
 def _vocabulary(options: dict[str, Any]) -> dict[str, Any]:
-    return {"atom_types": options.get("atom_types"), "max_atoms": option_int(options, "max_atoms")}
+    return {"atom_types": options.get("atom_types"), "max_atoms": option_int(options, "max_atoms"),
+            "aromatic": option_bool(options, "aromatic"), "rings_first": option_bool(options, "rings_first")}
 
 
 def from_records(records: Sequence[tuple[str, str]], options: dict[str, Any], name: str) -> MoleculeCorpus:

@@ -92,3 +92,10 @@ def option_int(options: dict[str, Any], key: str) -> int | None:
     if not isinstance(value, int) or value <= 0:
         raise UserInputError(f"dataset option {key!r} must be a positive integer, got {value!r}")
     return value
+
+
+def option_bool(options: dict[str, Any], key: str) -> bool:
+    value = options.get(key, False)
+    if not isinstance(value, bool):
+        raise UserInputError(f"dataset option {key!r} must be true or false, got {value!r}")
+    return value

@@ -4,12 +4,15 @@
 as they are; the raw graph is valid when RDKit would sanitize it as one
 molecule: at least one atom, no bond to an absent atom, no atom above its
 largest allowed valence, one connected fragment. For neutral atoms with
-implicit hydrogens and kekulized bonds this is exactly RDKit's valence check.
+implicit hydrogens and kekulized bonds this is exactly RDKit's valence check;
+in aromatic graphs an aromatic bond counts 1 here and the graph must also
+kekulize (RDKit decides, see :func:`~genforge_molecule.graph_smiles.molecule_smiles`).
 
 *Valence-aware* decoding adds the sampled bonds in order of the generator's
 confidence while both atoms' valences allow (downgrading a bond's order to what
 still fits), drops bonds to absent atoms and keeps the largest connected
-fragment; RDKit then parses and canonicalizes the result.
+fragment; RDKit then parses and canonicalizes the result (aromatic rings it
+cannot kekulize are saturated).
 
 Both steps run on whole batches: the valence bookkeeping is vectorized NumPy,
 the SMILES work runs in a pool of worker processes over the CPU cores.
@@ -21,9 +24,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from genforge_molecule.graph_smiles import canonical, write_smiles
+from genforge_molecule.graph_smiles import molecule_smiles
 from genforge_molecule.worker_pool import submit_slices
-from genforge_molecule.schema import BOND_ORDERS, MoleculeSchema
+from genforge_molecule.schema import BOND_COST, MoleculeSchema
 
 #: batches smaller than this are decoded in-process (a pool round trip costs more)
 PARALLEL_MIN = 4096
@@ -32,7 +35,7 @@ PARALLEL_MIN = 4096
 @dataclass
 class DecodedGraphs:
     """Valence-fixed graphs of one batch: atom types ``[n, N]`` (0 outside the largest
-    fragment) and bond orders of the upper-triangle pairs ``[n, P]``
+    fragment) and edge types of the upper-triangle pairs ``[n, P]``
     (``np.triu_indices(N, 1)`` order; bonds only within the largest fragment)."""
 
     atoms: np.ndarray
@@ -80,11 +83,11 @@ def valence_aware(atoms: np.ndarray, edge_types: np.ndarray, edge_confidence: np
     """
     n, N = atoms.shape
     iu, ju = np.triu_indices(N, 1)
-    orders = np.array((0,) + BOND_ORDERS, dtype=np.int16)
+    cost = np.array(BOND_COST[:schema.edge_types], dtype=np.int16)
     capacity = np.array([0] + list(schema.valences), dtype=np.int16)[atoms]
     present = atoms > 0
     types = edge_types[:, iu, ju]
-    want = orders[types]
+    want = cost[types]
     both = present[:, iu] & present[:, ju]
     # raw: as sampled
     sym = np.zeros((n, N, N), dtype=np.int16)
@@ -94,6 +97,7 @@ def valence_aware(atoms: np.ndarray, edge_types: np.ndarray, edge_confidence: np
     dangling = ((want > 0) & ~both).any(1)
     raw_valid = present.any(1) & ~over & ~dangling & _connected(sym > 0, present)
     # valence-aware: most confident bonds first, each bond at most what both atoms still take
+    # (a bond that does not fit becomes the bond order that does; types 1-3 are orders)
     want = np.where(both, want, 0)
     score = np.where(want > 0, edge_confidence[:, iu, ju], -1.0)
     order = np.argsort(-score, axis=1, kind="stable")
@@ -105,7 +109,7 @@ def valence_aware(atoms: np.ndarray, edge_types: np.ndarray, edge_confidence: np
         i, j = iu[p], ju[p]
         got = np.minimum(want[rows, p], np.minimum(remaining[rows, i], remaining[rows, j]))
         got = np.maximum(got, 0)
-        bonds[rows, p] = got
+        bonds[rows, p] = np.where(got == want[rows, p], types[rows, p], got)
         remaining[rows, i] -= got
         remaining[rows, j] -= got
     atoms, bonds = _largest_fragment(atoms, bonds, iu, ju)
@@ -123,6 +127,13 @@ def fix_valences(output: tuple[Any, Any], schema: MoleculeSchema) -> DecodedGrap
 def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str]) -> list[str | None]:
     """Canonical SMILES of each one-fragment graph (:class:`DecodedGraphs`; ``None`` if no
     atom or invalid)."""
+    return [smiles for smiles, _ in graphs_to_molecules(atoms, bonds, symbols)]
+
+
+def graphs_to_molecules(atoms: np.ndarray, bonds: np.ndarray,
+                        symbols: Sequence[str]) -> list[tuple[str | None, bool]]:
+    """:func:`graphs_to_smiles` with, for each graph, whether RDKit read it as drawn
+    (:func:`~genforge_molecule.graph_smiles.molecule_smiles`)."""
     n, N = atoms.shape
     iu, ju = np.triu_indices(N, 1)
     names = [""] + list(symbols)
@@ -130,29 +141,30 @@ def graphs_to_smiles(atoms: np.ndarray, bonds: np.ndarray, symbols: Sequence[str
     starts = np.searchsorted(rows, np.arange(n + 1)).tolist()
     ends_a, ends_b = iu[pairs].tolist(), ju[pairs].tolist()
     orders = bonds[rows, pairs].tolist()
-    out: list[str | None] = []
+    out: list[tuple[str | None, bool]] = []
     for g, types in enumerate(atoms.tolist()):
         start = next((k for k, t in enumerate(types) if t), None)
         if start is None:
-            out.append(None)
+            out.append((None, False))
             continue
         neighbours: list[list[tuple[int, int]]] = [[] for _ in range(N)]
         for k in range(starts[g], starts[g + 1]):
             a, b, o = ends_a[k], ends_b[k], orders[k]
             neighbours[a].append((b, o))
             neighbours[b].append((a, o))
-        out.append(canonical(write_smiles([names[t] for t in types], neighbours, start)))
+        out.append(molecule_smiles([names[t] for t in types], neighbours, start))
     return out
 
 
 def smiles_parallel(graphs: DecodedGraphs, symbols: Sequence[str], workers: int | None = None) -> list[str | None]:
     """:func:`graphs_to_smiles` over ``workers`` processes (in-process for small batches)."""
-    return submit_smiles(graphs, symbols, workers)()
+    return submit_smiles(graphs, symbols, workers)()[0]
 
 
 def submit_smiles(graphs: DecodedGraphs, symbols: Sequence[str],
-                  workers: int | None = None) -> Callable[[], list[str | None]]:
-    """:func:`smiles_parallel` without waiting for the workers; call the result for the SMILES.
+                  workers: int | None = None) -> Callable[[], tuple[list[str | None], np.ndarray]]:
+    """:func:`graphs_to_molecules` over ``workers`` processes without waiting for them; call
+    the result for the SMILES and the raw validity (``graphs.raw_valid`` and read as drawn).
 
     Each distinct graph is written once: a generator repeats graphs, and finding the
     repeats (one sort of the packed rows) costs far less than writing them again.
@@ -160,10 +172,12 @@ def submit_smiles(graphs: DecodedGraphs, symbols: Sequence[str],
     packed = np.ascontiguousarray(np.concatenate([graphs.atoms, graphs.bonds], axis=1))
     rows = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-    pending = submit_slices(graphs_to_smiles, len(first), (graphs.atoms[first], graphs.bonds[first]),
+    pending = submit_slices(graphs_to_molecules, len(first), (graphs.atoms[first], graphs.bonds[first]),
                             (list(symbols),), workers, PARALLEL_MIN)
 
-    def result() -> list[str | None]:
+    def result() -> tuple[list[str | None], np.ndarray]:
         distinct = pending()
-        return [distinct[k] for k in inverse.ravel().tolist()]
+        smiles = [distinct[k][0] for k in inverse.ravel().tolist()]
+        drawn = np.array([d for _, d in distinct], dtype=bool)[inverse.ravel()]
+        return smiles, graphs.raw_valid & drawn
     return result

@@ -58,7 +58,7 @@ def submit_decode(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSch
     result for the samples."""
     graphs = fix_valences(output, schema)
     pending = submit_smiles(graphs, schema.atom_types, workers)
-    return lambda: MoleculeSamples(pending(), graphs.raw_valid)
+    return lambda: MoleculeSamples(*pending())
 
 
 def parse_property_conditions(conditions: dict[str, str]) -> list[tuple[str, float, float]]:

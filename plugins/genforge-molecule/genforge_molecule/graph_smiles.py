@@ -4,24 +4,33 @@ Writing a SMILES string from the graph in Python and letting RDKit parse and
 canonicalize it is several times faster than building an ``RWMol`` atom by atom.
 Hydrogens are implicit: unbracketed organic-subset atoms get RDKit's default
 valence; other elements are written in brackets with the hydrogen count that
-fills their smallest allowed valence.
+fills their smallest allowed valence. Atoms with an aromatic bond are written
+in lower case and RDKit kekulizes the ring when it reads the text.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Collection, Sequence
 
 from rdkit import Chem, RDLogger
+
+from genforge_molecule.schema import AROMATIC, NH
 
 RDLogger.DisableLog("rdApp.*")
 
 ORGANIC_SUBSET = {"B", "C", "N", "O", "P", "S", "F", "Cl", "Br", "I"}
-BOND_SYMBOL = {1: "", 2: "=", 3: "#"}
+AROMATIC_SUBSET = {"B", "C", "N", "O", "P", "S"}
+#: bond symbol by edge type; a single bond between two aromatic atoms is written "-"
+BOND_SYMBOL = {1: "", 2: "=", 3: "#", AROMATIC: ""}
 _TABLE = Chem.GetPeriodicTable()
 _CACHE: dict[str, str | None] = {}
 _CACHE_LIMIT = 500_000
 
 
-def _atom_token(symbol: str, bond_sum: int) -> str:
+def _atom_token(symbol: str, bond_sum: int, aromatic: bool, hydrogen: bool) -> str:
+    if symbol == NH:
+        return "[nH]" if aromatic else "[NH]"
+    if aromatic and symbol in AROMATIC_SUBSET:
+        return f"[{symbol.lower()}H]" if hydrogen else symbol.lower()
     if symbol in ORGANIC_SUBSET:  # RDKit fills in the implicit hydrogens
         return symbol
     allowed = sorted(v for v in _TABLE.GetValenceList(symbol) if v >= bond_sum)
@@ -33,10 +42,12 @@ def _ring_label(k: int) -> str:
     return str(k) if k < 10 else f"%{k}"
 
 
-def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int, int]]], start: int) -> str:
+def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int, int]]], start: int,
+                 hydrogens: Collection[int] = ()) -> str:
     """A (non-canonical) SMILES for the connected component that holds ``start``.
 
-    ``neighbours[a]`` lists ``(b, bond_order)``; ``symbols[a]`` is atom a's element.
+    ``neighbours[a]`` lists ``(b, edge_type)``; ``symbols[a]`` is atom a's element;
+    aromatic atoms in ``hydrogens`` are written with one hydrogen (``[nH]``).
     One depth-first pass: tree edges become branches (the last branch of an atom
     loses its parentheses), back edges ring closures; an atom's ring labels are
     filled in when the text is joined.
@@ -46,6 +57,10 @@ def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int
     visited: set[int] = set()
     closed: set[tuple[int, int]] = set()
     ring = 0
+    aromatic = {a for a, bonds in enumerate(neighbours) if any(t == AROMATIC for _, t in bonds)}
+
+    def bond(a: int, b: int, edge_type: int) -> str:
+        return "-" if edge_type == 1 and a in aromatic and b in aromatic else BOND_SYMBOL[edge_type]
 
     def visit(a: int, parent: int) -> None:
         nonlocal ring
@@ -61,11 +76,11 @@ def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int
                     closed.add(key)
                     ring += 1
                     label = _ring_label(ring)
-                    closures.setdefault(b, []).append(BOND_SYMBOL[order] + label)
+                    closures.setdefault(b, []).append(bond(a, b, order) + label)
                     closures.setdefault(a, []).append(label)
                 continue
             opened = len(out)
-            out.append("(" + BOND_SYMBOL[order])
+            out.append("(" + bond(a, b, order))
             visit(b, a)
             last = (opened, len(out))
             out.append(")")
@@ -75,8 +90,32 @@ def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int
 
     visit(start, -1)
     return "".join(t if isinstance(t, str) else
-                   _atom_token(symbols[t], sum(o for _, o in neighbours[t])) + "".join(closures.get(t, ()))
-                   for t in out)
+                   _atom_token(symbols[t], sum(o for _, o in neighbours[t]), t in aromatic, t in hydrogens)
+                   + "".join(closures.get(t, ())) for t in out)
+
+
+def molecule_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int, int]]],
+                    start: int) -> tuple[str | None, bool]:
+    """Canonical SMILES of the fragment holding ``start`` and whether the graph is valid as drawn.
+
+    An aromatic ring RDKit cannot kekulize as written is tried with a hydrogen on one
+    aromatic nitrogen at a time (as if it were ``[nH]``, which the
+    graph of an ``N`` atom, so this is a repair), failing that, its aromatic bonds become
+    single bonds (also a repair: valid, not as drawn).
+    """
+    smiles = canonical(write_smiles(symbols, neighbours, start))
+    if smiles is not None:
+        return smiles, True
+    aromatic = [a for a, bonds in enumerate(neighbours) if any(t == AROMATIC for _, t in bonds)]
+    if not aromatic:
+        return None, False
+    for a in aromatic:
+        if symbols[a] == "N" and len(neighbours[a]) == 2:
+            smiles = canonical(write_smiles(symbols, neighbours, start, hydrogens={a}))
+            if smiles is not None:
+                return smiles, False
+    saturated = [[(b, 1 if t == AROMATIC else t) for b, t in bonds] for bonds in neighbours]
+    return canonical(write_smiles(symbols, saturated, start)), False
 
 
 def canonical(smiles: str) -> str | None:

@@ -4,8 +4,9 @@ Every input goes through RDKit sanitization. A molecule is unusable, and
 counted in the :class:`~genforge.domain.DataReport` by reason with examples,
 when it does not parse, has several fragments (salts, mixtures), carries a
 formal charge or radical electrons, has an element outside the atom vocabulary,
-has more heavy atoms than the maximum, or its kekulized heavy-atom graph does
-not give the same molecule back (unusual hydrogen counts, isotopes).
+has more heavy atoms than the maximum, or its heavy-atom graph does not give
+the same molecule back (unusual hydrogen counts, isotopes). Graphs are
+kekulized unless ``aromatic`` is asked for (see :mod:`genforge_molecule.schema`).
 Stereochemistry is dropped: the graphs carry none.
 """
 from __future__ import annotations
@@ -23,20 +24,20 @@ from rdkit import Chem
 
 from genforge.domain import DataReport
 from genforge.errors import UserInputError
-from genforge_molecule.graph_smiles import canonical, write_smiles
-from genforge_molecule.schema import BOND_ORDERS, MoleculeSchema
+from genforge_molecule.datasets import option_bool
+from genforge_molecule.graph_smiles import molecule_smiles
+from genforge_molecule.schema import EDGE_TYPE, NH, MoleculeSchema
 from genforge_molecule.worker_pool import map_slices
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
 
 SMILES_SUFFIXES = (".smi", ".txt")
-_ORDER = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3}
 
 
 @dataclass
 class ParsedMolecule:
-    """A usable molecule: canonical SMILES, heavy-atom elements, kekulized bonds (i, j, order)."""
+    """A usable molecule: canonical SMILES, heavy-atom elements, bonds (i, j, edge type)."""
 
     smiles: str
     elements: list[str]
@@ -102,8 +103,33 @@ def _sdf_records(path: Path) -> Iterator[tuple[str, str]]:
 
 
 # -- parsing ---------------------------------------------------------------------------------
-def parse_smiles(smiles: str) -> ParsedMolecule | str:
-    """A :class:`ParsedMolecule`, or the reason the molecule is unusable."""
+def rings_first_order(mol: Chem.Mol) -> list[int]:
+    """Atom order with ring atoms first, ring by ring in cycle order (aromatic rings, then
+    larger rings first), then the other atoms breadth-first from them.
+
+    Rings then sit at the same node indices in every graph, so their bonds are the same
+    few entries of the edge tensor, which a generator that samples each bond on its own
+    can fill consistently.
+    """
+    def key(ring: tuple[int, ...]) -> tuple[bool, int]:
+        return (not all(mol.GetAtomWithIdx(a).GetIsAromatic() for a in ring), -len(ring))
+
+    order: list[int] = []
+    for ring in sorted(mol.GetRingInfo().AtomRings(), key=key):
+        order += [a for a in ring if a not in order]
+    order = order or [0]
+    seen = set(order)
+    for a in order:  # grows while iterated: breadth-first
+        for b in sorted(n.GetIdx() for n in mol.GetAtomWithIdx(a).GetNeighbors()):
+            if b not in seen:
+                seen.add(b)
+                order.append(b)
+    return order
+
+
+def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False) -> ParsedMolecule | str:
+    """A :class:`ParsedMolecule` (kekulized bonds unless ``aromatic``; atoms in SMILES order
+    or :func:`rings_first_order`), or the reason the molecule is unusable."""
     if not smiles:
         return "empty line or cell"
     if "." in smiles:
@@ -113,32 +139,36 @@ def parse_smiles(smiles: str) -> ParsedMolecule | str:
         return "invalid SMILES (RDKit cannot parse or sanitize it)"
     if mol.GetNumAtoms() == 0:
         return "no heavy atoms"
+    if rings_first:
+        mol = Chem.RenumberAtoms(mol, rings_first_order(mol))
     elements, plain = [], True
     for atom in mol.GetAtoms():
         if atom.GetFormalCharge():
             return "charged atom (the graphs hold neutral atoms)"
         if atom.GetNumRadicalElectrons():
             return "radical electrons"
-        elements.append(atom.GetSymbol())
+        pyrrole_type = aromatic and atom.GetIsAromatic() and atom.GetSymbol() == "N" and atom.GetTotalNumHs() == 1
+        elements.append(NH if pyrrole_type else atom.GetSymbol())
         plain = plain and not (atom.GetNumExplicitHs() or atom.GetIsotope() or atom.GetNoImplicit())
     Chem.RemoveStereochemistry(mol)
     expected = Chem.MolToSmiles(mol)
-    Chem.Kekulize(mol, clearAromaticFlags=True)
-    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), _ORDER.get(b.GetBondType(), 0)) for b in mol.GetBonds()]
-    if any(o == 0 for _, _, o in bonds):
-        return "bond type other than single/double/triple"
+    if not aromatic:
+        Chem.Kekulize(mol, clearAromaticFlags=True)
+    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), EDGE_TYPE.get(b.GetBondType(), 0)) for b in mol.GetBonds()]
+    if any(t == 0 for _, _, t in bonds):
+        return "bond type other than single/double/triple/aromatic"
     if not plain:  # explicit H counts or isotopes: check the graph gives the molecule back
         neighbours: list[list[tuple[int, int]]] = [[] for _ in elements]
-        for i, j, o in bonds:
-            neighbours[i].append((j, o))
-            neighbours[j].append((i, o))
-        if canonical(write_smiles(elements, neighbours, 0)) != expected:
+        for i, j, t in bonds:
+            neighbours[i].append((j, t))
+            neighbours[j].append((i, t))
+        if molecule_smiles(elements, neighbours, 0)[0] != expected:
             return "hydrogens or isotopes not implied by the heavy-atom graph"
     return ParsedMolecule(expected, elements, bonds)
 
 
-def _parse_many(smiles: Sequence[str]) -> list[ParsedMolecule | str]:
-    return [parse_smiles(s) for s in smiles]
+def _parse_many(smiles: Sequence[str], aromatic: bool, rings_first: bool) -> list[ParsedMolecule | str]:
+    return [parse_smiles(s, aromatic, rings_first) for s in smiles]
 
 
 @dataclass
@@ -155,7 +185,7 @@ class MoleculeSet:
 
     def graphs(self) -> list[Data]:
         """Each molecule as a ``torch_geometric.data.Data``: ``x`` atom type (1..T-1),
-        ``edge_index`` both directions, ``edge_attr`` bond type (1..3), ``smiles``."""
+        ``edge_index`` both directions, ``edge_attr`` edge type (1..3, 4 aromatic), ``smiles``."""
         return [to_data(m, self.schema) for m in self.molecules]
 
     def dense(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -185,15 +215,17 @@ def dense_graphs(molecules: Sequence[ParsedMolecule], schema: MoleculeSchema) ->
     edges = np.zeros((M, N, N), dtype=np.int8)
     for k, m in enumerate(molecules):
         nodes[k, :len(m.elements)] = [index[e] for e in m.elements]
-        for i, j, o in m.bonds:
-            edges[k, i, j] = edges[k, j, i] = BOND_ORDERS.index(o) + 1
+        for i, j, t in m.bonds:
+            edges[k, i, j] = edges[k, j, i] = t
     return torch.from_numpy(nodes), torch.from_numpy(edges)
 
 
 def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[str] | None = None,
-                    max_atoms: int | None = None, source: str = "input",
-                    report: DataReport | None = None) -> MoleculeSet:
+                    max_atoms: int | None = None, aromatic: bool = False, rings_first: bool = False,
+                    source: str = "input", report: DataReport | None = None) -> MoleculeSet:
     """Parse ``(where, smiles)`` records; derive the atom vocabulary and max atoms unless given.
+    ``aromatic``: graphs keep aromatic bonds (edge type 4) instead of kekulizing them;
+    ``rings_first``: atoms in :func:`rings_first_order`.
 
     Raises :class:`UserInputError` when no molecule is usable.
     """
@@ -201,7 +233,7 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
     records = list(records)
     report.total += len(records)
     texts = [s for _, s in records]
-    parsed = map_slices(_parse_many, len(texts), (texts,), min_parallel=20_000)
+    parsed = map_slices(_parse_many, len(texts), (texts,), (aromatic, rings_first), min_parallel=20_000)
     good: list[ParsedMolecule] = []
     for (where, text), result in zip(records, parsed):
         if isinstance(result, str):
@@ -209,7 +241,7 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
         else:
             good.append(result)
     if atom_types is not None:
-        allowed = set(atom_types)
+        allowed = set(atom_types) | ({NH} if aromatic and "N" in atom_types else set())
         kept = []
         for m in good:
             bad = next((e for e in m.elements if e not in allowed), None)
@@ -231,13 +263,15 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
     if atom_types is None:
         counts = Counter(e for m in good for e in m.elements)
         atom_types = [e for e, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    schema = MoleculeSchema(list(atom_types), max_atoms or max(len(m.elements) for m in good))
+    schema = MoleculeSchema(list(atom_types), max_atoms or max(len(m.elements) for m in good), aromatic=aromatic)
     return MoleculeSet(good, schema, report)
 
 
 def load_molecule_file(path: Path, options: dict[str, Any]) -> MoleculeSet:
-    """The file loader behind ``--dataset FILE``: options ``smiles_column``, ``atom_types``, ``max_atoms``."""
+    """The file loader behind ``--dataset FILE``: options ``smiles_column``, ``atom_types``,
+    ``max_atoms``, ``aromatic``, ``rings_first``."""
     path = Path(path)
     records = read_records(path, options.get("smiles_column"))
     return parse_molecules(records, atom_types=options.get("atom_types"), max_atoms=options.get("max_atoms"),
-                           source=str(path))
+                           aromatic=option_bool(options, "aromatic"),
+                           rings_first=option_bool(options, "rings_first"), source=str(path))

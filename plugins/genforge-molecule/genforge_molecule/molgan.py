@@ -26,7 +26,7 @@ from torch.nn import functional as F
 from genforge.domain import Batch
 from genforge.errors import UserInputError
 from genforge.model import GANModel
-from genforge_molecule.decoding import fix_valences, graphs_to_smiles
+from genforge_molecule.decoding import fix_valences, graphs_to_molecules
 from genforge_molecule.networks import GraphGenerator, RelationalGraphNetwork
 from genforge_molecule.properties import PROPERTIES, REWARDS, normalized
 from genforge_molecule.schema import MoleculeSchema
@@ -69,11 +69,11 @@ class MolGAN(GANModel):
         A property: the normalized property of the molecule the graph decodes to (what the
         user gets), halved for a graph that needed valence repair."""
         decoded = fix_valences(graph, self.schema)
-        valid = decoded.raw_valid.astype(np.float32)
+        molecules = graphs_to_molecules(decoded.atoms, decoded.bonds, self.schema.atom_types)
+        valid = (decoded.raw_valid & np.array([d for _, d in molecules], dtype=bool)).astype(np.float32)
         if self.reward_name == "validity":
             return torch.from_numpy(valid)
-        smiles = graphs_to_smiles(decoded.atoms, decoded.bonds, self.schema.atom_types)
-        scores = np.array([self._score(s) for s in smiles], dtype=np.float32)
+        scores = np.array([self._score(s) for s, _ in molecules], dtype=np.float32)
         return torch.from_numpy(scores * (0.5 + 0.5 * valid))
 
     def _score(self, smiles: str | None) -> float:

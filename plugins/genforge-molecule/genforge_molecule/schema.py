@@ -1,9 +1,13 @@
 """The molecule graph schema: atom vocabulary, bond types and the maximum atom count.
 
-Graphs are kekulized heavy-atom graphs: node type 0 means "no atom" (padding),
-node type ``k >= 1`` is ``atom_types[k - 1]``; edge type 0 means "no bond" and
-edge types 1, 2, 3 are single, double and triple bonds. Hydrogens are implicit
-(RDKit fills them from each element's default valence); atoms are neutral.
+Node type 0 means "no atom" (padding), node type ``k >= 1`` is
+``atom_types[k - 1]``; edge type 0 means "no bond", edge types 1, 2, 3 are
+single, double and triple bonds and, in aromatic graphs (``aromatic=True``),
+edge type 4 is an aromatic bond. Kekulized graphs (the default) have no type 4:
+an aromatic ring is an alternating single/double ring. Hydrogens are implicit
+(RDKit fills them from each element's default valence); in aromatic graphs an
+aromatic nitrogen that carries one (pyrrole-type) is its own atom type,
+``"[nH]"``, so the graph says where the hydrogen goes. Atoms are neutral.
 """
 from __future__ import annotations
 
@@ -12,14 +16,22 @@ from typing import Any
 
 from rdkit import Chem
 
-#: bond order of edge types 1..3 (kekulized graphs: no aromatic type)
-BOND_ORDERS = (1, 2, 3)
-BOND_TYPES = (Chem.BondType.SINGLE, Chem.BondType.DOUBLE, Chem.BondType.TRIPLE)
+#: RDKit bond type -> edge type
+EDGE_TYPE = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3,
+             Chem.BondType.AROMATIC: 4}
+AROMATIC = 4
+#: valence units an edge type takes from each of its atoms when decoding; an aromatic bond
+#: takes at least 1 (1 or 2 once kekulized: RDKit decides that when it reads the molecule)
+BOND_COST = (0, 1, 2, 3, 1)
+#: aromatic nitrogen with one hydrogen: two bonds left
+NH = "[nH]"
 _TABLE = Chem.GetPeriodicTable()
 
 
 def max_valence(symbol: str) -> int:
-    """The largest valence RDKit accepts for a neutral atom of ``symbol``."""
+    """The largest valence RDKit accepts for a neutral atom of ``symbol`` (bonds left for ``[nH]``)."""
+    if symbol == NH:
+        return 2
     valences = [v for v in _TABLE.GetValenceList(symbol) if v >= 0]
     return max(valences) if valences else 0
 
@@ -35,6 +47,7 @@ class MoleculeSchema:
     atom_types: list[str]
     max_atoms: int
     valences: list[int] = field(default_factory=list)
+    aromatic: bool = False
 
     def __post_init__(self) -> None:
         if not self.valences:
@@ -48,12 +61,13 @@ class MoleculeSchema:
     @property
     def edge_types(self) -> int:
         """B + 1: bond types plus the "no bond" type."""
-        return len(BOND_ORDERS) + 1
+        return AROMATIC + 1 if self.aromatic else AROMATIC
 
     def to_state(self) -> dict[str, Any]:
         return {"atom_types": list(self.atom_types), "max_atoms": int(self.max_atoms),
-                "valences": list(self.valences)}
+                "valences": list(self.valences), "aromatic": bool(self.aromatic)}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "MoleculeSchema":
-        return cls(list(state["atom_types"]), int(state["max_atoms"]), list(state.get("valences") or []))
+        return cls(list(state["atom_types"]), int(state["max_atoms"]), list(state.get("valences") or []),
+                   bool(state.get("aromatic", False)))

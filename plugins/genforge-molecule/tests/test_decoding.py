@@ -1,9 +1,10 @@
 import numpy as np
+import pytest
 import torch
 
 from genforge_molecule.decoding import graphs_to_smiles, smiles_parallel, valence_aware
 from genforge_molecule.domain import decode_graphs
-from genforge_molecule.graph_smiles import canonical, write_smiles
+from genforge_molecule.graph_smiles import canonical, molecule_smiles, write_smiles
 from genforge_molecule.loading import parse_molecules
 from genforge_molecule.schema import MoleculeSchema
 
@@ -35,6 +36,40 @@ def test_writer_ring_closures_and_branches():
     assert canonical(write_smiles(["C", "Si"], [[(1, 1)], [(0, 1)]], 0)) == "C[SiH3]"
 
 
+def _ring(n, edge_type):
+    return [[((a - 1) % n, edge_type), ((a + 1) % n, edge_type)] for a in range(n)]
+
+
+def test_aromatic_rings_are_kekulized_by_rdkit_or_repaired_and_flagged():
+    assert molecule_smiles(["C"] * 6, _ring(6, 4), 0) == ("c1ccccc1", True)
+    assert molecule_smiles(["[nH]", "C", "C", "C", "C"], _ring(5, 4), 0) == ("c1cc[nH]c1", True)
+    assert molecule_smiles(["O", "C", "C", "C", "C"], _ring(5, 4), 0) == ("c1ccoc1", True)
+    # a plain N where the graph needed [nH]: the hydrogen is placed, a repair
+    assert molecule_smiles(["N", "C", "C", "C", "C"], _ring(5, 4), 0) == ("c1cc[nH]c1", False)
+    # no kekule structure at all: aromatic bonds become single bonds
+    assert molecule_smiles(["C"] * 5, _ring(5, 4), 0) == ("C1CCCC1", False)
+    # a single bond between two aromatic rings is written as such (biphenyl, not a fused ring)
+    rings = _ring(6, 4) + [[(b + 6, t) for b, t in nb] for nb in _ring(6, 4)]
+    rings[0].append((6, 1))
+    rings[6].append((0, 1))
+    assert molecule_smiles(["C"] * 12, rings, 0) == ("c1ccc(-c2ccccc2)cc1", True)
+
+
+def test_aromatic_bonds_take_one_valence_unit_and_are_dropped_when_none_is_left():
+    schema = MoleculeSchema(["C", "O", "N", "F"], 6, aromatic=True)
+    atoms = np.array([[1, 1, 1, 1, 1, 4]])
+    types = np.zeros((1, 6, 6), dtype=np.int64)
+    for i in range(5):
+        types[0, i, i + 1] = types[0, i + 1, i] = 4
+    conf = np.where(types > 0, 0.9, 0.0)
+    conf[0, 4, 5] = conf[0, 5, 4] = 0.5
+    g = valence_aware(atoms, types, conf, schema)
+    assert g.raw_valid.tolist() == [True] and (g.bonds == 4).sum() == 5
+    atoms[0, 4] = 4  # F between an aromatic bond and another: one unit, the less confident bond goes
+    g = valence_aware(atoms, types, conf, schema)
+    assert g.raw_valid.tolist() == [False] and (g.bonds == 4).sum() == 4
+
+
 def test_valid_graph_decodes_as_is():
     assert decode([1, 1, 2, 0], {(0, 1): 1, (1, 2): 2}) == (True, "CC=O")
 
@@ -64,9 +99,11 @@ def test_decoded_graphs_hold_only_the_largest_fragment():
     assert g.atoms.tolist() == [[1, 1, 3, 1]] and g.raw_valid.tolist() == [True]
 
 
-def test_real_graphs_round_trip_through_the_decoder_in_parallel():
+@pytest.mark.parametrize("aromatic", [False, True])
+def test_real_graphs_round_trip_through_the_decoder_in_parallel(aromatic):
     lines = [line.split()[0] for line in open(_sample()).read().splitlines()[:1200]]
-    mols = parse_molecules([(str(k), s) for k, s in enumerate(lines)])
+    mols = parse_molecules([(str(k), s) for k, s in enumerate(lines)], aromatic=aromatic)
+    assert mols.report.used == 1194  # 6 charged molecules
     nodes, edges = mols.dense()
     one_hot = (torch.nn.functional.one_hot(nodes.long(), mols.schema.node_types).float(),
                torch.nn.functional.one_hot(edges.long(), mols.schema.edge_types).float())

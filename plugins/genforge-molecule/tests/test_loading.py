@@ -9,6 +9,7 @@ from torch_geometric.data import Batch as PygBatch
 from genforge.errors import UserInputError
 from genforge_molecule.datasets import in_test_split, qm9_files, read_qm9
 from genforge_molecule.loading import load_molecule_file, parse_molecules, read_records
+from genforge_molecule.schema import MoleculeSchema
 
 
 def test_bad_lines_are_counted_by_reason_with_examples(smi_file):
@@ -95,3 +96,35 @@ def test_split_is_fixed_and_about_ten_percent():
     share = sum(map(in_test_split, smiles)) / len(smiles)
     assert 0.07 < share < 0.13
     assert in_test_split("CCO") == in_test_split("CCO")
+
+
+def test_aromatic_graphs_keep_aromatic_bonds_and_pyrrole_type_nitrogens():
+    records = [("a", "c1ccccc1"), ("b", "Cc1cc[nH]n1"), ("c", "O=c1[nH]cc[nH]1"), ("d", "CCO")]
+    mols = parse_molecules(records, aromatic=True)
+    assert mols.report.used == 4 and mols.schema.aromatic
+    assert mols.schema.atom_types == ["C", "[nH]", "O", "N"] and mols.schema.valences == [4, 2, 2, 3]
+    assert mols.schema.edge_types == 5
+    assert MoleculeSchema.from_state(mols.schema.to_state()) == mols.schema  # saved with the run
+    benzene, pyrazole = mols.graphs()[:2]
+    assert benzene.edge_attr.tolist() == [4] * 12
+    assert sorted(pyrazole.x.tolist()) == [1, 1, 1, 1, 2, 4]  # four C, one [nH], one n
+    kekulized = parse_molecules(records)
+    assert kekulized.schema.edge_types == 4 and "[nH]" not in kekulized.schema.atom_types
+    assert mols.smiles == kekulized.smiles  # the same molecules either way
+
+
+def test_aromatic_option_must_be_a_boolean(smi_file):
+    with pytest.raises(UserInputError, match="dataset option 'aromatic' must be true or false"):
+        load_molecule_file(smi_file, {"aromatic": "yes"})
+
+
+def test_rings_first_puts_ring_atoms_first_in_cycle_order():
+    records = [("a", "OCc1ccccc1"), ("b", "CC1CCO1"), ("c", "CCO")]
+    mols = parse_molecules(records, aromatic=True, rings_first=True)
+    toluol, oxetane, ethanol = mols.molecules
+    ring = {(min(i, j), max(i, j), t) for i, j, t in toluol.bonds if i < 6 and j < 6}
+    assert ring == {(0, 1, 4), (1, 2, 4), (2, 3, 4), (3, 4, 4), (4, 5, 4), (0, 5, 4)}
+    assert toluol.elements == ["C"] * 7 + ["O"]  # the ring, then CH2, then O breadth-first
+    assert sorted(oxetane.elements[:4]) == ["C", "C", "C", "O"]
+    assert ethanol.elements == ["C", "C", "O"]
+    assert mols.smiles == parse_molecules(records).smiles  # the same molecules
