@@ -21,6 +21,9 @@ class GraphGenerator(nn.Module):
     argmax is the sampled graph, their maximum the confidence that
     valence-aware decoding orders bonds by. The Gumbel noise of edge (i, j) is
     shared with (j, i), so sampled graphs are symmetric; the diagonal is "no bond".
+    The argmax of logits plus Gumbel noise is an exact draw from ``softmax(logits)``:
+    :meth:`log_prob` scores the last training-mode sample under those logits (the
+    policy-gradient reward term needs it).
     """
 
     def __init__(self, latent_dim: int, max_atoms: int, node_types: int, edge_types: int,
@@ -37,6 +40,7 @@ class GraphGenerator(nn.Module):
         upper = torch.triu(torch.ones(max_atoms, max_atoms), 1)
         self.register_buffer("upper", upper, persistent=False)
         self.tau = 1.0
+        self.last_logits: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def logits(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.body(z)
@@ -48,6 +52,8 @@ class GraphGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         node_logits, edge_logits = self.logits(z)
+        if self.training:
+            self.last_logits = (node_logits, edge_logits)
         g_edges = gumbel_noise_like(edge_logits) * self.upper[None, :, :, None]
         g_edges = g_edges + g_edges.transpose(1, 2)
         nodes = softmax((node_logits + gumbel_noise_like(node_logits)) / self.tau, -1)
@@ -59,6 +65,18 @@ class GraphGenerator(nn.Module):
         if not self.training:
             return nodes, edges
         return straight_through(nodes), straight_through(edges)
+
+
+    def log_prob(self, graph: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Log-probability of each graph of the last training-mode sample (one-hot
+        ``graph``): its node types and upper-triangle edge types under the logits that drew it."""
+        if self.last_logits is None:
+            raise RuntimeError("log_prob needs a training-mode forward pass first")
+        node_logits, edge_logits = self.last_logits
+        nodes, edges = (t.detach() for t in graph)
+        node_lp = (nodes * torch.log_softmax(node_logits, -1)).sum((1, 2))
+        edge_lp = (edges * torch.log_softmax(edge_logits, -1)).sum(-1)
+        return node_lp + (edge_lp * self.upper).sum((1, 2))
 
 
 class RelationalGraphConv(nn.Module):

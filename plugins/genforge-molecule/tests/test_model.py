@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -53,6 +55,43 @@ def test_reward_network_learns_from_rdkit_scores_and_drives_the_generator():
     extra.backward()
     assert model.generator.node_head.weight.grad.abs().sum() > 0
     assert set(model.auxiliary_optimizers()) == {"reward"}
+
+
+def test_log_prob_scores_the_drawn_graph_under_its_logits():
+    model = MolGAN(SCHEMA, TINY)
+    nodes, edges = model.generate(model.noise(4, torch.Generator().manual_seed(0)))
+    node_logits, edge_logits = model.generator.last_logits
+    lp = model.generator.log_prob((nodes, edges))
+    iu = torch.triu_indices(9, 9, 1)
+    by_hand = (torch.log_softmax(node_logits, -1).gather(-1, nodes.argmax(-1, keepdim=True)).sum((1, 2))
+               + torch.log_softmax(edge_logits, -1)[:, iu[0], iu[1]].gather(
+                   -1, edges.argmax(-1)[:, iu[0], iu[1], None]).sum((1, 2)))
+    assert torch.allclose(lp, by_hand)
+
+
+def test_policy_gradient_raises_the_reward_of_the_generator_samples():
+    torch.manual_seed(0)
+    model = MolGAN(SCHEMA, {**TINY, "reward": "qed", "rl": "policy", "lambda_gan": 0.5})
+    assert model.auxiliary_optimizers() == {} and not hasattr(model, "reward_net")
+    optimizer = torch.optim.Adam(model.generator.parameters(), lr=3e-2)
+    rng = torch.Generator().manual_seed(0)
+    rewards = []
+    for step in range(80):
+        loss = model.generator_extra_loss(model.generate(model.noise(64, rng)), Batch())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        rewards.append(model.last_reward)
+    assert sum(rewards[-10:]) / 10 > sum(rewards[:10]) / 10 + 0.05  # mean QED of the samples (0.18 -> 0.27)
+    assert model.auxiliary_step(Batch(), None, step=81) == {"reward_fake": rewards[-1]}
+
+
+def test_repeat_decay_lowers_the_reward_of_molecules_drawn_before():
+    model = MolGAN(SCHEMA, {**TINY, "reward": "qed", "rl": "policy", "repeat_decay": 2.0})
+    first = model._repeat_weights(["CCO", "CCO", "CCN", None])
+    assert first.tolist() == [1.0, 1.0, 1.0, 1.0]  # counts are of earlier batches
+    again = model._repeat_weights(["CCO", "CCN", "CCC", None])
+    assert again == pytest.approx([math.exp(-1.0), math.exp(-0.5), 1.0, 1.0])
 
 
 def test_batch_spread_is_zero_for_identical_graphs():
