@@ -6,7 +6,9 @@ prints decoded/raw validity, uniqueness, novelty, IntDiv, filters, QED/SA/logP, 
 generation throughput, next to MolGAN's published QM9 figures (De Cao & Kipf 2018, Table 2).
 
     python benchmarks/molecule_qm9.py                 # base run (no reward: the GAN alone)
-    python benchmarks/molecule_qm9.py --reward qed    # QED-reward run
+    python benchmarks/molecule_qm9.py --reward qed    # QED-reward run (reward network, MolGAN)
+    python benchmarks/molecule_qm9.py --reward qed --lambda-gan 0.5 --option rl=policy \
+        --option repeat_decay=10 --set ema_decay=0.99 --steps 2000   # policy-gradient reward run
     python benchmarks/molecule_qm9.py --dataset moses --minutes 20
     python benchmarks/molecule_qm9.py --steps 6000 --set lr_g=1e-3   # other settings (TOML values)
     python benchmarks/molecule_qm9.py --dataset-option aromatic=true  # aromatic bond type
