@@ -58,6 +58,8 @@ class MolGAN(GANModel):
             raise UserInputError(f"model option reward={o['reward']!r}: choose one of none, {', '.join(REWARDS)}")
         if o["rl"] not in ("critic", "policy"):
             raise UserInputError(f"model option rl={o['rl']!r}: choose critic (a reward network, MolGAN) or policy")
+        if float(o["repeat_decay"]) < 0:
+            raise UserInputError(f"model option repeat_decay must be >= 0 (0: off), got {o['repeat_decay']!r}")
         if not 0.0 < float(o["lambda_gan"]) <= 1.0:
             raise UserInputError(f"model option lambda_gan must be in (0, 1], got {o['lambda_gan']!r}")
         T, C = schema.node_types, schema.edge_types

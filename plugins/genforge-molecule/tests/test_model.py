@@ -92,6 +92,11 @@ def test_repeat_decay_lowers_the_reward_of_molecules_drawn_before():
     assert first.tolist() == [1.0, 1.0, 1.0, 1.0]  # counts are of earlier batches
     again = model._repeat_weights(["CCO", "CCN", "CCC", None])
     assert again == pytest.approx([math.exp(-1.0), math.exp(-0.5), 1.0, 1.0])
+    from genforge.errors import UserInputError
+    with pytest.raises(UserInputError, match="repeat_decay must be >= 0"):
+        MolGAN(SCHEMA, {**TINY, "repeat_decay": -1})
+    with pytest.raises(UserInputError, match="rl='reinforce': choose critic"):
+        MolGAN(SCHEMA, {**TINY, "rl": "reinforce"})
 
 
 def test_batch_spread_is_zero_for_identical_graphs():
