@@ -27,7 +27,7 @@ import time
 
 import torch
 
-from genforge.cli import parse_options
+from genforge.cli import parse_conditions, parse_options
 from genforge.engine.trainer import Trainer
 from genforge.plugins import get_registry
 from genforge.sampling import decoded_chunks, generate_raw
@@ -94,7 +94,8 @@ def main() -> None:
         throughput = valid / (time.perf_counter() - t)
     ref = data.reference
     if args.condition:
-        name, _, value = args.condition.partition("=")
+        conditions = parse_conditions([args.condition], "--condition")
+        (name,) = conditions
         counted = []  # generated batch sizes, to report the share kept
         with trainer.sampling_model() as m:
             rng = torch.Generator().manual_seed(args.seed + 2)
@@ -102,7 +103,7 @@ def main() -> None:
             def generate(k, c):
                 counted.append(k)
                 return generate_raw(m, k, c, rng, trainer.device)
-            kept = domain.concat(domain.sample_chunks(generate, data.schema, args.samples, {name: value}, rng))
+            kept = domain.concat(domain.sample_chunks(generate, data.schema, args.samples, conditions, rng))
         print(f"\n--condition {args.condition} (sampling-time filter, not the reward): kept {len(kept)} of "
               f"{sum(counted)} generated ({len(kept) / max(1, sum(counted)):.1%}); mean {name} "
               f"{M.mean_property(kept, name):.3f}, uniqueness {M.uniqueness(kept):.3f}, "

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from genforge.domain import DataReport
-from genforge_molecule.datasets import (in_test_split, option_bool, option_int, read_moses, read_qm9, read_sample)
-from genforge_molecule.loading import MoleculeSet, parse_molecules, read_records
+from genforge_molecule.datasets import in_test_split, option_int, read_moses, read_qm9, read_sample
+from genforge_molecule.loading import MoleculeSet, graph_options, parse_molecules, read_records
 
 
 @dataclass
@@ -26,13 +26,8 @@ def split_corpus(molecules: MoleculeSet, name: str) -> MoleculeCorpus:
     return MoleculeCorpus(MoleculeSet(train, molecules.schema, molecules.report), test, name)
 
 
-def _vocabulary(options: dict[str, Any]) -> dict[str, Any]:
-    return {"atom_types": options.get("atom_types"), "max_atoms": option_int(options, "max_atoms"),
-            "aromatic": option_bool(options, "aromatic"), "rings_first": option_bool(options, "rings_first")}
-
-
 def from_records(records: Sequence[tuple[str, str]], options: dict[str, Any], name: str) -> MoleculeCorpus:
-    return split_corpus(parse_molecules(records, source=name, **_vocabulary(options)), name)
+    return split_corpus(parse_molecules(records, source=name, **graph_options(options)), name)
 
 
 def load_qm9(source: Path | None, options: dict[str, Any]) -> MoleculeCorpus:
@@ -50,6 +45,6 @@ def load_file(source: Path, options: dict[str, Any]) -> MoleculeCorpus:
 def load_moses(source: Path | None, options: dict[str, Any]) -> MoleculeCorpus:
     """MOSES train (``limit`` molecules, default 200,000) and its test file."""
     limit = option_int(options, "limit") or 200_000
-    train = parse_molecules(read_moses("train", limit), source="moses train", **_vocabulary(options))
+    train = parse_molecules(read_moses("train", limit), source="moses train", **graph_options(options))
     test = parse_molecules(read_moses("test"), source="moses test", report=DataReport())
     return MoleculeCorpus(train, test.smiles, "moses")

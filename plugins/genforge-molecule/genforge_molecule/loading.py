@@ -24,7 +24,7 @@ from rdkit import Chem
 
 from genforge.domain import DataReport
 from genforge.errors import UserInputError
-from genforge_molecule.datasets import option_bool
+from genforge_molecule.datasets import option_bool, option_int
 from genforge_molecule.graph_smiles import molecule_smiles
 from genforge_molecule.schema import EDGE_TYPE, NH, MoleculeSchema
 from genforge_molecule.worker_pool import map_slices
@@ -162,7 +162,7 @@ def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False)
         for i, j, t in bonds:
             neighbours[i].append((j, t))
             neighbours[j].append((i, t))
-        if molecule_smiles(elements, neighbours, 0)[0] != expected:
+        if molecule_smiles(elements, neighbours, 0) != (expected, True):
             return "hydrogens or isotopes not implied by the heavy-atom graph"
     return ParsedMolecule(expected, elements, bonds)
 
@@ -267,11 +267,15 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
     return MoleculeSet(good, schema, report)
 
 
+def graph_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The dataset options that shape the graphs, checked, as :func:`parse_molecules` keywords:
+    ``atom_types``, ``max_atoms``, ``aromatic``, ``rings_first``."""
+    return {"atom_types": options.get("atom_types"), "max_atoms": option_int(options, "max_atoms"),
+            "aromatic": option_bool(options, "aromatic"), "rings_first": option_bool(options, "rings_first")}
+
+
 def load_molecule_file(path: Path, options: dict[str, Any]) -> MoleculeSet:
-    """The file loader behind ``--dataset FILE``: options ``smiles_column``, ``atom_types``,
-    ``max_atoms``, ``aromatic``, ``rings_first``."""
+    """A molecule file as one set (no split): options ``smiles_column`` and :func:`graph_options`."""
     path = Path(path)
     records = read_records(path, options.get("smiles_column"))
-    return parse_molecules(records, atom_types=options.get("atom_types"), max_atoms=options.get("max_atoms"),
-                           aromatic=option_bool(options, "aromatic"),
-                           rings_first=option_bool(options, "rings_first"), source=str(path))
+    return parse_molecules(records, source=str(path), **graph_options(options))

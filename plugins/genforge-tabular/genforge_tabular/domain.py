@@ -37,12 +37,14 @@ def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: i
 def target_share(options: dict[str, Any]) -> float:
     """The dataset option ``target_share``: how often a batch is conditioned on the target."""
     value = options.get("target_share", TARGET_SHARE)
+    problem = f"dataset option target_share={value!r}: expected a number in [0, 1]"
     try:
-        if 0.0 <= float(value) <= 1.0:
-            return float(value)
+        share = float(value)
     except (TypeError, ValueError):
-        pass
-    raise UserInputError(f"dataset option target_share={value!r}: expected a number in [0, 1]")
+        raise UserInputError(problem) from None
+    if not 0.0 <= share <= 1.0:
+        raise UserInputError(problem)
+    return share
 
 
 def check_target(df: pd.DataFrame, target: str, kinds: dict[str, str], where: str) -> None:
