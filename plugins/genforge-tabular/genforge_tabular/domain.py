@@ -12,14 +12,16 @@ from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
+from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
 from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
 from genforge_tabular.sampler import TabularTrainingData
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
-from genforge_tabular.transformer import FIT_ROWS, MAX_CATEGORIES, TableTransformer
+from genforge_tabular.transformer import (FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder,
+                                          TableTransformer, to_numbers)
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
-                   "target_share", "log_frequency", "delimiter", "encoding", "rows"}
+                   "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies"}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 
@@ -45,6 +47,14 @@ def target_share(options: dict[str, Any]) -> float:
     if not 0.0 <= share <= 1.0:
         raise UserInputError(problem)
     return share
+
+
+def use_dependencies(options: dict[str, Any]) -> bool:
+    """The dataset option ``dependencies``: derive functionally dependent columns (default) or not."""
+    value = options.get("dependencies", True)
+    if not isinstance(value, bool):
+        raise UserInputError(f"dataset option dependencies={value!r}: expected true or false")
+    return value
 
 
 def check_target(df: pd.DataFrame, target: str, kinds: dict[str, str], where: str) -> None:
@@ -91,8 +101,9 @@ class TabularDomain(Domain):
         if not any(k in MODELLED_AS_CONTINUOUS + MODELLED_AS_DISCRETE for k in kinds.values()):
             raise UserInputError(f"{where}: no column can be modelled (all are constant or ID-like)")
         train, holdout = split_holdout(df, float(options.get("holdout", 0.0)), target, seed)
+        dependencies = find_dependencies(train, infos, target, seed) if use_dependencies(options) else {}
         transformer = TableTransformer.fit(train, infos, seed, int(options.get("fit_rows", FIT_ROWS)),
-                                           int(options.get("max_categories", MAX_CATEGORIES)))
+                                           int(options.get("max_categories", MAX_CATEGORIES)), dependencies)
         codes = transformer.codes(train)
         slot_counts = [torch.bincount(codes[:, j], minlength=transformer.encoders[i].width).tolist()
                        for j, i in enumerate(transformer.discrete)]
@@ -117,6 +128,9 @@ class TabularDomain(Domain):
             elif kind == "id":
                 report.skipped[f"column {name!r} is ID-like (unique per row): regenerated as fresh "
                                f"unique values, not modelled ({len(df)} rows)"] = 1
+            elif kind == "derived":
+                report.skipped[f"column {name!r} is determined by column {enc.state['parent']!r} on every row: "
+                               f"derived from it, not modelled ({len(df)} rows)"] = 1
             elif kind in MODELLED_AS_DISCRETE and enc.state["rare_values"]:
                 rare = len(enc.state["rare_values"])
                 report.skipped[f"column {name!r}: {rare} rare levels share one 'other' slot "
@@ -136,7 +150,7 @@ class TabularDomain(Domain):
     def condition(self, values: dict[str, Any], n: int, schema: TableSchema,
                   rng: torch.Generator) -> torch.Tensor | None:
         if values:
-            return schema.one_hot(schema.condition_slots(values), n)
+            return schema.one_hot(schema.condition_slots(values), n, rng)
         return schema.empirical_conditions(n, rng)
 
     def sample_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
@@ -152,23 +166,24 @@ class TabularDomain(Domain):
             yield from super().sample_chunks(generate, schema, n, {}, rng, chunk_size)
             return
         slots = schema.condition_slots(conditions)
-        primary = min(slots, key=lambda j: schema.slot_counts[j][slots[j]])
+        primary = min(slots, key=lambda j: schema.condition_count(j, slots[j]))
         cond_primary = {primary: slots[primary]}
+        filtered = len(slots) > 1  # one column: conditioning and force() get it right
         done = 0
         while done < n:
             k = min(chunk_size, n - done)
             kept: list[pd.DataFrame] = []
             have = 0
-            for _ in range(REJECTION_ROUNDS if len(slots) > 1 else 1):
-                rows = self.decode(generate(k, schema.one_hot(cond_primary, k)), schema)
-                good = rows[schema.matches(rows, slots)] if len(slots) > 1 else rows
+            for _ in range(REJECTION_ROUNDS if filtered else 1):
+                rows = self.decode(generate(k, schema.one_hot(cond_primary, k, rng)), schema)
+                good = rows[schema.matches(rows, slots)] if filtered else rows
                 kept.append(good)
                 have += len(good)
                 if have >= k:
                     break
             if have < k:
                 kept.append(rows.iloc[:k - have])
-            chunk = schema.force(pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True), slots)
+            chunk = schema.force(pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True), slots, rng)
             yield chunk
             done += k
 
@@ -183,11 +198,10 @@ class TabularDomain(Domain):
         scores = []
         for enc in schema.transformer.encoders:
             name, kind = enc.state["name"], enc.state["kind"]
-            if kind in MODELLED_AS_DISCRETE:
+            if isinstance(enc, DiscreteEncoder):
                 codes = enc.codes(samples[name])
                 width = enc.width
-            elif kind in MODELLED_AS_CONTINUOUS:
-                from genforge_tabular.transformer import to_numbers
+            elif isinstance(enc, ContinuousEncoder):
                 x = to_numbers(samples[name], kind)
                 lo, hi = enc.state["lo"], enc.state["hi"]
                 codes = np.where(np.isnan(x), 20, np.clip((x - lo) / max(hi - lo, 1e-12) * 20, 0, 19)).astype(int)

@@ -10,7 +10,7 @@ import torch
 from genforge.errors import UserInputError
 from genforge_tabular.columns import ColumnInfo
 from genforge_tabular.sampler import ConditionDraws
-from genforge_tabular.transformer import DiscreteEncoder, TableTransformer, _plain
+from genforge_tabular.transformer import DiscreteEncoder, TableTransformer, _plain, _restore_dtype
 
 SCHEMA_VERSION = 1
 #: how often a batch is conditioned on the target column (the rest: the other discrete
@@ -68,25 +68,72 @@ class TableSchema:
                    state.get("target_share", 0.5))  # files written before the key: 0.5
 
     # -- conditions ------------------------------------------------------------------------------
-    def condition_slots(self, conditions: dict[str, Any]) -> dict[int, int]:
-        """``{discrete column index: slot}`` for user conditions; clear errors for bad ones."""
-        out = {}
+    def condition_slots(self, conditions: dict[str, Any]) -> dict[int, tuple[int, ...]]:
+        """``{discrete column index: allowed slots}`` for user conditions; clear errors for bad
+        ones. A condition on a derived column (``dependencies.py``) becomes one on its parent:
+        the parent levels the training rows map to that value."""
+        out: dict[int, tuple[int, ...]] = {}
         for column, value in conditions.items():
             if column not in self.kinds:
                 raise UserInputError(f"condition on column {column!r}: no such column; columns: "
                                      f"{', '.join(self.columns)}")
-            if column not in self.discrete_names:
+            derived = self.transformer.derived.get(column)
+            if derived is not None:
+                j, allowed = self._parent_slots(derived, value, column)
+            elif column in self.discrete_names:
+                j = self.discrete_names.index(column)
+                allowed = (level_slot(self.discrete[j], value, column),)
+            else:
                 raise UserInputError(f"condition on column {column!r}: it is {self.kinds[column]}, but conditions "
                                      f"take categorical columns: {', '.join(self.discrete_names)}")
-            j = self.discrete_names.index(column)
-            out[j] = level_slot(self.discrete[j], value, column)
+            if j in out:
+                allowed = tuple(s for s in out[j] if s in allowed)
+                if not allowed:
+                    raise UserInputError(f"conditions {conditions}: no training row satisfies them together "
+                                         f"(they constrain column {self.discrete_names[j]!r} to disjoint values)")
+            out[j] = allowed
         return out
 
-    def one_hot(self, slots: dict[int, int], n: int) -> torch.Tensor:
+    def _parent_slots(self, derived: Any, value: Any, column: str) -> tuple[int, tuple[int, ...]]:
+        parent = derived.state["parent"]
+        if not derived.exact:
+            raise UserInputError(f"condition on column {column!r}: it is drawn from the values that go with "
+                                 f"column {parent!r} (nearly determined by it), not conditioned on; "
+                                 f"condition on {parent!r} instead")
+        j = self.discrete_names.index(parent)
+        enc = self.discrete[j]
+        distinct = list(dict.fromkeys(derived.values))
+        kept = [v for v in distinct if v is not None]
+        child = DiscreteEncoder({"name": column, "kind": "categorical", "dtype": "", "categories": kept,
+                                 "counts": [], "missing": None in distinct, "rare_values": [], "rare_weights": []})
+        slot = level_slot(child, value, column)
+        wanted = kept[slot] if slot < len(kept) else None
+        levels = [p for p, c in zip(derived.state["parent_values"], derived.values) if c == wanted]
+        slots = tuple(level_slot(enc, p, parent) for p in levels if p in enc.categories or p is None)
+        if not slots:
+            raise UserInputError(f"condition {column}={value!r}: the {parent!r} levels it comes with are all "
+                                 "rare levels the model does not condition on; condition on "
+                                 f"{parent!r} itself or refit with a larger max_categories")
+        return j, slots
+
+    def one_hot(self, slots: dict[int, tuple[int, ...]], n: int,
+                rng: torch.Generator | None = None) -> torch.Tensor:
+        """Condition vectors; a column with several allowed slots gets one per row, drawn by
+        level frequency."""
         cond = torch.zeros(n, self.cond_dim)
-        for j, slot in slots.items():
-            cond[:, self.cond_offsets[j] + slot] = 1.0
+        for j, allowed in slots.items():
+            cond[torch.arange(n), self.cond_offsets[j] + self._draw_slots(j, allowed, n, rng)] = 1.0
         return cond
+
+    def _draw_slots(self, j: int, allowed: tuple[int, ...], n: int, rng: torch.Generator | None) -> torch.Tensor:
+        if len(allowed) == 1:
+            return torch.full((n,), allowed[0], dtype=torch.long)
+        counts = torch.tensor([self.slot_counts[j][s] for s in allowed], dtype=torch.double) + 1e-9
+        return torch.tensor(allowed)[torch.multinomial(counts, n, replacement=True, generator=rng)]
+
+    def condition_count(self, j: int, allowed: tuple[int, ...]) -> int:
+        """Training rows in the allowed slots of discrete column ``j``."""
+        return sum(self.slot_counts[j][s] for s in allowed)
 
     def _level_frequencies(self) -> torch.Tensor:
         probs = torch.zeros(len(self.discrete), max(self.cond_widths), dtype=torch.double)
@@ -111,18 +158,25 @@ class TableSchema:
         train-on-synthetic macro-F1 0.03-0.06 lower, measured on the bundled tables.)"""
         return None if self.draws is None else self.draws.conditions(n, rng)
 
-    def matches(self, df: pd.DataFrame, slots: dict[int, int]) -> np.ndarray:
+    def matches(self, df: pd.DataFrame, slots: dict[int, tuple[int, ...]]) -> np.ndarray:
         ok = np.ones(len(df), dtype=bool)
-        for j, slot in slots.items():
-            ok &= self.discrete[j].codes(df[self.discrete_names[j]]) == slot
+        for j, allowed in slots.items():
+            ok &= np.isin(self.discrete[j].codes(df[self.discrete_names[j]]), allowed)
         return ok
 
-    def force(self, df: pd.DataFrame, slots: dict[int, int]) -> pd.DataFrame:
-        """Set every conditioned column to its condition value."""
-        for j, slot in slots.items():
-            enc = self.discrete[j]
-            df[self.discrete_names[j]] = enc.decode_codes(np.full(len(df), slot))
-        return df
+    def force(self, df: pd.DataFrame, slots: dict[int, tuple[int, ...]],
+              rng: torch.Generator | None = None) -> pd.DataFrame:
+        """Set every conditioned column outside its allowed levels to one of them (by
+        frequency), then re-derive the derived columns."""
+        for j, allowed in slots.items():
+            enc, name = self.discrete[j], self.discrete_names[j]
+            bad = ~np.isin(enc.codes(df[name]), allowed)
+            if bad.any():
+                column = df[name].astype(object)
+                drawn = enc.decode_codes(self._draw_slots(j, allowed, int(bad.sum()), rng).numpy())
+                column[bad] = drawn.to_numpy(dtype=object)
+                df[name] = _restore_dtype(column, enc.state["dtype"])
+        return self.transformer.derive(df)
 
 
 def level_slot(enc: DiscreteEncoder, value: Any, column: str) -> int:

@@ -7,7 +7,9 @@ scalar ``alpha = (x - mu_k) / (4 sigma_k)`` in (-1, 1). A missing value is an
 extra mode. Categorical columns become one-hot codes, with a slot for a
 missing value and, for high-cardinality columns, an "other" slot whose values
 are drawn from the rare levels by frequency. Categorical codes are exactly
-invertible. The state holds plain Python values only (weights-only checkpoints).
+invertible. A column that a categorical column determines exactly is derived
+from it, not modelled (``dependencies.py``). The state holds plain Python values
+only (weights-only checkpoints).
 """
 from __future__ import annotations
 
@@ -26,6 +28,11 @@ FIT_ROWS = 5000
 #: categorical columns keep this many most frequent levels; the rest share an "other" slot
 MAX_CATEGORIES = 300
 MAX_MODES = 10
+#: an integer column whose observed values cover less than this share of the whole numbers
+#: in their range (codes, not counts) has its synthetic values snapped to observed ones
+CODE_COVERAGE = 0.5
+#: ... when it has at most this many distinct values
+MAX_CODES = 5000
 MIN_MODE_WEIGHT = 0.005
 
 
@@ -85,7 +92,7 @@ class ContinuousEncoder:
             weights = (bgm.weights_[keep] / bgm.weights_[keep].sum()).tolist()
         return cls({"name": info.name, "kind": info.kind, "means": means, "stds": stds, "weights": weights,
                     "missing": bool(np.isnan(values).any()), "lo": lo, "hi": hi,
-                    "decimals": _decimals(x) if info.kind == "continuous" else 0,
+                    "decimals": _decimals(x) if info.kind == "continuous" else 0, "codes": _codes(x, info.kind),
                     "resolution": _resolution(x) if info.kind == "datetime" else 1})
 
     def spans(self) -> list[tuple[int, str]]:
@@ -116,7 +123,7 @@ class ContinuousEncoder:
             step = self.state.get("resolution", 1)
             x = np.round(x / step) * step
         elif kind == "integer":
-            x = np.round(x)
+            x = _snap(x, self.state["codes"]) if self.state.get("codes") else np.round(x)
         else:
             x = np.round(x, self.state["decimals"])
         x = np.where(missing, np.nan, x)
@@ -212,6 +219,50 @@ class FixedColumn:
         return pd.Series(ids if self.state["numeric"] else [f"syn-{i:x}" for i in ids], name=name)
 
 
+class DerivedColumn:
+    """A column that a categorical parent determines (``dependencies.py``): not modelled,
+    but drawn from the generated parent value through the training rows' values of that
+    parent level (one value for an exact dependency; by frequency for a near one)."""
+
+    width = 0
+
+    def __init__(self, state: dict[str, Any]):
+        self.state = state
+        self.values = list(state["values"])
+        self.exact = len(state["parent_values"]) == len(self.values)
+        self._index = pd.Index(state["parent_values"], dtype=object)
+        owner = np.asarray(state["owner"], dtype=np.int64)
+        counts = np.asarray(state["counts"], dtype=float)
+        totals = np.bincount(owner, weights=counts)
+        # pair k covers (owner, owner + its cumulative share of the level]: parent index + u picks it
+        self._cdf = owner + (np.cumsum(counts) - np.cumsum(totals)[owner] + totals[owner]) / totals[owner]
+
+    @classmethod
+    def fit(cls, info: ColumnInfo, series: pd.Series, parent: pd.Series) -> "DerivedColumn":
+        pairs = pd.DataFrame({"p": parent.map(_plain).astype(object), "c": series.map(_plain).astype(object)})
+        counts = pairs.groupby(["p", "c"], dropna=False, sort=False).size()
+        levels = list(dict.fromkeys(counts.index.get_level_values(0)))
+        owner = pd.Index(levels, dtype=object).get_indexer(counts.index.get_level_values(0))
+        order = np.argsort(owner, kind="stable")
+        return cls({"name": info.name, "kind": "derived", "data_kind": info.kind, "dtype": info.dtype,
+                    "parent": str(parent.name), "parent_values": [_plain(v) for v in levels],
+                    "owner": owner[order].tolist(),
+                    "values": [_plain(v) for v in counts.index.get_level_values(1)[order]],
+                    "counts": counts.to_numpy()[order].tolist()})
+
+    def spans(self) -> list[tuple[int, str]]:
+        return []
+
+    def derive(self, parent: pd.Series, seed: int = 0) -> pd.Series:
+        table = np.empty(len(self.values) + 1, dtype=object)
+        table[:-1] = self.values  # the last entry (None) for a parent value never seen
+        level = self._index.get_indexer(parent.map(_plain).astype(object))
+        u = np.random.default_rng(seed).random(len(level)) if not self.exact else np.zeros(len(level))
+        pair = np.searchsorted(self._cdf, level + u, side="right")
+        values = table[np.where(level < 0, len(self.values), pair)]
+        return _restore_dtype(pd.Series(values, name=self.state["name"]), self.state["dtype"])
+
+
 def _restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
     if series.isna().any():
         return series.infer_objects() if not dtype.startswith(("int", "bool")) else series
@@ -219,6 +270,24 @@ def _restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
         return series.astype(dtype) if dtype and dtype != "object" else series.infer_objects()
     except (TypeError, ValueError):
         return series
+
+
+def _codes(x: np.ndarray, kind: str) -> list[int] | None:
+    """The observed values of a code-like integer column (see :data:`CODE_COVERAGE`), else None."""
+    if kind != "integer" or not len(x):
+        return None
+    values = np.unique(x)
+    if len(values) > MAX_CODES or len(values) >= CODE_COVERAGE * (values[-1] - values[0] + 1):
+        return None
+    return [int(v) for v in values]
+
+
+def _snap(x: np.ndarray, codes: list[int]) -> np.ndarray:
+    """Each value to the nearest observed code."""
+    table = np.asarray(codes, dtype=float)
+    right = np.clip(np.searchsorted(table, x), 1, len(table) - 1)
+    left = right - 1
+    return np.where(np.abs(x - table[left]) <= np.abs(table[right] - x), table[left], table[right])
 
 
 def _decimals(x: np.ndarray) -> int:
@@ -250,6 +319,8 @@ def to_numbers(series: pd.Series, kind: str) -> np.ndarray:
 
 
 def encoder_from_state(state: dict[str, Any]):
+    if state["kind"] == "derived":
+        return DerivedColumn(state)
     if state["kind"] in MODELLED_AS_CONTINUOUS:
         return ContinuousEncoder(state)
     if state["kind"] in MODELLED_AS_DISCRETE:
@@ -270,13 +341,19 @@ class TableTransformer:
             start += enc.width
         self.width = start
         self.discrete = [i for i, e in enumerate(encoders) if isinstance(e, DiscreteEncoder)]
+        self.derived = {e.state["name"]: e for e in encoders if isinstance(e, DerivedColumn)}
 
     @classmethod
     def fit(cls, df: pd.DataFrame, infos: list[ColumnInfo], seed: int = 0, fit_rows: int = FIT_ROWS,
-            max_categories: int = MAX_CATEGORIES) -> "TableTransformer":
+            max_categories: int = MAX_CATEGORIES, dependencies: dict[str, str] | None = None) -> "TableTransformer":
+        """``dependencies`` (``{column: parent}``, from :func:`find_dependencies`): columns
+        derived from their parent instead of modelled."""
         encoders = []
+        dependencies = dependencies or {}
         for i, info in enumerate(infos):
-            if info.kind in MODELLED_AS_CONTINUOUS:
+            if info.name in dependencies:
+                encoders.append(DerivedColumn.fit(info, df[info.name], df[dependencies[info.name]]))
+            elif info.kind in MODELLED_AS_CONTINUOUS:
                 encoders.append(ContinuousEncoder.fit(info, df[info.name], seed + i, fit_rows))
             elif info.kind in MODELLED_AS_DISCRETE:
                 encoders.append(DiscreteEncoder.fit(info, df[info.name], max_categories))
@@ -312,7 +389,19 @@ class TableTransformer:
     def decode(self, data: torch.Tensor) -> pd.DataFrame:
         block = data.detach().cpu().numpy()
         seed = output_seed(block)
-        series = []
+        series = {}
         for i, (enc, (a, b)) in enumerate(zip(self.encoders, self.blocks)):
-            series.append(enc.decode(block[:, a:b]) if enc.width else enc.decode_rows(len(block), seed + i))
-        return pd.concat(series, axis=1) if series else pd.DataFrame(index=range(len(block)))
+            if not isinstance(enc, DerivedColumn):
+                series[enc.state["name"]] = enc.decode(block[:, a:b]) if enc.width \
+                    else enc.decode_rows(len(block), seed + i)
+        for i, (name, enc) in enumerate(self.derived.items()):
+            series[name] = enc.derive(series[enc.state["parent"]], seed + len(self.encoders) + i)
+        if not series:
+            return pd.DataFrame(index=range(len(block)))
+        return pd.concat([series[c] for c in self.columns], axis=1)
+
+    def derive(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Recompute the derived columns of ``df`` from their parents (after a parent changed)."""
+        for name, enc in self.derived.items():
+            df[name] = enc.derive(df[enc.state["parent"]]).set_axis(df.index)
+        return df
