@@ -15,13 +15,13 @@ from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRET
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
 from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
-from genforge_tabular.sampler import TabularTrainingData
+from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.transformer import (FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder,
                                           TableTransformer, to_numbers)
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
-                   "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies"}
+                   "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs"}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 
@@ -49,11 +49,12 @@ def target_share(options: dict[str, Any]) -> float:
     return share
 
 
-def use_dependencies(options: dict[str, Any]) -> bool:
-    """The dataset option ``dependencies``: derive functionally dependent columns (default) or not."""
-    value = options.get("dependencies", True)
+def option_flag(options: dict[str, Any], name: str) -> bool:
+    """A true/false dataset option, on by default: ``dependencies`` (derive functionally
+    dependent columns), ``target_pairs`` (conditions carry the target's partner)."""
+    value = options.get(name, True)
     if not isinstance(value, bool):
-        raise UserInputError(f"dataset option dependencies={value!r}: expected true or false")
+        raise UserInputError(f"dataset option {name}={value!r}: expected true or false")
     return value
 
 
@@ -101,18 +102,22 @@ class TabularDomain(Domain):
         if not any(k in MODELLED_AS_CONTINUOUS + MODELLED_AS_DISCRETE for k in kinds.values()):
             raise UserInputError(f"{where}: no column can be modelled (all are constant or ID-like)")
         train, holdout = split_holdout(df, float(options.get("holdout", 0.0)), target, seed)
-        dependencies = find_dependencies(train, infos, target, seed) if use_dependencies(options) else {}
+        dependencies = find_dependencies(train, infos, target, seed) if option_flag(options, "dependencies") else {}
         transformer = TableTransformer.fit(train, infos, seed, int(options.get("fit_rows", FIT_ROWS)),
                                            int(options.get("max_categories", MAX_CATEGORIES)), dependencies)
         codes = transformer.codes(train)
         slot_counts = [torch.bincount(codes[:, j], minlength=transformer.encoders[i].width).tolist()
                        for j, i in enumerate(transformer.discrete)]
-        schema = TableSchema(infos, transformer, target, slot_counts, target_share(options))
+        widths = [transformer.encoders[i].width for i in transformer.discrete]
+        names = [transformer.columns[i] for i in transformer.discrete]
+        pairs = TargetPairs.of_codes(codes, names.index(target), widths) \
+            if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
+        schema = TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
         rng = torch.Generator().manual_seed(seed)
         encoded = transformer.encode(train, rng)
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
-        return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(),
+        return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(), pairs=pairs,
                                    log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
                                    reference=reference, real_samples=real.reset_index(drop=True),
                                    report=self._report(df, schema, where))

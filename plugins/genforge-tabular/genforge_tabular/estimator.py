@@ -44,20 +44,21 @@ class TabularGAN(BaseEstimator):
                  lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.995,
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
                  gumbel_hard: bool = True, penalty_every: int = 1, dependencies: bool = True,
-                 verbose: bool = False):
+                 target_pairs: bool = True, verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.discrete_columns, self.metadata, self.target = discrete_columns, metadata, target
         self.latent_dim, self.generator_dims, self.critic_dims = latent_dim, generator_dims, critic_dims
         self.pac, self.lr_g, self.lr_d, self.n_critic = pac, lr_g, lr_d, n_critic
         self.dropout, self.ema_decay, self.holdout, self.evaluate = dropout, ema_decay, holdout, evaluate
         self.seed, self.device, self.verbose, self.gumbel_hard = seed, device, verbose, gumbel_hard
-        self.penalty_every, self.dependencies = penalty_every, dependencies
+        self.penalty_every, self.dependencies, self.target_pairs = penalty_every, dependencies, target_pairs
 
     # -- training ----------------------------------------------------------------------------
     def _dataset_options(self) -> dict[str, Any]:
         return {k: v for k, v in {"target": self.target, "discrete_columns": self.discrete_columns,
                                   "metadata": self.metadata, "holdout": self.holdout,
-                                  "dependencies": self.dependencies}.items() if v is not None}
+                                  "dependencies": self.dependencies,
+                                  "target_pairs": self.target_pairs}.items() if v is not None}
 
     def _batch_size(self, rows: int) -> int:
         """``"auto"``: about four updates per epoch on small tables (CTGAN's 500-row batches

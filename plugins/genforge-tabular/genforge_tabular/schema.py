@@ -9,7 +9,7 @@ import torch
 
 from genforge.errors import UserInputError
 from genforge_tabular.columns import ColumnInfo
-from genforge_tabular.sampler import ConditionDraws
+from genforge_tabular.sampler import ConditionDraws, TargetPairs
 from genforge_tabular.transformer import DiscreteEncoder, TableTransformer, _plain, _restore_dtype
 
 SCHEMA_VERSION = 1
@@ -21,11 +21,13 @@ TARGET_SHARE = 0.9
 
 
 class TableSchema:
-    """Columns, the fitted transformer, the target, the frequency of each condition level and
-    how often the target is the conditioned column (``target_share``)."""
+    """Columns, the fitted transformer, the target, the frequency of each condition level,
+    how often the target is the conditioned column (``target_share``) and the target's
+    contingency tables with the other condition columns (``pairs``, see ``sampler.py``)."""
 
     def __init__(self, infos: list[ColumnInfo], transformer: TableTransformer, target: str | None,
-                 slot_counts: list[list[int]], target_share: float = TARGET_SHARE):
+                 slot_counts: list[list[int]], target_share: float = TARGET_SHARE,
+                 pairs: TargetPairs | None = None):
         self.infos, self.transformer, self.target = infos, transformer, target
         self.slot_counts, self.target_share = slot_counts, float(target_share)
         self.discrete = [transformer.encoders[i] for i in transformer.discrete]
@@ -33,9 +35,10 @@ class TableSchema:
         self.cond_widths = [e.width for e in self.discrete]
         self.cond_dim = int(sum(self.cond_widths))
         self.cond_offsets = np.cumsum([0] + self.cond_widths[:-1]).tolist() if self.discrete else []
+        self.pairs = pairs
         self.draws = None  # unconditional sampling's conditions, drawn as in training
         if self.discrete:
-            self.draws = ConditionDraws(self.cond_widths, self._level_frequencies(), self.column_weights())
+            self.draws = ConditionDraws(self.cond_widths, self._level_frequencies(), self.column_weights(), pairs)
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -56,16 +59,21 @@ class TableSchema:
     def to_state(self) -> dict[str, Any]:
         return {"version": SCHEMA_VERSION, "columns": [i.to_state() for i in self.infos],
                 "transformer": self.transformer.to_state(), "target": self.target,
-                "slot_counts": self.slot_counts, "target_share": self.target_share}
+                "slot_counts": self.slot_counts, "target_share": self.target_share,
+                "pairs": None if self.pairs is None else self.pairs.to_state()}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableSchema":
         if state.get("version") != SCHEMA_VERSION:
             raise UserInputError(f"tabular schema version {state.get('version')!r} is not supported "
                                  f"(this plugin reads version {SCHEMA_VERSION})")
-        return cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
+        transformer = TableTransformer.from_state(state["transformer"])
+        widths = [transformer.encoders[i].width for i in transformer.discrete]
+        pairs = state.get("pairs")  # files written before the key: none
+        return cls([ColumnInfo(**c) for c in state["columns"]], transformer,
                    state["target"], [list(map(int, c)) for c in state["slot_counts"]],
-                   state.get("target_share", 0.5))  # files written before the key: 0.5
+                   state.get("target_share", 0.5),  # files written before the key: 0.5
+                   None if pairs is None else TargetPairs.from_state(pairs, widths))
 
     # -- conditions ------------------------------------------------------------------------------
     def condition_slots(self, conditions: dict[str, Any]) -> dict[int, tuple[int, ...]]:
@@ -119,10 +127,16 @@ class TableSchema:
     def one_hot(self, slots: dict[int, tuple[int, ...]], n: int,
                 rng: torch.Generator | None = None) -> torch.Tensor:
         """Condition vectors; a column with several allowed slots gets one per row, drawn by
-        level frequency."""
+        level frequency. A condition on one column also gets the target's partner, drawn as
+        in training (``sampler.TargetPairs``)."""
         cond = torch.zeros(n, self.cond_dim)
         for j, allowed in slots.items():
-            cond[torch.arange(n), self.cond_offsets[j] + self._draw_slots(j, allowed, n, rng)] = 1.0
+            level = self._draw_slots(j, allowed, n, rng)
+            cond[torch.arange(n), self.cond_offsets[j] + level] = 1.0
+            if self.pairs is not None and len(slots) == 1:
+                column = torch.full((n,), j, dtype=torch.long)
+                partner = self.pairs.partner_columns(column, rng)
+                self.draws.layout.add(cond, partner, self.pairs.partner_levels(column, level, partner, rng))
         return cond
 
     def _draw_slots(self, j: int, allowed: tuple[int, ...], n: int, rng: torch.Generator | None) -> torch.Tensor:

@@ -14,26 +14,53 @@ def data(mixed_table):
     return _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label"}, 0)
 
 
-def test_real_rows_satisfy_their_condition(data):
+@pytest.mark.parametrize("pairs, slots", [(True, 2), (False, 1)])
+def test_real_rows_satisfy_their_condition(mixed_table, pairs, slots):
+    data = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label", "target_pairs": pairs}, 0)
     batch = data.batch(512, torch.Generator().manual_seed(0))
     cond = batch.condition
-    assert cond.shape == (512, data.layout.dim) and (cond.sum(1) == 1).all()
-    # the encoded real row carries the conditioned level: its one-hot slot is 1
+    assert cond.shape == (512, data.layout.dim) and (cond.sum(1) == slots).all()
+    # the encoded real row carries the conditioned level (and its partner's): those slots are 1
     picked = batch.real[:, data.schema.cond_to_output()]
-    assert ((picked * cond).sum(1) == 1).all()
+    assert ((picked * cond).sum(1) == slots).all()
 
 
-def test_target_column_is_conditioned_on_target_share_of_the_time(data):
-    cond = data.conditions(20000, torch.Generator().manual_seed(1)).condition
+def _target_slot_share(data, n=20000):
+    """Share of condition rows that carry a target level."""
+    cond = data.conditions(n, torch.Generator().manual_seed(1)).condition
     j = data.schema.discrete_names.index("label")
     a = data.schema.cond_offsets[j]
-    share = cond[:, a:a + data.schema.cond_widths[j]].sum().item() / 20000
-    assert share == pytest.approx(TARGET_SHARE, abs=0.02)
+    return cond[:, a:a + data.schema.cond_widths[j]].sum().item() / n
+
+
+def test_target_column_is_conditioned_on_target_share_of_the_time(mixed_table):
+    data = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label", "target_pairs": False}, 0)
+    assert _target_slot_share(data) == pytest.approx(TARGET_SHARE, abs=0.02)
+
+
+def test_conditions_pair_the_target_with_a_companion_as_the_data_does(mixed_table):
+    d = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label"}, 0)
+    schema = d.schema.from_state(d.schema.to_state())  # what a saved model samples with
+    assert _target_slot_share(d) == 1.0  # every condition carries the target
+    j, c = schema.discrete_names.index("label"), schema.discrete_names.index("colour")
+    label, colour = schema.discrete[j], schema.discrete[c]
+    rare, red = label.categories.index("rare"), colour.categories.index("red")
+    # sampling on label=rare: the companion's levels follow P(colour | rare) of the table
+    cond = schema.one_hot({j: (rare,)}, 20000, torch.Generator().manual_seed(3))
+    assert (cond.sum(1) == 2).all()
+    real = mixed_table.loc[mixed_table.label == "rare", "colour"].value_counts(normalize=True)
+    assert cond[:, schema.cond_offsets[c] + red].mean().item() == pytest.approx(real["red"], abs=0.02)
+    # training batches (partner from the real row) and sampling (partner from the tables) agree
+    rng = torch.Generator().manual_seed(4)
+    trained = torch.cat([d.batch(1000, rng).condition for _ in range(20)]).mean(0)
+    sampled = schema.empirical_conditions(20000, torch.Generator().manual_seed(5)).mean(0)
+    assert torch.allclose(trained, sampled, atol=0.02)
 
 
 def test_unconditional_sampling_draws_conditions_as_training_does(mixed_table):
     for share in (0.5, 0.9):
-        d = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label", "target_share": share}, 0)
+        d = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label", "target_share": share,
+                                                              "target_pairs": False}, 0)
         schema = d.schema.from_state(d.schema.to_state())  # what a saved model samples with
         j = schema.discrete_names.index("label")
         a, w = schema.cond_offsets[j], schema.cond_widths[j]
