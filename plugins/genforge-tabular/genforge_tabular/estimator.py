@@ -44,7 +44,7 @@ class TabularGAN(BaseEstimator):
                  lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.995,
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
                  gumbel_hard: bool = True, penalty_every: int = 1, dependencies: bool = True,
-                 target_pairs: bool = True, verbose: bool = False):
+                 target_pairs: bool = True, classifier_weight: float = 0.5, verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.discrete_columns, self.metadata, self.target = discrete_columns, metadata, target
         self.latent_dim, self.generator_dims, self.critic_dims = latent_dim, generator_dims, critic_dims
@@ -52,6 +52,7 @@ class TabularGAN(BaseEstimator):
         self.dropout, self.ema_decay, self.holdout, self.evaluate = dropout, ema_decay, holdout, evaluate
         self.seed, self.device, self.verbose, self.gumbel_hard = seed, device, verbose, gumbel_hard
         self.penalty_every, self.dependencies, self.target_pairs = penalty_every, dependencies, target_pairs
+        self.classifier_weight = classifier_weight
 
     # -- training ----------------------------------------------------------------------------
     def _dataset_options(self) -> dict[str, Any]:
@@ -72,7 +73,7 @@ class TabularGAN(BaseEstimator):
     def _config(self, rows: int) -> TrainConfig:
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
                          "critic_dims": list(self.critic_dims), "dropout": self.dropout,
-                         "gumbel_hard": self.gumbel_hard}
+                         "gumbel_hard": self.gumbel_hard, "classifier_weight": self.classifier_weight}
         return make_config("tabular", {
             "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
             "batch_size": self._batch_size(rows), "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,

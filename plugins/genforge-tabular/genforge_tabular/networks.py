@@ -6,7 +6,11 @@ per block of the encoding ``tanh`` (mode-specific alphas) or Gumbel-softmax
 exact one-hot codes as in the real data). Critic: PacGAN-packed MLP with LeakyReLU and dropout on
 ``[x, c]``. The condition cross-entropy (on the generator's
 log-probabilities, as in CTGAN) enters through
-:meth:`TabularGANModel.generator_extra_loss`.
+:meth:`TabularGANModel.generator_extra_loss`, and so does the target
+classifier's (CTAB-GAN, Zhao et al. 2021): a classifier trained on real rows to
+predict the target from the other columns, whose cross-entropy on generated rows
+(against the target they carry) teaches the generator the features that go with
+each class. It is what train-on-synthetic F1 measures.
 """
 from __future__ import annotations
 
@@ -83,21 +87,64 @@ class ConditionalCritic(nn.Module):
         return self.net(h).squeeze(1)
 
 
+class TargetClassifier(nn.Module):
+    """Predicts the target's level from an encoded row whose target block is masked out."""
+
+    def __init__(self, width: int, target_block: tuple[int, int], hidden: tuple[int, ...] = (128, 128)):
+        super().__init__()
+        mask = torch.ones(width)
+        mask[target_block[0]:target_block[1]] = 0.0
+        self.register_buffer("mask", mask)
+        self.block = target_block
+        layers: list[nn.Module] = []
+        dim = width
+        for h in hidden:
+            layers += [nn.Linear(dim, h), nn.LeakyReLU(0.2), Dropout(0.5)]
+            dim = h
+        self.net = nn.Sequential(*layers, nn.Linear(dim, target_block[1] - target_block[0]))
+
+    def loss(self, rows: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of the predicted level against the level each row carries."""
+        a, b = self.block
+        return nn.functional.cross_entropy(self.net(rows * self.mask), rows[:, a:b].detach().argmax(1))
+
+
 class TabularGANModel(GANModel):
-    """G and packed D, plus CTGAN's condition loss: the generated row must carry its condition."""
+    """G and packed D, plus CTGAN's condition loss (the generated row must carry its
+    condition) and, with a target, the target classifier's loss."""
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int,
-                 cond_to_output: torch.Tensor, cond_weight: float = 1.0):
+                 cond_to_output: torch.Tensor, cond_weight: float = 1.0,
+                 classifier: TargetClassifier | None = None, classifier_weight: float = 0.0):
         super().__init__(generator, discriminator, latent_dim)
         self.register_buffer("cond_to_output", cond_to_output)
         self.cond_weight = cond_weight
+        self.classifier, self.classifier_weight = classifier, classifier_weight
+        self.classifier_optimizer = None if classifier is None else \
+            torch.optim.Adam(classifier.parameters(), lr=1e-3, betas=(0.5, 0.9))
+
+    def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {} if self.classifier_optimizer is None else {"classifier": self.classifier_optimizer}
+
+    def auxiliary_step(self, real: Batch, fake: Any, step: int) -> dict[str, float]:
+        """One step of the target classifier on the real rows."""
+        if self.classifier is None:
+            return {}
+        loss = self.classifier.loss(real.real)
+        self.classifier_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.classifier_optimizer.step()
+        return {"loss_classifier": loss.item()}
 
     def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
-        if batch.condition is None or self.cond_to_output.numel() == 0:
-            return None
-        log_probs = getattr(self.generator, "module", self.generator).last_log_probs
-        nll = -(batch.condition * log_probs[:, self.cond_to_output]).sum(1)
-        return self.cond_weight * nll.mean()
+        terms = []
+        if batch.condition is not None and self.cond_to_output.numel():
+            log_probs = getattr(self.generator, "module", self.generator).last_log_probs
+            nll = -(batch.condition * log_probs[:, self.cond_to_output]).sum(1)
+            terms.append(self.cond_weight * nll.mean())
+        if self.classifier is not None and self.classifier_weight > 0:
+            terms.append(self.classifier_weight * self.classifier.loss(fake))
+        return sum(terms) if terms else None
 
 
 def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
@@ -110,5 +157,8 @@ def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
     pac = int(options.get("pac", 1))
     critic = ConditionalCritic(pac * (out_dim + cond_dim), tuple(options["critic_dims"]), options["dropout"])
     disc = PackedDiscriminator(critic, pac) if pac > 1 else critic
+    weight = float(options.get("classifier_weight", 0.0))
+    block = schema.target_block()
+    classifier = TargetClassifier(out_dim, block) if weight > 0 and block is not None else None
     return TabularGANModel(gen, disc, options["latent_dim"], schema.cond_to_output(),
-                           float(options["condition_weight"]))
+                           float(options["condition_weight"]), classifier, weight)

@@ -14,7 +14,8 @@ from genforge_tabular.reading import CSV_SUFFIXES, PARQUET_SUFFIXES
 _DOMAIN = TabularDomain()
 
 MODEL_DEFAULTS = {"latent_dim": 128, "generator_dims": [256, 256], "critic_dims": [256, 256],
-                  "dropout": 0.5, "gumbel_tau": 0.2, "gumbel_hard": True, "condition_weight": 1.0, "pac": 5}
+                  "dropout": 0.5, "gumbel_tau": 0.2, "gumbel_hard": True, "condition_weight": 1.0, "pac": 5,
+                  "classifier_weight": 0.5}
 
 METRICS = [
     ("quality", m.quality, True, (0, 1), "SDMetrics-style overall quality: mean of column shapes and pair trends"),

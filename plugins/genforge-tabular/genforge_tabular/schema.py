@@ -56,6 +56,13 @@ class TableSchema:
             index.extend(range(start, start + enc.width))
         return torch.tensor(index, dtype=torch.long)
 
+    def target_block(self) -> tuple[int, int] | None:
+        """The generator-output columns of the target's one-hot block (None without a
+        categorical target)."""
+        if self.target not in self.discrete_names:
+            return None
+        return self.transformer.blocks[self.transformer.columns.index(self.target)]
+
     def to_state(self) -> dict[str, Any]:
         return {"version": SCHEMA_VERSION, "columns": [i.to_state() for i in self.infos],
                 "transformer": self.transformer.to_state(), "target": self.target,
