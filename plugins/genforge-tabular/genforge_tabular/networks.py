@@ -121,7 +121,7 @@ class TabularGANModel(GANModel):
         self.cond_weight = cond_weight
         self.classifier, self.classifier_weight = classifier, classifier_weight
         self.classifier_optimizer = None if classifier is None else \
-            torch.optim.Adam(classifier.parameters(), lr=1e-3, betas=(0.5, 0.9))
+            torch.optim.Adam(classifier.parameters(), lr=1e-3, betas=(0.5, 0.9), fused=True)
 
     def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {} if self.classifier_optimizer is None else {"classifier": self.classifier_optimizer}
@@ -159,6 +159,6 @@ def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
     disc = PackedDiscriminator(critic, pac) if pac > 1 else critic
     weight = float(options.get("classifier_weight", 0.0))
     block = schema.target_block()
-    classifier = TargetClassifier(out_dim, block) if weight > 0 and block is not None else None
+    classifier = TargetClassifier(out_dim, block, (128,)) if weight > 0 and block is not None else None
     return TabularGANModel(gen, disc, options["latent_dim"], schema.cond_to_output(),
                            float(options["condition_weight"]), classifier, weight)
