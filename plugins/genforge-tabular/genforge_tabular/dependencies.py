@@ -57,6 +57,9 @@ def _chance(parent: np.ndarray, child: np.ndarray) -> float:
 
 def _depends(parent: np.ndarray, child: np.ndarray, numeric: bool) -> bool:
     """Whether ``child`` is (for a numeric child: nearly) a function of ``parent``, beyond chance."""
+    surplus = len(np.unique(parent.astype(np.int64) * (int(child.max()) + 1) + child)) - (int(parent.max()) + 1)
+    if surplus > (NEAR_SHARE * len(parent) if numeric else 0):  # each extra pair is one row off, at least
+        return False
     share = _off_mode_share(parent, child)
     return (share == 0 or (numeric and share <= NEAR_SHARE)) and _chance(parent, child) < MAX_CHANCE
 

@@ -117,8 +117,8 @@ class TabularDomain(Domain):
         encoded = transformer.encode(train, rng)
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
-        return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(), pairs=pairs,
-                                   log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
+        return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(),
+                                   pairs=pairs, log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
                                    reference=reference, real_samples=real.reset_index(drop=True),
                                    report=self._report(df, schema, where))
 
@@ -134,7 +134,8 @@ class TabularDomain(Domain):
                 report.skipped[f"column {name!r} is ID-like (unique per row): regenerated as fresh "
                                f"unique values, not modelled ({len(df)} rows)"] = 1
             elif kind == "derived":
-                report.skipped[f"column {name!r} is determined by column {enc.state['parent']!r} on every row: "
+                how = "on every row" if enc.exact else "nearly (drawn from the values of its level)"
+                report.skipped[f"column {name!r} is determined by column {enc.state['parent']!r} {how}: "
                                f"derived from it, not modelled ({len(df)} rows)"] = 1
             elif kind in MODELLED_AS_DISCRETE and enc.state["rare_values"]:
                 rare = len(enc.state["rare_values"])

@@ -7,8 +7,9 @@ scalar ``alpha = (x - mu_k) / (4 sigma_k)`` in (-1, 1). A missing value is an
 extra mode. Categorical columns become one-hot codes, with a slot for a
 missing value and, for high-cardinality columns, an "other" slot whose values
 are drawn from the rare levels by frequency. Categorical codes are exactly
-invertible. A column that a categorical column determines exactly is derived
-from it, not modelled (``dependencies.py``). The state holds plain Python values
+invertible. A column that a categorical column determines (exactly, or nearly
+for a numeric one) is derived from it, not modelled (``dependencies.py``).
+Integer columns of codes have their synthetic values snapped to observed codes. The state holds plain Python values
 only (weights-only checkpoints).
 """
 from __future__ import annotations
