@@ -119,9 +119,7 @@ class TableSchema:
         enc = self.discrete[j]
         distinct = list(dict.fromkeys(derived.values))
         kept = [v for v in distinct if v is not None]
-        child = DiscreteEncoder({"name": column, "kind": "categorical", "dtype": "", "categories": kept,
-                                 "counts": [], "missing": None in distinct, "rare_values": [], "rare_weights": []})
-        slot = level_slot(child, value, column)
+        slot = value_index(kept, len(kept) if None in distinct else -1, value, column)
         wanted = kept[slot] if slot < len(kept) else None
         levels = [p for p, c in zip(derived.state["parent_values"], derived.values) if c == wanted]
         slots = tuple(level_slot(enc, p, parent) for p in levels if p in enc.categories or p is None)
@@ -202,7 +200,12 @@ class TableSchema:
 
 def level_slot(enc: DiscreteEncoder, value: Any, column: str) -> int:
     """The slot of ``value`` (a value or its text, as from ``--condition COL=VALUE``)."""
-    categories = enc.categories
+    return value_index(enc.categories, enc.missing_slot, value, column)
+
+
+def value_index(categories: list[Any], missing_slot: int, value: Any, column: str) -> int:
+    """The index of ``value`` (or of its text) in ``categories``; ``missing_slot`` for a
+    missing value (-1: none); a clear error for a value the column never had."""
     plain = _plain(value)
     if plain in categories:
         return categories.index(plain)
@@ -212,8 +215,8 @@ def level_slot(enc: DiscreteEncoder, value: Any, column: str) -> int:
                                 and _number(text) == cat):
             return i
     if plain is None or text.lower() in ("nan", "none", "<na>", ""):
-        if enc.missing_slot >= 0:
-            return enc.missing_slot
+        if missing_slot >= 0:
+            return missing_slot
     shown = ", ".join(map(str, categories[:10])) + (" ..." if len(categories) > 10 else "")
     raise UserInputError(f"condition {column}={value!r}: this value never occurs in column {column!r} of the "
                          f"training data (values: {shown})")
