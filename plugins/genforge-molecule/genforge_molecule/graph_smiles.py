@@ -42,6 +42,11 @@ def _ring_label(k: int) -> str:
     return str(k) if k < 10 else f"%{k}"
 
 
+def aromatic_atoms(neighbours: Sequence[Sequence[tuple[int, int]]]) -> list[int]:
+    """Atoms with at least one aromatic bond."""
+    return [a for a, bonds in enumerate(neighbours) if any(t == AROMATIC for _, t in bonds)]
+
+
 def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int, int]]], start: int,
                  hydrogens: Collection[int] = ()) -> str:
     """A (non-canonical) SMILES for the connected component that holds ``start``.
@@ -57,7 +62,7 @@ def write_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[int
     visited: set[int] = set()
     closed: set[tuple[int, int]] = set()
     ring = 0
-    aromatic = {a for a, bonds in enumerate(neighbours) if any(t == AROMATIC for _, t in bonds)}
+    aromatic = set(aromatic_atoms(neighbours))
 
     def bond(a: int, b: int, edge_type: int) -> str:
         return "-" if edge_type == 1 and a in aromatic and b in aromatic else BOND_SYMBOL[edge_type]
@@ -99,14 +104,14 @@ def molecule_smiles(symbols: Sequence[str], neighbours: Sequence[Sequence[tuple[
     """Canonical SMILES of the fragment holding ``start`` and whether the graph is valid as drawn.
 
     An aromatic ring RDKit cannot kekulize as written is tried with a hydrogen on one
-    aromatic nitrogen at a time (as if it were ``[nH]``, which the
-    graph of an ``N`` atom, so this is a repair), failing that, its aromatic bonds become
-    single bonds (also a repair: valid, not as drawn).
+    two-bonded aromatic nitrogen at a time (written ``[nH]`` although the graph says
+    ``N``: a repair, so not valid as drawn); failing that, its aromatic bonds become
+    single bonds (also a repair).
     """
     smiles = canonical(write_smiles(symbols, neighbours, start))
     if smiles is not None:
         return smiles, True
-    aromatic = [a for a, bonds in enumerate(neighbours) if any(t == AROMATIC for _, t in bonds)]
+    aromatic = aromatic_atoms(neighbours)
     if not aromatic:
         return None, False
     for a in aromatic:

@@ -38,7 +38,7 @@ from genforge.domain import Batch
 from genforge.engine.distributed import unwrap
 from genforge.errors import UserInputError
 from genforge.model import GANModel
-from genforge_molecule.decoding import fix_valences, graphs_to_molecules
+from genforge_molecule.decoding import fix_valences, submit_smiles
 from genforge_molecule.networks import GraphGenerator, RelationalGraphNetwork
 from genforge_molecule.properties import PROPERTIES, REWARDS, normalized
 from genforge_molecule.schema import MoleculeSchema
@@ -91,10 +91,8 @@ class MolGAN(GANModel):
         return self._rewards_and_smiles(graph)[0]
 
     def _rewards_and_smiles(self, graph: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, list[str | None]]:
-        decoded = fix_valences(graph, self.schema)
-        molecules = graphs_to_molecules(decoded.atoms, decoded.bonds, self.schema.atom_types)
-        smiles = [s for s, _ in molecules]
-        valid = (decoded.raw_valid & np.array([d for _, d in molecules], dtype=bool)).astype(np.float32)
+        smiles, raw_valid = submit_smiles(fix_valences(graph, self.schema), self.schema.atom_types)()
+        valid = raw_valid.astype(np.float32)
         if self.reward_name == "validity":
             return torch.from_numpy(valid), smiles
         scores = np.array([self._score(s) for s in smiles], dtype=np.float32)

@@ -66,7 +66,6 @@ class GraphGenerator(nn.Module):
             return nodes, edges
         return straight_through(nodes), straight_through(edges)
 
-
     def log_prob(self, graph: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """Log-probability of each graph of the last training-mode sample (one-hot
         ``graph``): its node types and upper-triangle edge types under the logits that drew it."""
