@@ -33,35 +33,45 @@ NEAR_SHARE = 0.02
 SEARCH_ROWS = 5000
 
 
-def _codes(series: pd.Series) -> np.ndarray:
-    """Integer codes of a column's values, missing values included as one code."""
+def _factorized(series: pd.Series) -> np.ndarray:
+    """Integer codes 0..k-1 of a column's values, missing values included as one code."""
     return pd.factorize(series, use_na_sentinel=False)[0]
 
 
-def _off_mode_share(parent: np.ndarray, child: np.ndarray) -> float:
-    """Share of rows whose child value is not the most common one of their parent level."""
-    pair_counts = pd.Series(1, index=pd.MultiIndex.from_arrays([parent, child])).groupby(level=[0, 1]).size()
-    return 1.0 - float(pair_counts.groupby(level=0).max().sum()) / len(parent)
+def _pairs(parent: np.ndarray, child: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (parent, child) code pairs, as each pair's parent code (sorted) and row count."""
+    width = int(child.max()) + 1
+    ids, counts = np.unique(parent.astype(np.int64) * width + child, return_counts=True)
+    return ids // width, counts
 
 
 def _chance(parent: np.ndarray, child: np.ndarray) -> float:
     """Probability that independent columns show as many single-valued parent levels (see the
     module docstring)."""
+    owner, _ = _pairs(parent, child)
+    return _chance_of(parent, child, np.bincount(owner, minlength=int(parent.max()) + 1) == 1)
+
+
+def _chance_of(parent: np.ndarray, child: np.ndarray, single: np.ndarray) -> float:
     q = np.bincount(child) / len(child)
-    pairs = np.unique(parent.astype(np.int64) * (int(child.max()) + 1) + child) // (int(child.max()) + 1)
-    single = np.bincount(pairs, minlength=int(parent.max()) + 1) == 1
     sizes, groups = np.unique(np.bincount(parent)[single], return_counts=True)
     per_size = (q[None, :] ** sizes[:, None]).sum(1)  # P(a group of this size is constant)
     return float(np.exp((groups * np.log(per_size)).sum()))
 
 
 def _depends(parent: np.ndarray, child: np.ndarray, numeric: bool) -> bool:
-    """Whether ``child`` is (for a numeric child: nearly) a function of ``parent``, beyond chance."""
-    surplus = len(np.unique(parent.astype(np.int64) * (int(child.max()) + 1) + child)) - (int(parent.max()) + 1)
-    if surplus > (NEAR_SHARE * len(parent) if numeric else 0):  # each extra pair is one row off, at least
+    """Whether ``child`` is (for a numeric child: nearly) a function of ``parent``, beyond chance:
+    at most :data:`NEAR_SHARE` of rows (none for a discrete child) off their level's most
+    common value, and :func:`_chance` below :data:`MAX_CHANCE`."""
+    owner, counts = _pairs(parent, child)
+    levels = int(parent.max()) + 1
+    allowed = NEAR_SHARE * len(parent) if numeric else 0
+    if len(owner) - levels > allowed:  # each extra pair is at least one row off its level's mode
         return False
-    share = _off_mode_share(parent, child)
-    return (share == 0 or (numeric and share <= NEAR_SHARE)) and _chance(parent, child) < MAX_CHANCE
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    if len(parent) - np.maximum.reduceat(counts, starts).sum() > allowed:
+        return False
+    return _chance_of(parent, child, np.bincount(owner, minlength=levels) == 1) < MAX_CHANCE
 
 
 def find_dependencies(df: pd.DataFrame, infos: list[ColumnInfo], target: str | None,
@@ -78,7 +88,7 @@ def find_dependencies(df: pd.DataFrame, infos: list[ColumnInfo], target: str | N
     if len(modelled) < 2 or not parents:
         return {}
     sub = df if len(df) <= SEARCH_ROWS else df.sample(SEARCH_ROWS, random_state=seed % 2**31)
-    codes = {name: _codes(sub[name]) for name in modelled}
+    codes = {name: _factorized(sub[name]) for name in modelled}
     found: dict[str, list[str]] = {}
     for p in parents:
         levels = int(codes[p].max()) + 1
@@ -93,6 +103,6 @@ def find_dependencies(df: pd.DataFrame, infos: list[ColumnInfo], target: str | N
             continue
         for c in found[p]:
             if c not in derived and c not in derived.values() and \
-                    (sub is df or _depends(_codes(df[p]), _codes(df[c]), c in numeric)):
+                    (sub is df or _depends(_factorized(df[p]), _factorized(df[c]), c in numeric)):
                 derived[c] = p
     return derived

@@ -108,9 +108,8 @@ class TabularDomain(Domain):
         codes = transformer.codes(train)
         slot_counts = [torch.bincount(codes[:, j], minlength=transformer.encoders[i].width).tolist()
                        for j, i in enumerate(transformer.discrete)]
-        widths = [transformer.encoders[i].width for i in transformer.discrete]
         names = [transformer.columns[i] for i in transformer.discrete]
-        pairs = TargetPairs.of_codes(codes, names.index(target), widths) \
+        pairs = TargetPairs.of_codes(codes, names.index(target), [len(c) for c in slot_counts]) \
             if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
         schema = TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
         rng = torch.Generator().manual_seed(seed)

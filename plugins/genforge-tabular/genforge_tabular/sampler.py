@@ -56,10 +56,22 @@ class TargetPairs:
     on another column, the target's level. ``counts[j]`` is the ``[target levels, levels of
     j]`` contingency table of the training rows."""
 
-    def __init__(self, target: int, widths: list[int], counts: dict[int, torch.Tensor]):
+    def __init__(self, target: int, counts: dict[int, torch.Tensor]):
         self.target, self.counts = target, counts
         self.companions = torch.tensor(sorted(counts), dtype=torch.long)
-        self.companion_weights = torch.tensor([float(widths[j]) for j in sorted(counts)], dtype=torch.double)
+        self.companion_weights = torch.tensor([float(counts[j].shape[1]) for j in sorted(counts)],
+                                              dtype=torch.double)
+        # a level never seen with any partner: uniform
+        self._probs = {j: table.double() + 1e-9 for j, table in counts.items()}
+
+    def add_partners(self, cond: torch.Tensor, layout: "ConditionLayout", column: torch.Tensor,
+                     level: torch.Tensor, rng: torch.Generator, codes: torch.Tensor | None = None) -> torch.Tensor:
+        """Set each row's partner in ``cond`` (in place): its level from ``codes`` (the real
+        rows' slot codes, in training) or drawn from the contingency tables (in sampling)."""
+        partner = self.partner_columns(column, rng)
+        levels = codes[torch.arange(len(column)), partner] if codes is not None \
+            else self.partner_levels(column, level, partner, rng)
+        return layout.add(cond, partner, levels)
 
     def partner_columns(self, column: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         pick = torch.multinomial(self.companion_weights, len(column), replacement=True, generator=rng)
@@ -69,23 +81,21 @@ class TargetPairs:
                        rng: torch.Generator) -> torch.Tensor:
         """Partner levels drawn from the contingency tables given each row's condition."""
         out = torch.zeros_like(level)
-        for j, table in self.counts.items():
-            table = table.double() + 1e-9  # a level never seen with any partner: uniform
+        for j, probs in self._probs.items():
             given_target = (column == self.target) & (partner == j)
             if given_target.any():
-                out[given_target] = torch.multinomial(table[level[given_target]], 1, generator=rng).squeeze(1)
+                out[given_target] = torch.multinomial(probs[level[given_target]], 1, generator=rng).squeeze(1)
             given_j = column == j
             if given_j.any():
-                out[given_j] = torch.multinomial(table[:, level[given_j]].T, 1, generator=rng).squeeze(1)
+                out[given_j] = torch.multinomial(probs[:, level[given_j]].T, 1, generator=rng).squeeze(1)
         return out
 
     def to_state(self) -> dict[str, Any]:
         return {"target": self.target, "counts": {str(j): t.tolist() for j, t in self.counts.items()}}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], widths: list[int]) -> "TargetPairs":
-        return cls(int(state["target"]), widths,
-                   {int(j): torch.tensor(t, dtype=torch.long) for j, t in state["counts"].items()})
+    def from_state(cls, state: dict[str, Any]) -> "TargetPairs":
+        return cls(int(state["target"]), {int(j): torch.tensor(t, dtype=torch.long) for j, t in state["counts"].items()})
 
     @classmethod
     def of_codes(cls, codes: torch.Tensor, target: int, widths: list[int]) -> "TargetPairs":
@@ -94,7 +104,7 @@ class TargetPairs:
             if j != target:
                 flat = codes[:, target] * widths[j] + codes[:, j]
                 counts[j] = torch.bincount(flat, minlength=widths[target] * widths[j]).view(widths[target], widths[j])
-        return cls(target, widths, counts)
+        return cls(target, counts)
 
 
 class ConditionDraws:
@@ -121,10 +131,7 @@ class ConditionDraws:
     def conditions(self, n: int, rng: torch.Generator) -> torch.Tensor:
         column, level = self.draw(n, rng)
         cond = self.layout.one_hot(column, level)
-        if self.pairs is not None:
-            partner = self.pairs.partner_columns(column, rng)
-            self.layout.add(cond, partner, self.pairs.partner_levels(column, level, partner, rng))
-        return cond
+        return cond if self.pairs is None else self.pairs.add_partners(cond, self.layout, column, level, rng)
 
 
 class TabularTrainingData(TrainingData):
@@ -167,8 +174,7 @@ class TabularTrainingData(TrainingData):
         rows = self.rows_with(column, level, rng)
         cond = self.layout.one_hot(column, level)
         if self.draws.pairs is not None:  # the partner's level of the same real row
-            partner = self.draws.pairs.partner_columns(column, rng)
-            self.layout.add(cond, partner, self.codes[rows, partner])
+            self.draws.pairs.add_partners(cond, self.layout, column, level, rng, self.codes[rows])
         return Batch(real=self.encoded[rows], condition=cond)
 
     def conditions(self, batch_size: int, rng: torch.Generator) -> Batch:

@@ -74,13 +74,11 @@ class TableSchema:
         if state.get("version") != SCHEMA_VERSION:
             raise UserInputError(f"tabular schema version {state.get('version')!r} is not supported "
                                  f"(this plugin reads version {SCHEMA_VERSION})")
-        transformer = TableTransformer.from_state(state["transformer"])
-        widths = [transformer.encoders[i].width for i in transformer.discrete]
         pairs = state.get("pairs")  # files written before the key: none
-        return cls([ColumnInfo(**c) for c in state["columns"]], transformer,
+        return cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
                    state["target"], [list(map(int, c)) for c in state["slot_counts"]],
                    state.get("target_share", 0.5),  # files written before the key: 0.5
-                   None if pairs is None else TargetPairs.from_state(pairs, widths))
+                   None if pairs is None else TargetPairs.from_state(pairs))
 
     # -- conditions ------------------------------------------------------------------------------
     def condition_slots(self, conditions: dict[str, Any]) -> dict[int, tuple[int, ...]]:
@@ -138,10 +136,9 @@ class TableSchema:
         for j, allowed in slots.items():
             level = self._draw_slots(j, allowed, n, rng)
             cond[torch.arange(n), self.cond_offsets[j] + level] = 1.0
-            if self.pairs is not None and len(slots) == 1:
-                column = torch.full((n,), j, dtype=torch.long)
-                partner = self.pairs.partner_columns(column, rng)
-                self.draws.layout.add(cond, partner, self.pairs.partner_levels(column, level, partner, rng))
+        if self.pairs is not None and len(slots) == 1:  # j, level: the one conditioned column
+            column = torch.full((n,), j, dtype=torch.long)
+            self.pairs.add_partners(cond, self.draws.layout, column, level, rng)
         return cond
 
     def _draw_slots(self, j: int, allowed: tuple[int, ...], n: int, rng: torch.Generator | None) -> torch.Tensor:

@@ -93,7 +93,7 @@ class ContinuousEncoder:
             weights = (bgm.weights_[keep] / bgm.weights_[keep].sum()).tolist()
         return cls({"name": info.name, "kind": info.kind, "means": means, "stds": stds, "weights": weights,
                     "missing": bool(np.isnan(values).any()), "lo": lo, "hi": hi,
-                    "decimals": _decimals(x) if info.kind == "continuous" else 0, "codes": _codes(x, info.kind),
+                    "decimals": _decimals(x) if info.kind == "continuous" else 0, "codes": _code_values(x, info.kind),
                     "resolution": _resolution(x) if info.kind == "datetime" else 1})
 
     def spans(self) -> list[tuple[int, str]]:
@@ -235,8 +235,9 @@ class DerivedColumn:
         owner = np.asarray(state["owner"], dtype=np.int64)
         counts = np.asarray(state["counts"], dtype=float)
         totals = np.bincount(owner, weights=counts)
+        before = np.cumsum(totals) - totals  # rows of the levels before each level
         # pair k covers (owner, owner + its cumulative share of the level]: parent index + u picks it
-        self._cdf = owner + (np.cumsum(counts) - np.cumsum(totals)[owner] + totals[owner]) / totals[owner]
+        self._cdf = owner + (np.cumsum(counts) - before[owner]) / totals[owner]
 
     @classmethod
     def fit(cls, info: ColumnInfo, series: pd.Series, parent: pd.Series) -> "DerivedColumn":
@@ -273,7 +274,7 @@ def _restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
         return series
 
 
-def _codes(x: np.ndarray, kind: str) -> list[int] | None:
+def _code_values(x: np.ndarray, kind: str) -> list[int] | None:
     """The observed values of a code-like integer column (see :data:`CODE_COVERAGE`), else None."""
     if kind != "integer" or not len(x):
         return None
@@ -390,19 +391,17 @@ class TableTransformer:
     def decode(self, data: torch.Tensor) -> pd.DataFrame:
         block = data.detach().cpu().numpy()
         seed = output_seed(block)
-        series = {}
-        for i, (enc, (a, b)) in enumerate(zip(self.encoders, self.blocks)):
-            if not isinstance(enc, DerivedColumn):
-                series[enc.state["name"]] = enc.decode(block[:, a:b]) if enc.width \
-                    else enc.decode_rows(len(block), seed + i)
-        for i, (name, enc) in enumerate(self.derived.items()):
-            series[name] = enc.derive(series[enc.state["parent"]], seed + len(self.encoders) + i)
+        series = [enc.decode(block[:, a:b]) if enc.width else enc.decode_rows(len(block), seed + i)
+                  for i, (enc, (a, b)) in enumerate(zip(self.encoders, self.blocks))
+                  if not isinstance(enc, DerivedColumn)]
         if not series:
             return pd.DataFrame(index=range(len(block)))
-        return pd.concat([series[c] for c in self.columns], axis=1)
+        frame = self.derive(pd.concat(series, axis=1), seed + len(self.encoders))
+        return frame[self.columns]
 
-    def derive(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Recompute the derived columns of ``df`` from their parents (after a parent changed)."""
-        for name, enc in self.derived.items():
-            df[name] = enc.derive(df[enc.state["parent"]]).set_axis(df.index)
+    def derive(self, df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+        """Set the derived columns of ``df`` from their parents (after decoding, or after a
+        parent changed)."""
+        for i, (name, enc) in enumerate(self.derived.items()):
+            df[name] = enc.derive(df[enc.state["parent"]], seed + i).set_axis(df.index)
         return df
