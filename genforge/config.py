@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genforge.engine.precision import PRECISIONS
 from genforge.errors import UserInputError
 
 
@@ -45,6 +46,8 @@ class TrainConfig:
     early_stop_patience: int = 5
     log_every: int = 10
     device: str = "auto"
+    # "bf16": forward passes under bf16 autocast (fp32 weights); "auto": bf16 where native
+    precision: str = "fp32"
     model_options: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
 
@@ -67,6 +70,9 @@ class TrainConfig:
             value = getattr(self, key)
             if value is not None and (not isinstance(value, (int, float)) or value <= 0):
                 raise UserInputError(f"config key {key!r} must be a positive number, got {value!r}")
+        if self.precision not in PRECISIONS:
+            raise UserInputError(f"config key 'precision' must be one of {', '.join(PRECISIONS)}, "
+                                 f"got {self.precision!r}")
         if self.batch_size % self.pac:
             raise UserInputError(f"batch_size {self.batch_size} must be a multiple of pac {self.pac}")
         if not 0.0 <= self.ema_decay < 1.0:

@@ -23,6 +23,7 @@ from genforge.engine import checkpoint, distributed
 from genforge.engine.diagnostics import Diagnostics
 from genforge.engine.ema import GeneratorEMA
 from genforge.engine.penalties import r1_penalty, wgan_gradient_penalty
+from genforge.engine.precision import autocast, resolve_precision
 from genforge.engine.tensor_tree import batch_size, tree_cat, tree_map, tree_split, tree_to
 from genforge.errors import TrainingDiverged
 from genforge.model import GANModel
@@ -73,6 +74,7 @@ class Trainer:
         fused = self.device.type in ("cpu", "cuda")
         self.opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=config.betas_g, fused=fused)
         self.opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=config.betas_d, fused=fused)
+        self.precision = resolve_precision(config.precision, self.device)
         self.gp_weight = loss.gradient_penalty if config.gp_weight is None else config.gp_weight
         self.step = 0
         self.total_steps = total_steps(config, data.size)
@@ -100,13 +102,14 @@ class Trainer:
             real = tree_to(batch.real, self.device)
             cond = _to(batch.condition, self.device)
             z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-            if cfg.reuse_fake and i == cfg.n_critic - 1:  # this fake batch also serves the G step
-                fake_g = model.generate(z, cond)
-                fake = tree_map(lambda t: t.detach(), fake_g)
-            else:
-                with torch.no_grad():
-                    fake = model.generate(z, cond)
-            d_loss, real_out, fake_out, penalty = self._discriminator_loss(real, fake, cond, regularize)
+            with self._forward():
+                if cfg.reuse_fake and i == cfg.n_critic - 1:  # this fake batch also serves the G step
+                    fake_g = model.generate(z, cond)
+                    fake = tree_map(lambda t: t.detach(), fake_g)
+                else:
+                    with torch.no_grad():
+                        fake = model.generate(z, cond)
+                d_loss, real_out, fake_out, penalty = self._discriminator_loss(real, fake, cond, regularize)
             _check_finite(d_loss, step, "discriminator")
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
@@ -116,13 +119,14 @@ class Trainer:
         gbatch = batch if cfg.reuse_fake else self.data.conditions(cfg.batch_size, self.data_rng)
         gbatch = Batch(None, _to(gbatch.condition, self.device),
                        tree_map(lambda t: t.to(self.device), gbatch.extras) if gbatch.extras else {})
-        if not cfg.reuse_fake:
-            z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-            fake_g = model.generate(z, gbatch.condition)
-        g_out = model.discriminate(fake_g, gbatch.condition)
-        g_loss = self.loss.generator(g_out)
-        extra = model.generator_extra_loss(fake_g, gbatch)
-        total_g = g_loss if extra is None else g_loss + extra
+        with self._forward():
+            if not cfg.reuse_fake:
+                z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
+                fake_g = model.generate(z, gbatch.condition)
+            g_out = model.discriminate(fake_g, gbatch.condition)
+            g_loss = self.loss.generator(g_out)
+            extra = model.generator_extra_loss(fake_g, gbatch)
+            total_g = g_loss if extra is None else g_loss + extra
         _check_finite(total_g, step, "generator")
         self.opt_g.zero_grad(set_to_none=True)
         total_g.backward()
@@ -152,6 +156,11 @@ class Trainer:
             if warning:
                 self._warn(warning)
         return self.logs
+
+    def _forward(self) -> contextlib.AbstractContextManager:
+        """The context of the forward passes: bf16 autocast under ``precision = "bf16"``
+        (backward passes and optimizer steps stay outside it, as autocast expects)."""
+        return autocast(self.precision, self.device)
 
     def _discriminator_loss(self, real: Any, fake: Any, cond: torch.Tensor | None, regularize: bool = True):
         """L_D (+ penalties, when ``regularize``) from one discriminator pass over [real, fake,

@@ -80,7 +80,7 @@ class TabularDomain(Domain):
     sample_suffix = ".csv"
     train_defaults = {"epochs": 300, "batch_size": 500, "pac": 5, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
                       "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
-                      "dataset_options": {"holdout": 0.2}}
+                      "precision": "auto", "dataset_options": {"holdout": 0.2}}
 
     # -- data in ----------------------------------------------------------------------------
     def prepare(self, raw: Any, options: dict[str, Any], seed: int) -> TabularTrainingData:

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 
 from genforge.engine import checkpoint, distributed
 from genforge.engine.distributed import pick_device
+from genforge.engine.trainer import total_steps
 from genforge.errors import UserInputError
 from genforge.plugins import get_registry
 from genforge.sampling import decoded_chunks
@@ -24,6 +25,11 @@ from genforge_tabular.bundled import TableSource
 from genforge_tabular.reading import read_table
 
 FORMAT = "genforge-tabulargan"
+#: the smallest ``batch_size="auto"`` picks (see ``TabularGAN._batch_size``)
+MIN_AUTO_BATCH = 128
+#: ``ema_decay="auto"``: the sampling generator averages about this share of the training
+#: steps (an EMA length relative to the training length, as in Karras et al. 2024, EDM2)
+EMA_SHARE = 1 / 6
 VERSION = 1
 
 
@@ -41,9 +47,9 @@ class TabularGAN(BaseEstimator):
                  discrete_columns: list[str] | None = None, metadata: Any = None, target: str | None = None,
                  latent_dim: int = 128, generator_dims: tuple[int, ...] = (256, 256),
                  critic_dims: tuple[int, ...] = (256, 256), pac: int = 5, lr_g: float = 1e-3,
-                 lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float = 0.995,
+                 lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float | str = "auto",
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
-                 gumbel_hard: bool = True, penalty_every: int = 1, dependencies: bool = True,
+                 precision: str = "auto", gumbel_hard: bool = True, penalty_every: int = 1, dependencies: bool = True,
                  target_pairs: bool = True, classifier_weight: float = 0.5, verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.discrete_columns, self.metadata, self.target = discrete_columns, metadata, target
@@ -52,7 +58,7 @@ class TabularGAN(BaseEstimator):
         self.dropout, self.ema_decay, self.holdout, self.evaluate = dropout, ema_decay, holdout, evaluate
         self.seed, self.device, self.verbose, self.gumbel_hard = seed, device, verbose, gumbel_hard
         self.penalty_every, self.dependencies, self.target_pairs = penalty_every, dependencies, target_pairs
-        self.classifier_weight = classifier_weight
+        self.classifier_weight, self.precision = classifier_weight, precision
 
     # -- training ----------------------------------------------------------------------------
     def _dataset_options(self) -> dict[str, Any]:
@@ -62,23 +68,36 @@ class TabularGAN(BaseEstimator):
                                   "target_pairs": self.target_pairs}.items() if v is not None}
 
     def _batch_size(self, rows: int) -> int:
-        """``"auto"``: about four updates per epoch on small tables (CTGAN's 500-row batches
-        give a 300-row table one update per epoch), at most 500, a multiple of ``pac``."""
+        """``"auto"``: a quarter of the table (four updates per epoch, where CTGAN's 500-row
+        batches give a 1,000-row table two), between 128 and 500 rows, a multiple of ``pac``.
+        Below 128 rows a step costs about the same on a CPU whatever its size (its time is
+        dispatch, not arithmetic), so tiny tables get fewer, larger steps."""
         if self.batch_size == "auto":
-            size = min(500, max(10 * self.pac, rows // 4))
+            size = min(500, max(MIN_AUTO_BATCH, rows // 4))
         else:
             size = int(self.batch_size)
         return max(self.pac, size - size % self.pac)
+
+    def _ema_decay(self, steps: int) -> float:
+        """``"auto"``: 1 - 1 / (EMA_SHARE * steps), within [0.9, 0.999] (0.995 for 1,200 steps)."""
+        if self.ema_decay == "auto":
+            return min(0.999, max(0.9, 1.0 - 1.0 / (EMA_SHARE * steps)))
+        if isinstance(self.ema_decay, str):
+            raise UserInputError(f"ema_decay must be a number in [0, 1) or 'auto', got {self.ema_decay!r}")
+        return float(self.ema_decay)
 
     def _config(self, rows: int) -> TrainConfig:
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
                          "critic_dims": list(self.critic_dims), "dropout": self.dropout,
                          "gumbel_hard": self.gumbel_hard, "classifier_weight": self.classifier_weight}
+        batch = self._batch_size(rows)
+        steps = self.steps if self.steps is not None else total_steps(TrainConfig(epochs=self.epochs,
+                                                                                  batch_size=batch), rows)
         return make_config("tabular", {
             "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
-            "batch_size": self._batch_size(rows), "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,
-            "n_critic": self.n_critic, "penalty_every": self.penalty_every, "ema_decay": self.ema_decay,
-            "seed": self.seed, "device": self.device,
+            "batch_size": batch, "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,
+            "n_critic": self.n_critic, "penalty_every": self.penalty_every, "ema_decay": self._ema_decay(steps),
+            "seed": self.seed, "device": self.device, "precision": self.precision,
             "dataset_options": self._dataset_options(), "model_options": model_options,
             "log_every": 50, "eval_samples": 200})
 

@@ -40,3 +40,15 @@ def test_the_model_has_a_classifier_only_with_a_target_and_a_weight(mixed_table,
     assert steps and all(int(s) == 4 for s in steps)  # one classifier update per training step
     assert TabularGAN(steps=4, **tiny).fit(mixed_table).model_.classifier is None
     assert TabularGAN(steps=4, target="label", classifier_weight=0.0, **tiny).fit(mixed_table).model_.classifier is None
+
+
+def test_classifier_loss_stays_fp32_under_bf16_autocast(mixed_table):
+    data = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"target": "label"}, 0)
+    torch.manual_seed(0)
+    clf = TargetClassifier(data.encoded.shape[1], data.schema.target_block(), hidden=(32,))
+    seen = []
+    clf.net[0].register_forward_hook(lambda m, a, out: seen.append(out.dtype))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = clf.loss(data.encoded.bfloat16())
+    assert seen == [torch.float32] and loss.dtype == torch.float32
+    assert torch.allclose(loss, clf.loss(data.encoded), atol=1e-2)
