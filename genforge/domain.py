@@ -136,6 +136,11 @@ class Domain:
     def schema_from_state(self, state: dict[str, Any]) -> Any:
         return state
 
+    def finish_training(self, model: Any, data: TrainingData, device: torch.device) -> None:
+        """Once after the last training step, before the final evaluation and checkpoint, with
+        the sampling (EMA) generator in ``model``: fit what post-processes decoded samples and
+        lives in ``data.schema`` (the tabular domain calibrates numeric marginals). Default: nothing."""
+
     # -- samples out -----------------------------------------------------------
     def decode(self, output: Any, schema: Any) -> Any:
         """Generator output (tensors) -> user-facing samples of this domain."""

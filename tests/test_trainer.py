@@ -169,3 +169,31 @@ def test_early_stopping_on_a_metric(tiny_config):
 def test_epochs_set_the_number_of_steps(tiny_config):
     result = train(tiny_config(steps=None, epochs=0.5), None)
     assert result.trainer.step == 16  # ceil(0.5 * 2000 / 64)
+
+
+def test_the_generator_step_computes_no_critic_gradients():
+    torch.manual_seed(0)
+    data = TensorTrainingData(torch.randn(200, 4), torch.randint(0, 3, (200,)), num_classes=3)
+    model = RecordingModel()
+    trainer = Trainer(model, data, TrainConfig(steps=3, batch_size=16), loss=NS)
+    after_d_step = []
+    step_d = trainer.opt_d.step
+    trainer.opt_d.step = lambda: after_d_step.append([p.grad.clone() for p in model.discriminator.parameters()]) \
+        or step_d()
+    before = weights(model.generator)
+    trainer.fit()
+    assert not torch.equal(before, weights(model.generator))  # G was trained through D ...
+    final = [p.grad for p in model.discriminator.parameters()]  # ... without adding to D's gradients
+    assert all(torch.equal(a, b) for a, b in zip(after_d_step[-1], final))
+    assert all(p.requires_grad for p in model.discriminator.parameters())
+
+
+def test_the_domain_finishes_training_once_with_the_sampling_generator(tiny_config):
+    seen = []
+    result = train(tiny_config(steps=10, ema_decay=0.9), None)
+    trainer = result.trainer
+    trainer.domain.finish_training = lambda model, data, device: seen.append((model.generator, data, device))
+    live = trainer.model.generator
+    trainer.fit(steps=15)
+    assert len(seen) == 1 and seen[0][0] is trainer.ema.module and seen[0][1] is trainer.data
+    assert trainer.model.generator is live and trainer.step == 15

@@ -10,6 +10,7 @@ import torch
 
 from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
+from genforge.sampling import generate_raw
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.dependencies import find_dependencies
@@ -21,9 +22,12 @@ from genforge_tabular.transformer import (FIT_ROWS, MAX_CATEGORIES, ContinuousEn
                                           TableTransformer, to_numbers)
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
-                   "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs"}
+                   "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
+                   "calibrate"}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
+#: unconditional rows generated after training to calibrate the numeric marginals, and their seed
+CALIBRATION_ROWS, CALIBRATION_SEED = 20_000, 0
 
 
 def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: int):
@@ -51,7 +55,8 @@ def target_share(options: dict[str, Any]) -> float:
 
 def option_flag(options: dict[str, Any], name: str) -> bool:
     """A true/false dataset option, on by default: ``dependencies`` (derive functionally
-    dependent columns), ``target_pairs`` (conditions carry the target's partner)."""
+    dependent columns), ``target_pairs`` (conditions carry the target's partner),
+    ``calibrate`` (calibrate numeric marginals after training)."""
     value = options.get(name, True)
     if not isinstance(value, bool):
         raise UserInputError(f"dataset option {name}={value!r}: expected true or false")
@@ -104,7 +109,8 @@ class TabularDomain(Domain):
         train, holdout = split_holdout(df, float(options.get("holdout", 0.0)), target, seed)
         dependencies = find_dependencies(train, infos, target, seed) if option_flag(options, "dependencies") else {}
         transformer = TableTransformer.fit(train, infos, seed, int(options.get("fit_rows", FIT_ROWS)),
-                                           int(options.get("max_categories", MAX_CATEGORIES)), dependencies)
+                                           int(options.get("max_categories", MAX_CATEGORIES)), dependencies,
+                                           option_flag(options, "calibrate"))
         codes = transformer.codes(train)
         slot_counts = [torch.bincount(codes[:, j], minlength=transformer.encoders[i].width).tolist()
                        for j, i in enumerate(transformer.discrete)]
@@ -141,6 +147,15 @@ class TabularDomain(Domain):
                 report.skipped[f"column {name!r}: {rare} rare levels share one 'other' slot "
                                f"(sampled by frequency); {len(enc.categories)} kept"] = 1
         return report
+
+    def finish_training(self, model: Any, data: TabularTrainingData, device: torch.device) -> None:
+        """Calibrate the numeric marginals on unconditional rows of the sampling generator."""
+        schema, rng = data.schema, torch.Generator().manual_seed(CALIBRATION_SEED)
+        if not schema.transformer.calibrated_columns():
+            return
+        sizes = [min(5000, CALIBRATION_ROWS - start) for start in range(0, CALIBRATION_ROWS, 5000)]
+        schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
+                                     for k in sizes)
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return schema.to_state()

@@ -50,7 +50,8 @@ class TabularGAN(BaseEstimator):
                  lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float | str = "auto",
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
                  precision: str = "auto", gumbel_hard: bool = True, penalty_every: int = 1, dependencies: bool = True,
-                 target_pairs: bool = True, classifier_weight: float = 0.5, verbose: bool = False):
+                 target_pairs: bool = True, calibrate: bool = True, classifier_weight: float = 0.5,
+                 verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.discrete_columns, self.metadata, self.target = discrete_columns, metadata, target
         self.latent_dim, self.generator_dims, self.critic_dims = latent_dim, generator_dims, critic_dims
@@ -58,14 +59,15 @@ class TabularGAN(BaseEstimator):
         self.dropout, self.ema_decay, self.holdout, self.evaluate = dropout, ema_decay, holdout, evaluate
         self.seed, self.device, self.verbose, self.gumbel_hard = seed, device, verbose, gumbel_hard
         self.penalty_every, self.dependencies, self.target_pairs = penalty_every, dependencies, target_pairs
-        self.classifier_weight, self.precision = classifier_weight, precision
+        self.classifier_weight, self.precision, self.calibrate = classifier_weight, precision, calibrate
 
     # -- training ----------------------------------------------------------------------------
     def _dataset_options(self) -> dict[str, Any]:
         return {k: v for k, v in {"target": self.target, "discrete_columns": self.discrete_columns,
                                   "metadata": self.metadata, "holdout": self.holdout,
                                   "dependencies": self.dependencies,
-                                  "target_pairs": self.target_pairs}.items() if v is not None}
+                                  "target_pairs": self.target_pairs, "calibrate": self.calibrate}.items()
+                if v is not None}
 
     def _batch_size(self, rows: int) -> int:
         """``"auto"``: a quarter of the table (four updates per epoch, where CTGAN's 500-row

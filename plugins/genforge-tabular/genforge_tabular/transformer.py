@@ -9,14 +9,21 @@ missing value and, for high-cardinality columns, an "other" slot whose values
 are drawn from the rare levels by frequency. Categorical codes are exactly
 invertible. A column that a categorical column determines (exactly, or nearly
 for a numeric one) is derived from it, not modelled (``dependencies.py``).
-Integer columns of codes have their synthetic values snapped to observed codes. The state holds plain Python values
-only (weights-only checkpoints).
+Integer columns of codes have their synthetic values snapped to observed codes.
+
+Marginal calibration: after training, each numeric column's generated values are
+mapped through ``F_real^-1(F_generated(x))``, a monotone map between the two
+distributions' quantiles (:meth:`ContinuousEncoder.calibrate`). A monotone map
+fixes the column's marginal without changing the ranks of the values, so the
+relations between columns (the copula) stay as the generator made them.
+
+The state holds plain Python values only (weights-only checkpoints).
 """
 from __future__ import annotations
 
 import hashlib
 import warnings
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -35,6 +42,8 @@ CODE_COVERAGE = 0.5
 #: ... when it has at most this many distinct values
 MAX_CODES = 5000
 MIN_MODE_WEIGHT = 0.005
+#: quantile levels of the marginal calibration map (201 knots: every half percentile)
+CALIBRATION_LEVELS = np.linspace(0.0, 1.0, 201)
 
 
 def _plain(value: Any) -> Any:
@@ -63,7 +72,9 @@ class ContinuousEncoder:
         self.width = 1 + self.modes + int(state["missing"])
 
     @classmethod
-    def fit(cls, info: ColumnInfo, series: pd.Series, seed: int, fit_rows: int = FIT_ROWS) -> "ContinuousEncoder":
+    def fit(cls, info: ColumnInfo, series: pd.Series, seed: int, fit_rows: int = FIT_ROWS,
+            calibrate: bool = True) -> "ContinuousEncoder":
+        """``calibrate``: keep the column's quantiles, for :meth:`calibrate` after training."""
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.mixture import BayesianGaussianMixture
 
@@ -94,7 +105,8 @@ class ContinuousEncoder:
         return cls({"name": info.name, "kind": info.kind, "means": means, "stds": stds, "weights": weights,
                     "missing": bool(np.isnan(values).any()), "lo": lo, "hi": hi,
                     "decimals": _decimals(x) if info.kind == "continuous" else 0, "codes": _code_values(x, info.kind),
-                    "resolution": _resolution(x) if info.kind == "datetime" else 1})
+                    "resolution": _resolution(x) if info.kind == "datetime" else 1,
+                    "quantiles": np.quantile(x, CALIBRATION_LEVELS).tolist() if calibrate else None})
 
     def spans(self) -> list[tuple[int, str]]:
         return [(1, "tanh"), (self.width - 1, "softmax")]
@@ -113,12 +125,47 @@ class ContinuousEncoder:
         out[np.arange(len(x)), 1 + np.where(missing, self.modes, mode)] = 1.0
         return out
 
-    def decode(self, block: np.ndarray) -> pd.Series:
+    def values(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The generator's values before calibration and rounding, and which are missing."""
         mode = np.argmax(block[:, 1:], axis=1)
         missing = mode >= self.modes
         mode = np.minimum(mode, self.modes - 1)
         alpha = np.clip(block[:, 0], -1, 1)
-        x = np.clip(alpha * 4 * self.stds[mode] + self.means[mode], self.state["lo"], self.state["hi"])
+        return np.clip(alpha * 4 * self.stds[mode] + self.means[mode], self.state["lo"], self.state["hi"]), missing
+
+    def calibrate(self, generated: np.ndarray) -> None:
+        """Fit the map ``F_real^-1(F_generated(x))`` from the generator's (uncalibrated,
+        non-missing) values. A value the generator repeats (piled on a bound) spans several
+        quantile levels: it maps to the mean of their real quantiles, and in :meth:`decode` each
+        of its rows gets a real quantile drawn uniformly from its span, so a map still
+        reproduces the real marginal."""
+        if not len(generated):
+            return
+        knots, tie = np.unique(np.quantile(generated, CALIBRATION_LEVELS), return_inverse=True)
+        levels = np.arange(len(CALIBRATION_LEVELS))
+        self.state["calibration"] = {
+            "knots": knots.tolist(),
+            "values": (np.bincount(tie, weights=self.state["quantiles"]) / np.bincount(tie)).tolist(),
+            "first": np.minimum.reduceat(levels, np.r_[0, np.flatnonzero(np.diff(tie)) + 1]).tolist(),
+            "last": np.maximum.reduceat(levels, np.r_[0, np.flatnonzero(np.diff(tie)) + 1]).tolist()}
+
+    def _calibrated(self, x: np.ndarray, seed: int) -> np.ndarray:
+        cal = self.state["calibration"]
+        knots = np.asarray(cal["knots"])
+        out = np.interp(x, knots, cal["values"])
+        at = np.clip(np.searchsorted(knots, x), 0, len(knots) - 1)
+        first, last = np.asarray(cal["first"])[at], np.asarray(cal["last"])[at]
+        tied = (knots[at] == x) & (last > first)
+        if tied.any():  # spread each tie over the real quantiles it spans
+            level = first[tied] + np.random.default_rng(seed).random(int(tied.sum())) * (last[tied] - first[tied])
+            out[tied] = np.interp(level, np.arange(len(CALIBRATION_LEVELS)), self.state["quantiles"])
+        return out
+
+    def decode(self, block: np.ndarray, seed: int = 0) -> pd.Series:
+        """Values from the generator's output block; ``seed`` draws the values of calibration ties."""
+        x, missing = self.values(block)
+        if self.state.get("calibration"):
+            x = self._calibrated(x, seed)
         kind = self.state["kind"]
         if kind == "datetime":  # whole days stay whole days (float32 alphas are ~seconds off)
             step = self.state.get("resolution", 1)
@@ -347,16 +394,18 @@ class TableTransformer:
 
     @classmethod
     def fit(cls, df: pd.DataFrame, infos: list[ColumnInfo], seed: int = 0, fit_rows: int = FIT_ROWS,
-            max_categories: int = MAX_CATEGORIES, dependencies: dict[str, str] | None = None) -> "TableTransformer":
+            max_categories: int = MAX_CATEGORIES, dependencies: dict[str, str] | None = None,
+            calibrate: bool = True) -> "TableTransformer":
         """``dependencies`` (``{column: parent}``, from :func:`find_dependencies`): columns
-        derived from their parent instead of modelled."""
+        derived from their parent instead of modelled. ``calibrate``: numeric marginals can be
+        calibrated after training (:meth:`calibrate`)."""
         encoders = []
         dependencies = dependencies or {}
         for i, info in enumerate(infos):
             if info.name in dependencies:
                 encoders.append(DerivedColumn.fit(info, df[info.name], df[dependencies[info.name]]))
             elif info.kind in MODELLED_AS_CONTINUOUS:
-                encoders.append(ContinuousEncoder.fit(info, df[info.name], seed + i, fit_rows))
+                encoders.append(ContinuousEncoder.fit(info, df[info.name], seed + i, fit_rows, calibrate))
             elif info.kind in MODELLED_AS_DISCRETE:
                 encoders.append(DiscreteEncoder.fit(info, df[info.name], max_categories))
             else:
@@ -388,10 +437,29 @@ class TableTransformer:
         cols = [self.encoders[i].codes(df[self.columns[i]]) for i in self.discrete]
         return torch.from_numpy(np.stack(cols, 1)) if cols else torch.zeros(len(df), 0, dtype=torch.long)
 
+    def calibrated_columns(self) -> list[tuple[ContinuousEncoder, int, int]]:
+        """The numeric columns whose marginals are calibrated, with their output blocks."""
+        return [(enc, a, b) for enc, (a, b) in zip(self.encoders, self.blocks)
+                if isinstance(enc, ContinuousEncoder) and enc.state.get("quantiles") is not None]
+
+    def calibrate(self, chunks: Iterable[torch.Tensor]) -> None:
+        """Calibrate every numeric column's marginal on generator output (encoded chunks of
+        unconditional samples)."""
+        numeric = self.calibrated_columns()
+        generated: list[list[np.ndarray]] = [[] for _ in numeric]
+        for chunk in chunks:
+            block = chunk.detach().cpu().numpy()
+            for values, (enc, a, b) in zip(generated, numeric):
+                x, missing = enc.values(block[:, a:b])
+                values.append(x[~missing])
+        for values, (enc, _, _) in zip(generated, numeric):
+            enc.calibrate(np.concatenate(values) if values else np.zeros(0))
+
     def decode(self, data: torch.Tensor) -> pd.DataFrame:
         block = data.detach().cpu().numpy()
         seed = output_seed(block)
-        series = [enc.decode(block[:, a:b]) if enc.width else enc.decode_rows(len(block), seed + i)
+        series = [enc.decode(block[:, a:b], seed + i) if isinstance(enc, ContinuousEncoder)
+                  else enc.decode(block[:, a:b]) if enc.width else enc.decode_rows(len(block), seed + i)
                   for i, (enc, (a, b)) in enumerate(zip(self.encoders, self.blocks))
                   if not isinstance(enc, DerivedColumn)]
         if not series:

@@ -103,3 +103,24 @@ def test_oversampler_on_numpy_arrays(mixed_table, tiny):
     assert isinstance(X_res, np.ndarray) and X_res.shape == (2 * (y == 0).sum(), 2)
     assert Counter(y_res) == {0: (y == 0).sum(), 1: (y == 0).sum()} and y_res.dtype == y.dtype
     np.testing.assert_array_equal(X_res[:len(X)], X)
+
+
+def test_calibration_brings_the_numeric_marginals_to_the_data_and_is_saved(mixed_table, tiny, tmp_path):
+    from genforge_tabular.columns import infer_columns
+    from genforge_tabular.metrics import TabularReference, ks_complement
+
+    kinds = {i.name: i.kind for i in infer_columns(mixed_table, "t", ["label"])}
+    ref = TabularReference(mixed_table, kinds, None, "label", 0)
+    shapes = {}
+    for calibrate in (False, True):
+        gan = TabularGAN(steps=40, target="label", calibrate=calibrate, **tiny).fit(mixed_table)
+        rows = gan.sample(2000, seed=1)
+        shapes[calibrate] = [ks_complement(ref.real[c], rows[c], kinds[c]) for c in ("x", "age")]
+        calibrated = [e.state.get("calibration") is not None for e in gan.schema_.transformer.encoders[:2]]
+        assert calibrated == [calibrate] * 2
+    # after 40 steps the raw marginals are far off; calibrated ones are close
+    assert max(shapes[False]) < 0.85 and min(shapes[True]) > 0.93
+    again = TabularGAN.load(gan.save(tmp_path / "calibrated.pt"))
+    pd.testing.assert_frame_equal(again.sample(300, seed=3), gan.sample(300, seed=3))
+    with pytest.raises(UserInputError, match="calibrate='yes'.*true or false"):
+        TabularGAN(steps=2, calibrate="yes", **tiny).fit(mixed_table)

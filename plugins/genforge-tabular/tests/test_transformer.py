@@ -84,3 +84,37 @@ def test_datetime_and_boolean_columns_round_trip():
     assert (back["ok"] == df["ok"]).all() and back["ok"].dtype == bool
     gap = (back["when"] - pd.to_datetime(df["when"])).abs().max()
     assert gap <= pd.Timedelta(seconds=1)
+
+
+def test_calibration_maps_generated_values_onto_the_real_marginal_keeping_their_order():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"v": rng.exponential(2.0, 3000).round(3), "k": rng.integers(0, 100, 3000)})
+    t = fit(real)
+    # "generated": the wrong shape (uniform over the range; 30 % piled on the lower bound and
+    # 'k' shifted up), encoded as the generator would output it
+    gen = pd.DataFrame({"v": np.where(rng.random(5000) < 0.3, 0.0, rng.uniform(0, real.v.max(), 5000)),
+                        "k": rng.integers(40, 100, 5000)})
+    encoded = t.encode(gen, torch.Generator().manual_seed(0))
+    before = t.decode(encoded)
+    t.calibrate([encoded[:2500], encoded[2500:]])
+    after = t.decode(encoded)
+    levels = [0.4, 0.5, 0.75, 0.9]
+    np.testing.assert_allclose(after.v.quantile(levels), real.v.quantile(levels), rtol=0.05, atol=0.05)
+    np.testing.assert_allclose(after.k.quantile(levels), real.k.quantile(levels), atol=2.5)
+    assert np.abs(before.v.quantile(levels) - real.v.quantile(levels)).max() > 1.0  # it was off before
+    # the tie (30 % at 0) is spread over the real values of the quantile levels it spans
+    tied = after.v[gen.v == 0.0]
+    assert tied.max() <= real.v.quantile(0.31) and tied.nunique() > 100
+    assert abs(tied.median() - real.v.quantile(0.15)) < 0.05
+    raw, _ = t.encoders[0].values(encoded[:, :t.blocks[0][1]].numpy())
+    untied = (gen.v != 0.0).to_numpy()
+    kept = after.v.to_numpy()[untied][np.argsort(raw[untied], kind="stable")]
+    assert (np.diff(kept) >= 0).all()  # elsewhere monotone in the generator's (unrounded) values
+    pd.testing.assert_frame_equal(t.decode(encoded), after)  # ties are drawn from the output: repeatable
+    assert after.k.dtype == np.int64 and after.v.round(3).equals(after.v)  # rounding still applies
+    state = t.encoders[0].state["calibration"]
+    assert len(state["knots"]) < 201 and np.all(np.diff(state["knots"]) > 0)  # the 30 % tie is one knot
+    # off: no quantiles kept, nothing calibrated
+    plain = TableTransformer.fit(real, infer_columns(real, "t"), calibrate=False)
+    plain.calibrate([encoded])
+    assert not plain.calibrated_columns() and "calibration" not in plain.encoders[0].state
