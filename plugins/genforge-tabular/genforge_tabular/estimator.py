@@ -45,8 +45,8 @@ class TabularGAN(BaseEstimator):
 
     def __init__(self, epochs: float = 300, steps: int | None = None, batch_size: int | str = "auto",
                  discrete_columns: list[str] | None = None, metadata: Any = None, target: str | None = None,
-                 latent_dim: int = 128, generator_dims: tuple[int, ...] = (256, 256),
-                 critic_dims: tuple[int, ...] = (256, 256), pac: int = 5, lr_g: float = 1e-3,
+                 latent_dim: int = 128, generator_dims: tuple[int, ...] = (128, 128),
+                 critic_dims: tuple[int, ...] = (128, 128), pac: int = 5, lr_g: float = 1e-3,
                  lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float | str = "auto",
                  holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
                  precision: str = "auto", gumbel_hard: bool = True, penalty_every: int = 1, dependencies: bool = True,

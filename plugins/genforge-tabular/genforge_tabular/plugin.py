@@ -13,7 +13,7 @@ from genforge_tabular.reading import CSV_SUFFIXES, PARQUET_SUFFIXES
 
 _DOMAIN = TabularDomain()
 
-MODEL_DEFAULTS = {"latent_dim": 128, "generator_dims": [256, 256], "critic_dims": [256, 256],
+MODEL_DEFAULTS = {"latent_dim": 128, "generator_dims": [128, 128], "critic_dims": [128, 128],
                   "dropout": 0.5, "gumbel_tau": 0.2, "gumbel_hard": True, "condition_weight": 1.0, "pac": 5,
                   "classifier_weight": 0.5}
 
