@@ -75,6 +75,8 @@ class Trainer:
         self.opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=config.betas_g, fused=fused)
         self.opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=config.betas_d, fused=fused)
         self.precision = resolve_precision(config.precision, self.device)
+        generator = {id(p) for p in gen.parameters()}  # see _only_generator_learns (not under DDP)
+        self._not_generator = [] if self.group.enabled else [p for p in model.parameters() if id(p) not in generator]
         self.gp_weight = loss.gradient_penalty if config.gp_weight is None else config.gp_weight
         self.step = 0
         self.total_steps = total_steps(config, data.size)
@@ -163,9 +165,7 @@ class Trainer:
         """The G step needs gradients for G's weights only: none are computed for D's or for a
         model's auxiliary networks (7 % of a tabular step).
         Not under DDP: D's reducer expects its gradients on every backward pass."""
-        generator = {id(p) for p in self.model.generator.parameters()}
-        frozen = [] if self.group.enabled else [p for p in self.model.parameters()
-                                                if p.requires_grad and id(p) not in generator]
+        frozen = [p for p in self._not_generator if p.requires_grad]
         for p in frozen:
             p.requires_grad_(False)
         try:

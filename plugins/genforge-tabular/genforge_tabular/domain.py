@@ -26,8 +26,9 @@ DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_row
                    "calibrate"}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
-#: unconditional rows generated after training to calibrate the numeric marginals, and their seed
-CALIBRATION_ROWS, CALIBRATION_SEED = 20_000, 0
+#: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
+#: CALIBRATION_CHUNK), and their seed
+CALIBRATION_ROWS, CALIBRATION_CHUNK, CALIBRATION_SEED = 20_000, 5_000, 0
 
 
 def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: int):
@@ -153,7 +154,8 @@ class TabularDomain(Domain):
         schema, rng = data.schema, torch.Generator().manual_seed(CALIBRATION_SEED)
         if not schema.transformer.calibrated_columns():
             return
-        sizes = [min(5000, CALIBRATION_ROWS - start) for start in range(0, CALIBRATION_ROWS, 5000)]
+        sizes = [min(CALIBRATION_CHUNK, CALIBRATION_ROWS - start)
+                 for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
         schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
                                      for k in sizes)
 

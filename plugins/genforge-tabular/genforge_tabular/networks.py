@@ -91,7 +91,7 @@ class ConditionalCritic(nn.Module):
 class TargetClassifier(nn.Module):
     """Predicts the target's level from an encoded row whose target block is masked out."""
 
-    def __init__(self, width: int, target_block: tuple[int, int], hidden: tuple[int, ...] = (128, 128)):
+    def __init__(self, width: int, target_block: tuple[int, int], hidden: tuple[int, ...] = (128,)):
         super().__init__()
         mask = torch.ones(width)
         mask[target_block[0]:target_block[1]] = 0.0
@@ -162,6 +162,6 @@ def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
     disc = PackedDiscriminator(critic, pac) if pac > 1 else critic
     weight = float(options.get("classifier_weight", 0.0))
     block = schema.target_block()
-    classifier = TargetClassifier(out_dim, block, (128,)) if weight > 0 and block is not None else None
+    classifier = TargetClassifier(out_dim, block) if weight > 0 and block is not None else None
     return TabularGANModel(gen, disc, options["latent_dim"], schema.cond_to_output(),
                            float(options["condition_weight"]), classifier, weight)

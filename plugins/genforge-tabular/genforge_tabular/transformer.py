@@ -141,13 +141,12 @@ class ContinuousEncoder:
         reproduces the real marginal."""
         if not len(generated):
             return
-        knots, tie = np.unique(np.quantile(generated, CALIBRATION_LEVELS), return_inverse=True)
-        levels = np.arange(len(CALIBRATION_LEVELS))
+        knots, first, tie = np.unique(np.quantile(generated, CALIBRATION_LEVELS), return_index=True,
+                                      return_inverse=True)  # sorted quantiles: each knot's levels are a run
         self.state["calibration"] = {
             "knots": knots.tolist(),
             "values": (np.bincount(tie, weights=self.state["quantiles"]) / np.bincount(tie)).tolist(),
-            "first": np.minimum.reduceat(levels, np.r_[0, np.flatnonzero(np.diff(tie)) + 1]).tolist(),
-            "last": np.maximum.reduceat(levels, np.r_[0, np.flatnonzero(np.diff(tie)) + 1]).tolist()}
+            "first": first.tolist(), "last": (np.r_[first[1:], len(tie)] - 1).tolist()}
 
     def _calibrated(self, x: np.ndarray, seed: int) -> np.ndarray:
         cal = self.state["calibration"]
@@ -234,8 +233,9 @@ class DiscreteEncoder:
         series = pd.Series(values, name=self.state["name"])
         return _restore_dtype(series, self.state["dtype"])
 
-    def decode(self, block: np.ndarray) -> pd.Series:
-        return self.decode_codes(np.argmax(block, axis=1), output_seed(block))
+    def decode(self, block: np.ndarray, seed: int = 0) -> pd.Series:
+        """Levels from the output block; ``seed`` draws the values of the "other" slot."""
+        return self.decode_codes(np.argmax(block, axis=1), seed)
 
 
 class FixedColumn:
@@ -258,8 +258,9 @@ class FixedColumn:
     def spans(self) -> list[tuple[int, str]]:
         return []
 
-    def decode_rows(self, n: int, seed: int) -> pd.Series:
-        name = self.state["name"]
+    def decode(self, block: np.ndarray, seed: int = 0) -> pd.Series:
+        """As many values as ``block`` (zero columns wide) has rows; ``seed`` draws fresh IDs."""
+        n, name = len(block), self.state["name"]
         if self.state["kind"] == "constant":
             return _restore_dtype(pd.Series([self.state["value"]] * n, dtype=object, name=name), self.state["dtype"])
         rng = np.random.default_rng(seed)
@@ -458,9 +459,7 @@ class TableTransformer:
     def decode(self, data: torch.Tensor) -> pd.DataFrame:
         block = data.detach().cpu().numpy()
         seed = output_seed(block)
-        series = [enc.decode(block[:, a:b], seed + i) if isinstance(enc, ContinuousEncoder)
-                  else enc.decode(block[:, a:b]) if enc.width else enc.decode_rows(len(block), seed + i)
-                  for i, (enc, (a, b)) in enumerate(zip(self.encoders, self.blocks))
+        series = [enc.decode(block[:, a:b], seed + i) for i, (enc, (a, b)) in enumerate(zip(self.encoders, self.blocks))
                   if not isinstance(enc, DerivedColumn)]
         if not series:
             return pd.DataFrame(index=range(len(block)))
