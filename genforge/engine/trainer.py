@@ -253,7 +253,7 @@ class Trainer:
                 self.domain.finish_training(model, self.data, self.device)
         if self.run_dir is not None:  # before the final evaluation: a failing metric loses nothing
             self.save_checkpoint()
-        if not stopped_early and self.metrics and self.domain is not None:
+        if not stopped_early and self.metrics and self.domain is not None and self.data.reference is not None:
             self._evaluate_and_decide()
             if self.run_dir is not None:
                 self.save_checkpoint()  # now with the final metrics
