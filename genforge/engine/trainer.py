@@ -234,6 +234,8 @@ class Trainer:
         target = self.total_steps if steps is None else steps
         started, stopped_early = time.perf_counter(), False
         self._emit("on_train_start", trainer=self)
+        if self.step == 0:
+            self._check_run_length(target)
         try:
             while self.step < target:
                 logs = self.train_step()
@@ -261,6 +263,18 @@ class Trainer:
         self._emit("on_train_end", trainer=self, summary=summary)
         distributed.barrier(self.group)
         return summary
+
+    def _check_run_length(self, steps: int) -> None:
+        """Warn when a run is too short for its data or for its generator EMA."""
+        seen = steps * self.config.batch_size * self.group.world_size
+        if self.data.size and seen < self.data.size:
+            self._warn(f"a short run: {steps} steps of {self.config.batch_size} see {seen} items, less "
+                       f"than one pass over the {self.data.size} training items; samples may be far from "
+                       "the data (raise steps or epochs)")
+        if self.ema is not None and steps < 1.0 / (1.0 - self.ema.decay):
+            self._warn(f"a short run for ema_decay {self.ema.decay}: it averages over ~"
+                       f"{1.0 / (1.0 - self.ema.decay):.0f} steps, more than the {steps} of this run; "
+                       "lower ema_decay or train longer")
 
     def _checkpoint_due(self) -> bool:
         """Every ``checkpoint_every`` steps, and every ``checkpoint_minutes`` of wall time."""
@@ -338,6 +352,7 @@ class Trainer:
         state = {
             "step": self.step, "config": self.config.to_dict(), "model": model_state,
             "ema": self.ema.state_dict() if self.ema else None,
+            "ema_updates": self.ema.updates if self.ema else 0,
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "aux_optimizers": {k: o.state_dict() for k, o in model.auxiliary_optimizers().items()},
             "rng": {"torch": torch.get_rng_state(), "data": self.data_rng.get_state(),
@@ -375,6 +390,7 @@ class Trainer:
             self.model.load_state_dict(state["model"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
+            self.ema.updates = int(state.get("ema_updates", state["step"]))
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         for name, opt in self.model.auxiliary_optimizers().items():
