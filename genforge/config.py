@@ -40,7 +40,8 @@ class TrainConfig:
     seed: int = 0
     eval_every: int = 0  # 0: evaluate once, at the end
     eval_samples: int = 2000
-    checkpoint_every: int = 0  # 0: only the final checkpoint
+    checkpoint_every: int = 0  # every N steps (0: off); see checkpoint_minutes
+    checkpoint_minutes: float = 5.0  # every N minutes of wall time and at the end (0: off)
     keep_checkpoints: int = 3
     early_stop_metric: str = ""
     early_stop_patience: int = 5
@@ -75,6 +76,10 @@ class TrainConfig:
                                  f"got {self.precision!r}")
         if self.batch_size % self.pac:
             raise UserInputError(f"batch_size {self.batch_size} must be a multiple of pac {self.pac}")
+        for key in ("checkpoint_every", "checkpoint_minutes"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise UserInputError(f"config key {key!r} must be a number >= 0, got {value!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise UserInputError(f"config key 'ema_decay' must be in [0, 1), got {self.ema_decay!r}")
         for key in ("betas_g", "betas_d"):

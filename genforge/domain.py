@@ -136,6 +136,26 @@ class Domain:
     def schema_from_state(self, state: dict[str, Any]) -> Any:
         return state
 
+    def reference_state(self, reference: Any) -> dict[str, Any] | None:
+        """The reference data as plain values/tensors, saved with a trained model so that it
+        can be evaluated later without the raw data. Default ``None``: not saved (a run folder
+        then re-reads its dataset to evaluate)."""
+        return None
+
+    def reference_from_state(self, state: dict[str, Any], schema: Any) -> Any:
+        """Inverse of :meth:`reference_state`."""
+        raise NotImplementedError(f"{self.name}: reference_state without reference_from_state")
+
+    # -- the domain's own ``genforge train`` options ----------------------------
+    def add_train_arguments(self, parser: Any) -> None:
+        """Add this domain's options to ``genforge train DOMAIN`` (an ``argparse`` parser or
+        argument group), e.g. tabular's ``--target``. Default: none."""
+
+    def train_overrides(self, args: Any) -> dict[str, Any]:
+        """Map the parsed options of :meth:`add_train_arguments` to config overrides, e.g.
+        ``{"dataset_options": {"target": args.target}}`` (``None`` values leave a key alone)."""
+        return {}
+
     def finish_training(self, model: Any, data: TrainingData, device: torch.device) -> None:
         """Once after the last training step, before the final evaluation and checkpoint, with
         the sampling (EMA) generator in ``model``: fit what post-processes decoded samples and

@@ -15,10 +15,9 @@ class UserInputError(GenforgeError):
     exit_status = 2
 
 
-class CheckpointError(GenforgeError):
-    """A checkpoint file that is missing, truncated, corrupted or unsafe."""
-
-    exit_status = 2
+class CheckpointError(UserInputError):
+    """A checkpoint or model file that is missing, truncated, corrupted, unsafe or of
+    another domain/version (a :class:`UserInputError`: exit status 2)."""
 
 
 class TrainingDiverged(GenforgeError):

@@ -1,79 +1,97 @@
-"""A run folder on disk: config, checkpoints, metrics log, samples and plots.
+"""A run folder on disk: config, checkpoints, metrics log, samples, plots and reference data.
 
-:class:`Run` reopens one for sampling and evaluation: it rebuilds the model
-from the registered spec and the checkpoint's schema, and loads the generator
-EMA when training kept one.
+:func:`open_run` turns one into a :class:`~genforge.trained.TrainedGAN` (its newest
+good checkpoint, of the run's own domain and model); :class:`Run` is that object
+with the folder's extras: ``evaluate`` writes ``evaluation.json`` and the plots.
 """
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from genforge.config import TrainConfig
 from genforge.engine import checkpoint
-from genforge.engine.distributed import pick_device
-from genforge.errors import UserInputError
-from genforge.model import GANModel
+from genforge.errors import CheckpointError, UserInputError
 from genforge.plugins import Registry, get_registry
-from genforge.sampling import decoded_chunks
-from genforge.training import CONFIG_FILE, build_model, load_training_data
+from genforge.trained import TrainedGAN
+
+CONFIG_FILE = "config.json"
+REFERENCE_FILE = "reference.pt"
+REFERENCE_FORMAT = "genforge-reference"
 
 
-class Run:
-    """A trained run, ready to sample and evaluate."""
+def write_reference(run_dir: Path, domain: Any, reference: Any) -> Path | None:
+    """Save the domain's reference data beside the checkpoints (plain state, weights-only),
+    so the run can be evaluated without re-reading its dataset."""
+    state = None if reference is None else domain.reference_state(reference)
+    if state is None:
+        return None
+    return checkpoint.save_atomic({"domain": domain.name, "reference": state}, Path(run_dir) / REFERENCE_FILE,
+                                  tag=REFERENCE_FORMAT)
+
+
+def open_run(path: Path, registry: Registry | None = None, device: str = "auto") -> TrainedGAN:
+    """The newest good checkpoint of run folder ``path`` as a :class:`TrainedGAN`; a checkpoint
+    of another domain or model than the run's config is skipped (with a warning)."""
+    path = Path(path)
+    registry = registry or get_registry()
+    if not (path / CONFIG_FILE).is_file():
+        raise UserInputError(f"{path}: not a genforge run folder (no {CONFIG_FILE}); "
+                             "create one with `genforge train ... --out DIR`")
+    try:
+        config = TrainConfig.from_dict(json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")),
+                                       source=str(path / CONFIG_FILE))
+    except json.JSONDecodeError as exc:
+        raise UserInputError(f"{path / CONFIG_FILE}: not valid JSON ({exc})") from None
+
+    def same_run(state: dict[str, Any], where: Path) -> None:
+        for key, want in (("domain", config.domain), ("model_name", config.model)):
+            found = state.get(key)
+            if found is not None and want and found != want:
+                raise CheckpointError(f"{where}: a checkpoint of {key.split('_')[0]} {found!r}, "
+                                      f"this run's is {want!r}")
+
+    state, where = checkpoint.load_latest_good(path / "checkpoints", check=same_run,
+                                               warn=lambda m: print(m, file=sys.stderr))
+    reference = _read_reference(path, registry.domain(config.domain))
+    trained = TrainedGAN.from_state({**state, "reference": reference}, registry, device, source=str(where))
+    trained.checkpoint_path = where
+    return trained
+
+
+def _read_reference(run_dir: Path, domain: Any) -> Any:
+    file = run_dir / REFERENCE_FILE
+    if not file.is_file():
+        return None
+    state = checkpoint.load_safe(file, tag=REFERENCE_FORMAT)
+    if state.get("domain") != domain.name:
+        raise UserInputError(f"{file}: reference data of domain {state.get('domain')!r}, expected {domain.name!r}")
+    return state["reference"]  # plain state: TrainedGAN.from_state decodes it
+
+
+class Run(TrainedGAN):
+    """A trained run folder, ready to sample and evaluate (``Run(path)``)."""
 
     def __init__(self, path: Path, registry: Registry | None = None, device: str = "auto"):
-        self.path = Path(path)
-        self.registry = registry or get_registry()
-        if not (self.path / CONFIG_FILE).is_file():
-            raise UserInputError(f"{self.path}: not a genforge run folder (no {CONFIG_FILE}); "
-                                 "create one with `genforge train ... --out DIR`")
-        state, self.checkpoint_path = checkpoint.load_latest_good(self.path / "checkpoints")
-        self.config = TrainConfig.from_dict(state["config"], source=str(self.checkpoint_path))
-        self.step = int(state["step"])
-        self.domain = self.registry.domain(self.config.domain)
-        self.schema = self.domain.schema_from_state(state["schema"])
-        self.device = pick_device(device)
-        self.model: GANModel = build_model(self.config, self.schema, self.registry)
-        self.model.load_state_dict(state["model"])
-        if state.get("ema") is not None:
-            self.model.generator.load_state_dict(state["ema"])
-        self.model.to(self.device).eval()
-        self.last_metrics: dict[str, float] = dict(state.get("last_metrics") or {})
+        trained = open_run(path, registry, device)
+        self.__dict__.update(trained.__dict__)
+        self.path, self.registry = Path(path), registry or get_registry()
 
-    def _rng(self, seed: int | None) -> torch.Generator:
-        return torch.Generator().manual_seed(self.config.seed if seed is None else seed)
+    def evaluate(self, n: int | None = None, seed: int | None = None, plots: bool = True,
+                 reference: Any = None) -> dict[str, float]:
+        """Every metric of the domain on fresh samples; writes ``evaluation.json`` (and plots).
+        A run saved without reference data re-reads its dataset (the encoders are not re-fitted)."""
+        reference = reference if reference is not None else self.reference
+        if reference is None:
+            from genforge.training import load_training_data
 
-    def sample(self, n: int, conditions: dict[str, str] | None = None, seed: int | None = None) -> Any:
-        """``n`` decoded samples (same seed, same samples)."""
-        chunks = list(decoded_chunks(self.domain, self.model, self.schema, n, conditions or {},
-                                     self._rng(seed), self.device))
-        return self.domain.concat(chunks)
-
-    def sample_to(self, out: Path, n: int, conditions: dict[str, str] | None = None,
-                  seed: int | None = None, chunk_size: int = 10_000) -> int:
-        """Stream ``n`` samples to ``out`` in chunks (bounded memory); return the count."""
-        out = Path(out)
-        if out.parent and not out.parent.exists():
-            raise UserInputError(f"{out}: folder {out.parent} does not exist")
-        chunks = decoded_chunks(self.domain, self.model, self.schema, n, conditions or {},
-                                self._rng(seed), self.device, chunk_size=chunk_size)
-        return self.domain.write_samples(chunks, out)
-
-    def evaluate(self, n: int | None = None, seed: int | None = None, plots: bool = True) -> dict[str, float]:
-        """Every registered metric of the domain on fresh samples, against the reference data."""
-        data = load_training_data(self.config, self.registry, report=lambda line: None)
+            reference = load_training_data(self.config, self.registry, report=lambda line: None).reference
         samples = self.sample(n or self.config.eval_samples, seed=seed)
-        results = {m.name: float(m.compute(samples, data.reference))
-                   for m in self.registry.metrics_for(self.config.domain)}
-        diversity = self.domain.diversity(samples, self.schema)
-        if diversity is not None:
-            results["diversity"] = float(diversity)
+        results = self.score(samples, reference)
         if plots:
-            self.domain.report(samples, data.reference, self.path)
-        (self.path / "evaluation.json").write_text(json.dumps({"step": self.step, "metrics": results},
-                                                              indent=2) + "\n", encoding="utf-8")
+            self.domain.report(samples, reference, self.path)
+        record = {"step": self.step, "metrics": results, "failed": self.metric_failures}
+        (self.path / "evaluation.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         return results

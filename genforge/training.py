@@ -14,8 +14,9 @@ from genforge.engine.trainer import Trainer, seed_all
 from genforge.errors import UserInputError
 from genforge.model import GANModel
 from genforge.plugins import Registry, get_registry
+from genforge.runs import CONFIG_FILE, write_reference
+from genforge.trained import TrainedGAN
 
-CONFIG_FILE = "config.json"
 
 
 @dataclass
@@ -24,6 +25,11 @@ class TrainResult:
     run_dir: Path | None
     summary: dict[str, Any]
     data: TrainingData
+
+    @property
+    def trained(self) -> TrainedGAN:
+        """The trained model (a view of the trainer's; sample, evaluate, save)."""
+        return self.trainer.trained()
 
 
 def make_config(domain: str, overrides: dict[str, Any] | None = None, config_file: Path | None = None,
@@ -121,6 +127,10 @@ def train(config: TrainConfig, out: Path | None = None, *, resume: bool = False,
         path = trainer.resume(warn=lambda m: print(m, file=sys.stderr))
         if path is not None:
             report(f"resumed from {path} at step {trainer.step}")
+        else:
+            report(f"no checkpoint in {run_dir / 'checkpoints' if run_dir else 'memory'}; starting at step 0")
+    if run_dir is not None and trainer.group.is_main:
+        write_reference(run_dir, domain, data.reference)
     summary = trainer.fit()
     if run_dir is not None and trainer.group.is_main:
         _write_outputs(trainer, run_dir)

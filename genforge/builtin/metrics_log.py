@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from genforge.hookspecs import hookimpl
 
@@ -12,6 +13,21 @@ def _append(trainer, record: dict) -> None:
     trainer.run_dir.mkdir(parents=True, exist_ok=True)
     with open(trainer.run_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
+
+
+@hookimpl
+def on_train_start(trainer):
+    """After a resume, drop the records of the steps past the checkpoint (they are trained again)."""
+    path = None if trainer.run_dir is None else trainer.run_dir / "metrics.jsonl"
+    if path is None or not path.is_file():
+        return
+    records = read_metrics_log(path)
+    kept = [r for r in records if int(r.get("step", 0)) <= trainer.step]
+    if len(kept) == len(records):
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 @hookimpl

@@ -109,6 +109,11 @@ class MixtureDomain(Domain):
     def schema_from_state(self, state: dict[str, Any]) -> Mixture:
         return Mixture.from_state(state)
 
+    reference_state = schema_state  # the reference is the mixture itself
+
+    def reference_from_state(self, state: dict[str, Any], schema: Mixture) -> Mixture:
+        return Mixture.from_state(state)
+
     def decode(self, output: torch.Tensor, schema: Mixture) -> torch.Tensor:
         return output.float()
 

@@ -12,7 +12,7 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ import torch
 from genforge.config import TrainConfig
 from genforge.domain import Batch, Domain, LossSpec, MetricSpec, TrainingData
 from genforge.engine import checkpoint, distributed
+from genforge.engine.checkpoint import fingerprint
 from genforge.engine.diagnostics import Diagnostics
 from genforge.engine.ema import GeneratorEMA
 from genforge.engine.penalties import r1_penalty, wgan_gradient_penalty
@@ -27,7 +28,9 @@ from genforge.engine.precision import autocast, resolve_precision
 from genforge.engine.tensor_tree import batch_size, tree_cat, tree_map, tree_split, tree_to
 from genforge.errors import TrainingDiverged
 from genforge.model import GANModel
-from genforge.sampling import decoded_chunks
+
+if TYPE_CHECKING:
+    from genforge.trained import TrainedGAN
 
 
 def seed_all(seed: int) -> None:
@@ -86,6 +89,7 @@ class Trainer:
         self.last_metrics: dict[str, float] = {}
         self.warnings: list[str] = []
         self._reference_diversity: float | None = None
+        self._last_checkpoint = time.monotonic()
 
     def unwrap_distributed(self) -> None:
         """Drop the DDP wrappers once training is over (they keep the process group alive)."""
@@ -230,12 +234,14 @@ class Trainer:
         target = self.total_steps if steps is None else steps
         started, stopped_early = time.perf_counter(), False
         self._emit("on_train_start", trainer=self)
+        if self.step == 0:
+            self._check_run_length(target)
         try:
             while self.step < target:
                 logs = self.train_step()
                 self._emit("on_step_end", trainer=self, step=self.step, logs=logs)
                 cfg = self.config
-                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and self.step < target:
+                if self.step < target and self._checkpoint_due():
                     self.save_checkpoint()
                 if cfg.eval_every and self.step % cfg.eval_every == 0 and self.step < target:
                     if self._evaluate_and_decide():
@@ -247,14 +253,35 @@ class Trainer:
         if self.domain is not None:
             with self.sampling_model() as model:
                 self.domain.finish_training(model, self.data, self.device)
-        if not stopped_early and self.metrics and self.domain is not None:
-            self._evaluate_and_decide()
-        if self.run_dir is not None:
+        if self.run_dir is not None:  # before the final evaluation: a failing metric loses nothing
             self.save_checkpoint()
+        if not stopped_early and self.metrics and self.domain is not None and self.data.reference is not None:
+            self._evaluate_and_decide()
+            if self.run_dir is not None:
+                self.save_checkpoint()  # now with the final metrics
         summary = self._summary(started, stopped_early)
         self._emit("on_train_end", trainer=self, summary=summary)
         distributed.barrier(self.group)
         return summary
+
+    def _check_run_length(self, steps: int) -> None:
+        """Warn when a run is too short for its data or for its generator EMA."""
+        seen = steps * self.config.batch_size * self.group.world_size
+        if self.data.size and seen < self.data.size:
+            self._warn(f"a short run: {steps} steps of {self.config.batch_size} see {seen} items, less "
+                       f"than one pass over the {self.data.size} training items; samples may be far from "
+                       "the data (raise steps or epochs)")
+        if self.ema is not None and steps < 1.0 / (1.0 - self.ema.decay):
+            self._warn(f"a short run for ema_decay {self.ema.decay}: it averages over ~"
+                       f"{1.0 / (1.0 - self.ema.decay):.0f} steps, more than the {steps} of this run; "
+                       "lower ema_decay or train longer")
+
+    def _checkpoint_due(self) -> bool:
+        """Every ``checkpoint_every`` steps, and every ``checkpoint_minutes`` of wall time."""
+        cfg, now = self.config, time.monotonic()
+        due = bool(cfg.checkpoint_every) and self.step % cfg.checkpoint_every == 0
+        due = due or (cfg.checkpoint_minutes > 0 and now - self._last_checkpoint >= 60 * cfg.checkpoint_minutes)
+        return due and self.run_dir is not None
 
     def _summary(self, started: float, stopped_early: bool, diverged: str = "") -> dict[str, Any]:
         return {"steps": self.step, "stopped_early": stopped_early, "diverged": diverged,
@@ -270,34 +297,36 @@ class Trainer:
             stop = any(r is True for r in results)
         return distributed.broadcast_flag(stop, self.group, self.device)
 
-    # -- sampling and evaluation -------------------------------------------------------
-    @contextlib.contextmanager
-    def sampling_model(self, use_ema: bool = True) -> Iterator[GANModel]:
-        """The model with its EMA (or plain, unwrapped) generator swapped in."""
-        model, live = self.model, self.model.generator
-        model.generator = self.ema.module if (use_ema and self.ema is not None) else distributed.unwrap(live)
-        try:
-            yield model
-        finally:
-            model.generator = live
+    # -- sampling and evaluation (through TrainedGAN, which picks the sampling generator) -----
+    def trained(self) -> "TrainedGAN":
+        """A :class:`~genforge.trained.TrainedGAN` view of the live model (no copy)."""
+        from genforge.trained import TrainedGAN
+
+        return TrainedGAN.from_trainer(self)
+
+    def sampling_model(self) -> contextlib.AbstractContextManager[GANModel]:
+        """The model with its sampling (EMA, unwrapped) generator swapped in."""
+        return self.trained().sampling_model()
 
     def sample(self, n: int, conditions: dict[str, str] | None = None, *, seed: int | None = None) -> Any:
         """Decoded samples through the domain (reproducible from ``seed``)."""
         if self.domain is None:
             raise RuntimeError("sampling decoded samples needs a domain")
-        rng = torch.Generator().manual_seed(self.config.seed * 7919 + self.step if seed is None else seed)
-        with self.sampling_model() as model:
-            chunks = list(decoded_chunks(self.domain, model, self.data.schema, n, conditions or {},
-                                         rng, self.device))
-        return self.domain.concat(chunks)
+        return self.trained().sample(n, conditions, seed=self._default_seed() if seed is None else seed)
+
+    def _default_seed(self) -> int:
+        return self.config.seed * 7919 + self.step
 
     def evaluate(self, n: int | None = None) -> dict[str, float]:
-        """Compute every metric on fresh samples; check diversity for collapse."""
-        samples = self.sample(n or self.config.eval_samples)
-        metrics = {m.name: float(m.compute(samples, self.data.reference)) for m in self.metrics}
-        diversity = self.domain.diversity(samples, self.data.schema)
+        """Compute every metric on fresh samples (a failing metric is reported by name and the
+        others still run); check diversity for collapse."""
+        trained = self.trained()
+        samples = trained.sample(n or self.config.eval_samples, seed=self._default_seed())
+        metrics = trained.score(samples, self.data.reference)
+        for name, error in trained.metric_failures.items():
+            self._warn(f"metric {name!r} failed and was left out: {error}")
+        diversity = metrics.get("diversity")
         if diversity is not None:
-            metrics["diversity"] = float(diversity)
             if self._reference_diversity is None and self.data.real_samples is not None:
                 self._reference_diversity = self.domain.diversity(self.data.real_samples, self.data.schema)
             warning = self.diagnostics.observe_diversity(diversity, self._reference_diversity)
@@ -323,6 +352,7 @@ class Trainer:
         state = {
             "step": self.step, "config": self.config.to_dict(), "model": model_state,
             "ema": self.ema.state_dict() if self.ema else None,
+            "ema_updates": self.ema.updates if self.ema else 0,
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "aux_optimizers": {k: o.state_dict() for k, o in model.auxiliary_optimizers().items()},
             "rng": {"torch": torch.get_rng_state(), "data": self.data_rng.get_state(),
@@ -332,16 +362,35 @@ class Trainer:
         }
         if self.device.type == "cuda":
             state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
+        state["model_name"] = self.config.model
         if self.domain is not None:
             state["schema"] = self.domain.schema_state(self.data.schema)
             state["domain"] = self.domain.name
+            state["schema_fingerprint"] = fingerprint(state["schema"])
         return state
+
+    def _check_checkpoint(self, state: dict[str, Any], path: Path) -> None:
+        """Refuse a checkpoint of another domain, model or data; then restore it."""
+        expected = {"domain": None if self.domain is None else self.domain.name,
+                    "model_name": self.config.model,
+                    "schema_fingerprint": None if self.domain is None else
+                    fingerprint(self.domain.schema_state(self.data.schema))}
+        for key, want in expected.items():
+            found = state.get(key)
+            if want is not None and found is not None and found != want:
+                raise checkpoint.CheckpointError(f"{path}: {key.replace('_', ' ')} {found!r}, this run's is {want!r}")
+        try:
+            self.load_state_dict(state)
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise checkpoint.CheckpointError(f"{path}: does not fit this run's model "
+                                             f"({str(exc).splitlines()[0]})") from None
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         with _unwrapped(self.model):
             self.model.load_state_dict(state["model"])
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
+            self.ema.updates = int(state.get("ema_updates", state["step"]))
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         for name, opt in self.model.auxiliary_optimizers().items():
@@ -367,6 +416,7 @@ class Trainer:
             return None
         folder = self.run_dir / "checkpoints"
         path = checkpoint.save_atomic(self.state_dict(), checkpoint.step_path(folder, self.step))
+        self._last_checkpoint = time.monotonic()
         checkpoint.prune(folder, self.config.keep_checkpoints)
         return path
 
@@ -374,8 +424,8 @@ class Trainer:
         """Restore the newest good checkpoint of ``run_dir``; ``None`` if there is none."""
         if self.run_dir is None or not checkpoint.list_checkpoints(self.run_dir / "checkpoints"):
             return None
-        state, path = checkpoint.load_latest_good(self.run_dir / "checkpoints", warn=warn)
-        self.load_state_dict(state)
+        _, path = checkpoint.load_latest_good(self.run_dir / "checkpoints", warn=warn,
+                                              check=self._check_checkpoint)
         return path
 
 

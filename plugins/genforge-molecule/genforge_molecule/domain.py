@@ -117,6 +117,12 @@ class MoleculeDomain(Domain):
     def schema_from_state(self, state: dict[str, Any]) -> MoleculeSchema:
         return MoleculeSchema.from_state(state)
 
+    def reference_state(self, reference: MoleculeReference) -> dict[str, Any]:
+        return {"train_smiles": sorted(reference.train_smiles), "test_smiles": list(reference.test_smiles)}
+
+    def reference_from_state(self, state: dict[str, Any], schema: MoleculeSchema) -> MoleculeReference:
+        return MoleculeReference(set(state["train_smiles"]), list(state["test_smiles"]))
+
     def decode(self, output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema) -> MoleculeSamples:
         return decode_graphs(output, schema)
 

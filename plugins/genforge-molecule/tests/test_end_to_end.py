@@ -84,5 +84,5 @@ def test_molecule_gan_fit_generate():
     assert gan.get_params()["steps"] == 4
     aromatic = MoleculeGAN(steps=2, batch_size=32, aromatic=True, rings_first=True,
                            model_options={"hidden": [32], "conv": [16], "aggregate": 16, "mlp": [16]}).fit(smiles)
-    assert aromatic.result_.trainer.data.schema.edge_types == 5
+    assert aromatic.schema_.edge_types == 5
     assert all(Chem.MolFromSmiles(s) for s in aromatic.generate(50))

@@ -165,6 +165,15 @@ class TabularDomain(Domain):
     def schema_from_state(self, state: dict[str, Any]) -> TableSchema:
         return TableSchema.from_state(state)
 
+    def reference_state(self, reference: TabularReference) -> dict[str, Any]:
+        """Training rows and hold-out as Parquet bytes (dtypes kept), kinds, target, seed."""
+        return {"real": _parquet_bytes(reference.real), "holdout": _parquet_bytes(reference.holdout),
+                "kinds": dict(reference.kinds), "target": reference.target, "seed": int(reference.seed)}
+
+    def reference_from_state(self, state: dict[str, Any], schema: TableSchema) -> TabularReference:
+        return TabularReference(_parquet_frame(state["real"]), dict(state["kinds"]),
+                                _parquet_frame(state["holdout"]), state["target"], int(state["seed"]))
+
     # -- samples out ----------------------------------------------------------------------------
     def decode(self, output: torch.Tensor, schema: TableSchema) -> pd.DataFrame:
         return schema.transformer.decode(output)
@@ -268,3 +277,21 @@ def write_table_chunks(chunks: Iterable[pd.DataFrame], path: Path) -> int:
             chunk.to_csv(handle, index=False, header=count == 0)
             count += len(chunk)
     return count
+
+
+def _parquet_bytes(frame: pd.DataFrame | None) -> torch.Tensor | None:
+    if frame is None:
+        return None
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=True)
+    return torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8)
+
+
+def _parquet_frame(data: torch.Tensor | None) -> pd.DataFrame | None:
+    if data is None:
+        return None
+    import io
+
+    return pd.read_parquet(io.BytesIO(data.numpy().tobytes()))

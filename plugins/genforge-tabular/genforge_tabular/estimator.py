@@ -1,8 +1,8 @@
 """``TabularGAN``: a scikit-learn-style estimator over the genforge engine.
 
-``fit(df)`` trains through :func:`genforge.training.train`; ``sample(n,
-conditions)`` draws exactly ``n`` rows; ``save``/``load`` use the engine's
-atomic, weights-only checkpoint files.
+A thin adapter of :class:`genforge.GANEstimator`: ``fit(df)`` trains through
+:func:`genforge.train`; ``sample(n, conditions)`` draws exactly ``n`` rows;
+``save``/``load`` write genforge's one model-file format.
 """
 from __future__ import annotations
 
@@ -10,30 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import torch
-from sklearn.base import BaseEstimator
 
-from genforge.engine import checkpoint, distributed
-from genforge.engine.distributed import pick_device
-from genforge.engine.trainer import total_steps
-from genforge.errors import UserInputError
-from genforge.plugins import get_registry
-from genforge.sampling import decoded_chunks
-from genforge.training import build_model, make_config
-from genforge.config import TrainConfig
+from genforge import GANEstimator, TrainConfig, UserInputError, make_config, total_steps
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.reading import read_table
 
-FORMAT = "genforge-tabulargan"
 #: the smallest ``batch_size="auto"`` picks (see ``TabularGAN._batch_size``)
 MIN_AUTO_BATCH = 128
 #: ``ema_decay="auto"``: the sampling generator averages about this share of the training
 #: steps (an EMA length relative to the training length, as in Karras et al. 2024, EDM2)
 EMA_SHARE = 1 / 6
-VERSION = 1
 
 
-class TabularGAN(BaseEstimator):
+class TabularGAN(GANEstimator):
     """Conditional tabular GAN (CTGAN design, trained by the genforge engine).
 
     Parameters are stored as given (scikit-learn convention); ``epochs`` or
@@ -42,6 +31,8 @@ class TabularGAN(BaseEstimator):
     computes the registered metrics after training (``training_summary_``);
     ``verbose=True`` prints the data report and the training time.
     """
+
+    domain = "tabular"
 
     def __init__(self, epochs: float = 300, steps: int | None = None, batch_size: int | str = "auto",
                  discrete_columns: list[str] | None = None, metadata: Any = None, target: str | None = None,
@@ -62,8 +53,8 @@ class TabularGAN(BaseEstimator):
         self.classifier_weight, self.precision, self.calibrate = classifier_weight, precision, calibrate
 
     # -- training ----------------------------------------------------------------------------
-    def _dataset_options(self) -> dict[str, Any]:
-        return {k: v for k, v in {"target": self.target, "discrete_columns": self.discrete_columns,
+    def _dataset_options(self, target: str | None) -> dict[str, Any]:
+        return {k: v for k, v in {"target": target, "discrete_columns": self.discrete_columns,
                                   "metadata": self.metadata, "holdout": self.holdout,
                                   "dependencies": self.dependencies,
                                   "target_pairs": self.target_pairs, "calibrate": self.calibrate}.items()
@@ -88,97 +79,50 @@ class TabularGAN(BaseEstimator):
             raise UserInputError(f"ema_decay must be a number in [0, 1) or 'auto', got {self.ema_decay!r}")
         return float(self.ema_decay)
 
-    def _config(self, rows: int) -> TrainConfig:
+    def _config(self, rows: int, target: str | None = None) -> TrainConfig:
+        """The training configuration for a table of ``rows`` training rows."""
+        return make_config("tabular", self._settings(rows, target))
+
+    def _settings(self, rows: int, target: str | None) -> dict[str, Any]:
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
                          "critic_dims": list(self.critic_dims), "dropout": self.dropout,
                          "gumbel_hard": self.gumbel_hard, "classifier_weight": self.classifier_weight}
         batch = self._batch_size(rows)
         steps = self.steps if self.steps is not None else total_steps(TrainConfig(epochs=self.epochs,
                                                                                   batch_size=batch), rows)
-        return make_config("tabular", {
+        return {
             "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
             "batch_size": batch, "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,
             "n_critic": self.n_critic, "penalty_every": self.penalty_every, "ema_decay": self._ema_decay(steps),
             "seed": self.seed, "device": self.device, "precision": self.precision,
-            "dataset_options": self._dataset_options(), "model_options": model_options,
-            "log_every": 50, "eval_samples": 200})
+            "dataset_options": self._dataset_options(target), "model_options": model_options,
+            "log_every": 50, "eval_samples": 200}
 
     def fit(self, X: Any, y: Any = None) -> "TabularGAN":
         """Train on a DataFrame, CSV or Parquet path; ``y`` (optional) is added as the target column."""
-        from genforge.training import train
-
-        frame = read_table(X)
-        if y is not None:
-            name = self.target or getattr(y, "name", None) or "target"
-            frame[name] = pd.Series(list(y), index=frame.index)
-            self.target = name
-        where = str(X) if isinstance(X, (str, Path)) else "the DataFrame"
-        registry = get_registry()
-        domain = registry.domain("tabular")
-        data = domain.prepare(TableSource(frame, where), self._dataset_options(), self.seed)
-        config = self._config(data.size)
-        self.report_ = data.report
-        self.reference_ = data.reference
-        if not self.evaluate:  # the engine's final evaluation would only cost time
-            data.reference = None
-        result = train(config, None, registry=registry, data=data, report=lambda line: None)
-        trainer = result.trainer
-        self.model_ = trainer.model
-        self.model_.generator = (trainer.ema.module if trainer.ema is not None
-                                 else distributed.unwrap(trainer.model.generator))
-        self.schema_, self.config_ = data.schema, trainer.config
-        self.training_summary_ = result.summary
+        super().fit(X, y)
         if self.verbose:
-            for line in data.report.lines():
+            for line in self.report_.lines():
                 print(line)
-            print(f"trained {result.summary['steps']} steps (batch {config.batch_size}) in "
-                  f"{result.summary['wall_time']:.1f}s")
-        self.model_.eval()
+            print(f"trained {self.training_summary_['steps']} steps (batch {self.config_.batch_size}) in "
+                  f"{self.training_summary_['wall_time']:.1f}s")
         return self
 
-    # -- sampling ----------------------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise UserInputError("this TabularGAN is not fitted yet; call fit(df) or TabularGAN.load(path)")
+    def _training_data(self, X: Any, y: Any, registry: Any) -> Any:
+        frame = read_table(X)
+        target = self.target
+        if y is not None:
+            target = self.target or getattr(y, "name", None) or "target"
+            frame[target] = pd.Series(list(y), index=frame.index)
+        where = str(X) if isinstance(X, (str, Path)) else "the DataFrame"
+        data = registry.domain("tabular").prepare(TableSource(frame, where), self._dataset_options(target),
+                                                  self.seed)
+        self.report_, self.target_ = data.report, target
+        return data
+
+    def _overrides(self, data: Any) -> dict[str, Any]:
+        return self._settings(data.size, self.target_)
 
     def sample(self, n: int, conditions: dict[str, Any] | None = None, seed: int | None = None) -> pd.DataFrame:
         """Exactly ``n`` rows; each satisfies every ``{column: value}`` condition."""
-        self._check_fitted()
-        if int(n) <= 0:
-            raise UserInputError(f"n must be positive, got {n}")
-        domain = get_registry().domain("tabular")
-        rng = torch.Generator().manual_seed(self.seed if seed is None else seed)
-        device = pick_device(self.config_.device)
-        self.model_.to(device)
-        chunks = decoded_chunks(domain, self.model_, self.schema_, int(n), dict(conditions or {}), rng, device)
-        return domain.concat(list(chunks))
-
-    # -- persistence -----------------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Atomic, weights-only file: format, version, params, config, schema, weights."""
-        self._check_fitted()
-        domain = get_registry().domain("tabular")
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
-        params["metadata"] = str(params["metadata"]) if isinstance(params["metadata"], Path) else params["metadata"]
-        state = {"estimator": FORMAT, "estimator_version": VERSION, "params": params,
-                 "config": self.config_.to_dict(), "schema": domain.schema_state(self.schema_),
-                 "model": self.model_.state_dict()}
-        return checkpoint.save_atomic(state, Path(path))
-
-    @classmethod
-    def load(cls, path: str | Path) -> "TabularGAN":
-        state = checkpoint.load_safe(Path(path))
-        if state.get("estimator") != FORMAT or state.get("estimator_version") != VERSION:
-            raise UserInputError(f"{path}: not a TabularGAN file of version {VERSION} "
-                                 f"(format {state.get('estimator')!r}, version {state.get('estimator_version')!r})")
-        registry = get_registry()
-        params = dict(state["params"])
-        for key in ("generator_dims", "critic_dims"):
-            params[key] = tuple(params[key])
-        est = cls(**params)
-        est.config_ = TrainConfig.from_dict(state["config"], source=str(path))
-        est.schema_ = registry.domain("tabular").schema_from_state(state["schema"])
-        est.model_ = build_model(est.config_, est.schema_, registry)
-        est.model_.load_state_dict(state["model"])
-        est.model_.eval()
-        return est
+        return super().sample(n, conditions, seed)

@@ -54,6 +54,12 @@ class TextDomain(Domain):
     def schema_from_state(self, state: dict[str, Any]) -> CharSchema:
         return CharSchema.from_state(state)
 
+    def reference_state(self, reference: TextReference) -> dict[str, Any]:
+        return {"train": sorted(reference.train), "heldout": list(reference.heldout)}
+
+    def reference_from_state(self, state: dict[str, Any], schema: CharSchema) -> TextReference:
+        return TextReference(set(state["train"]), list(state["heldout"]))
+
     def decode(self, output: torch.Tensor, schema: CharSchema) -> list[str]:
         return schema.decode(output)
 
