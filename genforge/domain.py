@@ -123,6 +123,14 @@ class Domain:
     sample_suffix: str = ".csv"
     #: default TrainConfig overrides for this domain (batch_size, lr, steps, ...)
     train_defaults: dict[str, Any] = {}
+    #: ``train_arguments(parser)`` adds this domain's own ``genforge train DOMAIN`` options
+    #: (argparse); ``None``: none. :meth:`train_overrides` turns them into config overrides.
+    train_arguments: Callable[[Any], None] | None = None
+
+    def train_overrides(self, args: Any) -> dict[str, Any]:
+        """Config overrides (``{"dataset_options": {...}}``, TrainConfig keys) from the parsed
+        options that :attr:`train_arguments` added. Default: none."""
+        return {}
 
     # -- data in ---------------------------------------------------------------
     def prepare(self, raw: Any, options: dict[str, Any], seed: int) -> TrainingData:
@@ -179,6 +187,11 @@ class Domain:
         """Write chunks of decoded samples to ``path``; return how many."""
         raise NotImplementedError
 
+    def sample_summary(self, samples: Any, schema: Any) -> list[str]:
+        """A few lines of key figures about written samples (validity, rejects by reason, ...)
+        that ``genforge sample`` prints after writing. Default: none."""
+        return []
+
     def diversity(self, samples: Any, schema: Any) -> float | None:
         """A number that falls when the generator collapses (modes, uniques, spread);
         the trainer compares it with the diversity of ``TrainingData.real_samples``."""
@@ -222,6 +235,8 @@ class ModelSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
     #: option overrides for a tiny, fast build (used by :mod:`genforge.testing`)
     sample_options: dict[str, Any] = field(default_factory=dict)
+    #: what each option means (``genforge models DOMAIN`` prints it beside type and default)
+    option_help: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
