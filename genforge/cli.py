@@ -119,7 +119,7 @@ def cmd_train(args) -> int:
 def cmd_sample(args) -> int:
     import torch
 
-    from genforge.output_files import check_target
+    from genforge.output_files import OutputWriteError, check_target
     from genforge.runs import Run
     from genforge.sampling import decoded_chunks
 
@@ -127,10 +127,12 @@ def cmd_sample(args) -> int:
         raise UserInputError(f"-n must be positive, got {args.n}")
     conditions = parse_conditions(args.condition)
     out = Path(args.out)
-    if out.suffix or not out.is_dir():  # a folder is a valid output for some domains (images)
+    if not out.is_dir():  # a folder is a valid output of some domains (images): checked below
         check_target(out)
     started = time.perf_counter()
     run = Run(Path(args.run), registry_for(run_domain(args.run)))
+    if out.is_dir() and not run.domain.sample_folders:
+        raise OutputWriteError(out, f"it is a directory; give a file name (e.g. {out / ('samples' + run.domain.sample_suffix)})")
     rng = torch.Generator().manual_seed(run.config.seed if args.seed is None else args.seed)
     kept: list[Any] = []
 
@@ -144,7 +146,8 @@ def cmd_sample(args) -> int:
 
     chunks = decoded_chunks(run.domain, run.model, run.schema, args.n, conditions, rng, run.device)
     count = run.domain.write_samples(keeping(chunks), out)
-    print(f"wrote {count} samples to {out} (domain {run.config.domain}, run {run.path} at step {run.step}, "
+    print(f"wrote {count} samples to {out} (domain {run.config.domain}, run {run.path} at step {run.step}: "
+          f"{run.checkpoint_path.name}, "
           f"seed {run.config.seed if args.seed is None else args.seed}) in {time.perf_counter() - started:.1f}s")
     if kept:
         summary = run.domain.sample_summary(run.domain.concat(kept), run.schema)

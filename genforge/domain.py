@@ -121,6 +121,8 @@ class Domain:
     default_loss: str = "non-saturating"
     #: file suffix of the samples a run writes (``samples/final.csv``)
     sample_suffix: str = ".csv"
+    #: ``write_samples`` also accepts a folder (one file per sample), e.g. images
+    sample_folders: bool = False
     #: default TrainConfig overrides for this domain (batch_size, lr, steps, ...)
     train_defaults: dict[str, Any] = {}
     #: ``train_arguments(parser)`` adds this domain's own ``genforge train DOMAIN`` options

@@ -71,7 +71,8 @@ def check_target(path: Path | str) -> Path:
     if not parent.exists():
         raise OutputWriteError(path, f"folder {parent} does not exist")
     if not _is_device(path) and not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputWriteError(path, _REASONS[errno.EACCES] + f" in folder {parent}")
+        read_only = bool(os.statvfs(parent).f_flag & os.ST_RDONLY)
+        raise OutputWriteError(path, _REASONS[errno.EROFS if read_only else errno.EACCES] + f" (folder {parent})")
     return path
 
 
