@@ -104,8 +104,7 @@ def cmd_train(args) -> int:
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
     _quiet(args)
-    result = train(config, Path(args.out), resume=args.resume, registry=registry,
-                   report=(lambda line: None) if args.quiet else print)
+    result = train(config, Path(args.out), resume=args.resume, registry=registry)
     result.trainer.unwrap_distributed()
     shutdown()  # no barrier on failure: a rank that raised must not wait for its peers
     summary = result.summary
