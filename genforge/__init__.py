@@ -7,28 +7,57 @@ The public API (what plugins and users import; see docs/architecture.md):
 * the plugin contract: :class:`Domain`, :class:`TrainingData`, :class:`Batch`, the specs,
   :class:`GANModel`, :data:`hookimpl`, the errors
 * reusable layers: :mod:`genforge.nn`
+
+The public names are imported on first use (PEP 562), so ``import genforge`` (and the CLI's
+``--help``) does not import torch.
 """
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from genforge.config import TrainConfig
-from genforge.domain import (Batch, CommandSpec, DataReport, DatasetSpec, Domain, LossSpec, MetricSpec,
-                             ModelSpec, TensorTrainingData, TrainingData)
-from genforge.errors import CheckpointError, GenforgeError, TrainingDiverged, UserInputError
-from genforge.hookspecs import hookimpl
-from genforge.model import GANModel
-from genforge.engine.trainer import total_steps
-from genforge.training import TrainResult, make_config, train
-from genforge.trained import TrainedGAN
+#: public name -> the module that defines it
+_EXPORTS = {
+    "TrainConfig": "genforge.config",
+    **{name: "genforge.domain" for name in ("Batch", "CommandSpec", "DataReport", "DatasetSpec", "Domain",
+                                            "LossSpec", "MetricSpec", "ModelSpec", "TensorTrainingData",
+                                            "TrainingData")},
+    **{name: "genforge.errors" for name in ("CheckpointError", "GenforgeError", "TrainingDiverged",
+                                            "UserInputError")},
+    "hookimpl": "genforge.hookspecs",
+    "GANModel": "genforge.model",
+    "total_steps": "genforge.engine.trainer",
+    **{name: "genforge.training" for name in ("TrainResult", "make_config", "train")},
+    "TrainedGAN": "genforge.trained",
+    "GANEstimator": "genforge.estimator",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):  # lazy: ``import genforge`` does not load scikit-learn
-    if name == "GANEstimator":
-        from genforge.estimator import GANEstimator
-        return GANEstimator
-    raise AttributeError(f"module 'genforge' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'genforge' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-__all__ = ["Batch", "CommandSpec", "CheckpointError", "DataReport", "DatasetSpec", "Domain", "GANEstimator",
-           "GANModel", "GenforgeError", "LossSpec", "MetricSpec", "ModelSpec", "TensorTrainingData",
-           "TrainConfig", "TrainResult", "TrainedGAN", "TrainingData", "TrainingDiverged", "UserInputError",
-           "hookimpl", "make_config", "total_steps", "train"]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from genforge.config import TrainConfig
+    from genforge.domain import (Batch, CommandSpec, DataReport, DatasetSpec, Domain, LossSpec, MetricSpec,
+                                 ModelSpec, TensorTrainingData, TrainingData)
+    from genforge.engine.trainer import total_steps
+    from genforge.errors import CheckpointError, GenforgeError, TrainingDiverged, UserInputError
+    from genforge.estimator import GANEstimator
+    from genforge.hookspecs import hookimpl
+    from genforge.model import GANModel
+    from genforge.trained import TrainedGAN
+    from genforge.training import TrainResult, make_config, train

@@ -1,18 +1,26 @@
 """The ``genforge`` command; it mirrors the Python API.
 
-User mistakes print one clear line and exit with status 2, never a traceback.
-Plugins add subcommands through the ``register_commands`` hook.
+User mistakes print one clear line and exit with status 2, never a traceback. Nothing heavy is
+imported before argparse runs: ``--help`` loads no plugin, and a command on one domain loads only
+that domain's plugin (see :func:`genforge.cli_parsing.registry_for`). Plugins add subcommands
+through the ``register_commands`` hook and ``genforge train DOMAIN`` options through
+``Domain.add_train_arguments``.
 """
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from genforge.cli_parsing import (GenforgeParser, check_name, command_of, did_you_mean, first_positional,
+                                  registry_for, run_domain)
 from genforge.errors import GenforgeError, UserInputError
-from genforge.plugins import Registry, get_registry
+
+#: ``genforge sample`` computes the domain's summary figures on at most this many samples
+SUMMARY_LIMIT = 100_000
 
 
 def parse_conditions(pairs: Sequence[str] | None, flag: str = "--condition") -> dict[str, str]:
@@ -39,79 +47,54 @@ def parse_options(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
     return out
 
 
-# -- listing ---------------------------------------------------------------------------
-def cmd_plugins(args, registry: Registry) -> int:
-    rows = [{"name": p.name, "version": p.version, "location": p.location, "builtin": p.builtin,
-             "registers": p.registered} for p in registry.plugins.values()]
-    broken = [{"name": b.name, "version": b.version, "error": b.error, "hint": b.hint}
-              for b in registry.broken]
-    if args.json:
-        print(json.dumps({"plugins": rows, "broken": broken, "clashes": registry.clashes}, indent=2))
-        return 0
-    for row in rows:
-        if row["builtin"] and not args.all:
-            continue
-        print(f"{row['name']} {row['version']}  ({row['location']})")
-        for kind, names in sorted(row["registers"].items()):
-            print(f"  {kind}: {', '.join(names)}")
-    if not args.all:
-        builtins = [r for r in rows if r["builtin"]]
-        print(f"(+{len(builtins)} built-in: "
-              f"{', '.join(r['name'].split('.', 1)[1] for r in builtins)}; --all lists them)")
-    for b in broken:
-        print(f"BROKEN {b['name']} {b['version']}: {b['error']}")
-        if b["hint"]:
-            print(f"  hint: {b['hint']}")
-    for clash in registry.clashes:
-        print(f"CLASH {clash}")
-    return 0
-
-
-def _listing(table: dict, domain: str | None, registry: Registry, describe) -> int:
-    if domain:
-        registry.domain(domain)
-    for (dom, name), spec in sorted(table.items()):
-        if domain is None or dom == domain:
-            print(f"{dom:10s} {name:22s} {describe(spec)}")
-    return 0
-
-
-def cmd_datasets(args, registry):
-    return _listing(registry.datasets, args.domain, registry,
-                    lambda s: (f"[files: {' '.join(s.suffixes)}] " if s.suffixes else "") + s.description)
-
-
-def cmd_models(args, registry):
-    return _listing(registry.models, args.domain, registry, lambda s: s.description)
-
-
-def cmd_metrics(args, registry):
-    def describe(s):
-        lo, hi = s.bounds
-        rng = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
-        return f"{'higher' if s.higher_is_better else 'lower'} is better {rng}  {s.description}"
-    return _listing(registry.metrics, args.domain, registry, describe)
-
-
-def cmd_losses(args, registry):
-    for name, spec in sorted(registry.losses.items()):
-        print(f"{name:16s} {spec.description}")
-    return 0
+def _quiet(args) -> None:
+    if getattr(args, "quiet", False):
+        os.environ["GENFORGE_PROGRESS"] = "0"
 
 
 # -- training, sampling, evaluation ---------------------------------------------------------
-def cmd_train(args, registry) -> int:
-    from genforge.training import CONFIG_FILE, layer_overrides, make_config, train
+def _check_names(args, registry, options: dict[str, Any]) -> None:
+    """Unknown domain, model, loss, dataset or model option: refused with the closest match."""
+    if did_you_mean(args.domain, registry.domains):
+        check_name("domain", args.domain, registry.domains, label="installed domains")
+    domain = registry.domain(args.domain)
+    models = {n for d, n in registry.models if d == args.domain}
+    check_name("model", args.model, models, f" for domain {args.domain!r}")
+    check_name("loss", args.loss, registry.losses)
+    named = {n for (d, n), s in registry.datasets.items() if d == args.domain and not s.suffixes}
+    if args.dataset and args.dataset not in named and not Path(args.dataset).exists():
+        hint = did_you_mean(args.dataset, named)
+        if hint:
+            raise UserInputError(f"unknown dataset {args.dataset!r} of domain {args.domain!r}{hint} "
+                                 f"datasets: {', '.join(sorted(named))}")
+    spec = registry.models.get((args.domain, args.model or domain.default_model))
+    for key in options:
+        if spec is not None and key not in spec.defaults and key != "pac":
+            raise UserInputError(f"model {spec.name!r} has no option {key!r}"
+                                 f"{did_you_mean(key, spec.defaults) or ';'} its options: "
+                                 f"{', '.join(sorted(spec.defaults)) or 'none'} (`genforge models "
+                                 f"{args.domain}` describes them)")
+
+
+def cmd_train(args) -> int:
     from genforge.config import TrainConfig
     from genforge.engine.distributed import shutdown
+    from genforge.training import CONFIG_FILE, layer_overrides, make_config, train
 
+    registry = args.registry or registry_for(args.domain)
+    options = parse_options(args.option, "--option")
+    _check_names(args, registry, options)
+    domain = registry.domain(args.domain)
     overrides: dict[str, Any] = {"dataset": args.dataset, "model": args.model, "loss": args.loss,
                                  "steps": args.steps, "epochs": args.epochs, "seed": args.seed,
                                  "batch_size": args.batch_size, "device": args.device,
-                                 "model_options": parse_options(args.option, "--option"),
+                                 "model_options": options,
                                  "dataset_options": parse_options(args.dataset_option, "--dataset-option")}
-    if args.target is not None:
-        overrides["dataset_options"]["target"] = args.target
+    for key, value in domain.train_overrides(args).items():
+        if isinstance(value, dict):
+            overrides[key] = {**(overrides.get(key) or {}), **value}
+        elif value is not None:
+            overrides[key] = value
     if args.resume and (Path(args.out) / CONFIG_FILE).is_file() and args.config is None:
         saved = json.loads((Path(args.out) / CONFIG_FILE).read_text(encoding="utf-8"))
         layer_overrides(saved, overrides)
@@ -120,6 +103,7 @@ def cmd_train(args, registry) -> int:
         config = make_config(args.domain, overrides, args.config, registry)
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
+    _quiet(args)
     result = train(config, Path(args.out), resume=args.resume, registry=registry)
     result.trainer.unwrap_distributed()
     shutdown()  # no barrier on failure: a rank that raised must not wait for its peers
@@ -131,21 +115,51 @@ def cmd_train(args, registry) -> int:
     return 0
 
 
-def cmd_sample(args, registry) -> int:
+def cmd_sample(args) -> int:
+    import torch
+
+    from genforge.output_files import OutputWriteError, check_target
     from genforge.runs import Run
+    from genforge.sampling import decoded_chunks
 
     if args.n <= 0:
         raise UserInputError(f"-n must be positive, got {args.n}")
     conditions = parse_conditions(args.condition)
-    run = Run(Path(args.run), registry)
-    count = run.sample_to(Path(args.out), args.n, conditions, args.seed)
-    print(f"wrote {count} samples to {args.out}")
+    out = Path(args.out)
+    if not out.is_dir():  # a folder is a valid output of some domains (images): checked below
+        check_target(out)
+    started = time.perf_counter()
+    run = Run(Path(args.run), registry_for(run_domain(args.run)))
+    if out.is_dir() and not run.domain.sample_folders:
+        raise OutputWriteError(out, f"it is a directory; give a file name (e.g. {out / ('samples' + run.domain.sample_suffix)})")
+    rng = torch.Generator().manual_seed(run.config.seed if args.seed is None else args.seed)
+    kept: list[Any] = []
+
+    def keeping(chunks):
+        seen = 0
+        for chunk in chunks:
+            if seen < SUMMARY_LIMIT:
+                kept.append(chunk)
+                seen += len(chunk)
+            yield chunk
+
+    chunks = decoded_chunks(run.domain, run.model, run.schema, args.n, conditions, rng, run.device)
+    count = run.domain.write_samples(keeping(chunks), out)
+    print(f"wrote {count} samples to {out} (domain {run.config.domain}, run {run.path} at step {run.step}: "
+          f"{run.checkpoint_path.name}, "
+          f"seed {run.config.seed if args.seed is None else args.seed}) in {time.perf_counter() - started:.1f}s")
+    if kept:
+        summary = run.domain.sample_summary(run.domain.concat(kept), run.schema)
+        scope = f" (first {sum(map(len, kept)):,} samples)" if args.n > SUMMARY_LIMIT else ""
+        for i, line in enumerate(summary):
+            print(f"  {line}{scope if i == 0 else ''}")
     return 0
 
 
-def cmd_evaluate(args, registry) -> int:
+def cmd_evaluate(args) -> int:
     from genforge.runs import Run
 
+    registry = registry_for(run_domain(args.run))
     run = Run(Path(args.run), registry)
     metrics = run.evaluate(args.n, args.seed)
     if args.json:
@@ -160,23 +174,14 @@ def cmd_evaluate(args, registry) -> int:
     return 0
 
 
-def cmd_demo(args, registry) -> int:
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    domains = args.domains.split(",") if args.domains else sorted(registry.domains)
-    lines = []
-    for name in domains:
-        domain = registry.domain(name)
-        print(f"== demo: {name} ==", flush=True)
-        for line in domain.demo(out / name, args.seed):
-            lines.append(f"[{name}] {line}")
-            print(f"  {line}", flush=True)
-    print(f"\ndemo results in {out}/:")
-    print("\n".join(lines))
-    return 0
+def cmd_demo(args) -> int:
+    from genforge.cli_demo import run_demo
+
+    _quiet(args)
+    return run_demo(args)
 
 
-def cmd_install(args, registry) -> int:
+def cmd_install(args) -> int:
     from genforge.plugin_install import install
 
     options = [flag for flag, on in (("--no-deps", args.no_deps),
@@ -185,14 +190,14 @@ def cmd_install(args, registry) -> int:
     return 0
 
 
-def cmd_uninstall(args, registry) -> int:
+def cmd_uninstall(args) -> int:
     from genforge.plugin_install import uninstall
 
     print("\n".join(uninstall(args.names)))
     return 0
 
 
-def cmd_new_plugin(args, registry) -> int:
+def cmd_new_plugin(args) -> int:
     from genforge.plugin_scaffold import new_plugin
 
     folder = new_plugin(args.name, domain=args.domain, parent=Path(args.dir))
@@ -200,101 +205,52 @@ def cmd_new_plugin(args, registry) -> int:
     return 0
 
 
-def _add_plugin_commands(sub) -> None:
-    p = sub.add_parser("install", help="install plugins with pip into genforge's environment")
-    p.add_argument("targets", nargs="+", metavar="NAME_OR_PATH",
-                   help="a bundled plugin (tabular), a package folder or archive, or a package name")
-    p.add_argument("-e", "--editable", action="store_true", help="install a folder in editable mode")
-    p.add_argument("--no-deps", action="store_true", help="do not install the plugin's dependencies")
-    p.add_argument("--no-build-isolation", action="store_true", help="build with the installed setuptools")
-    p.set_defaults(func=cmd_install)
-    p = sub.add_parser("uninstall", help="uninstall plugins (distribution, plugin or bundled name)")
-    p.add_argument("names", nargs="+", metavar="NAME")
-    p.set_defaults(func=cmd_uninstall)
-    p = sub.add_parser("new-plugin", help="write a ready-to-install plugin package")
-    p.add_argument("name", help="plugin name, e.g. audio (package genforge-audio)")
-    p.add_argument("--domain", help="domain it registers (default: the name)")
-    p.add_argument("--dir", default=".", help="folder to create the package in (default: .)")
-    p.set_defaults(func=cmd_new_plugin)
-
-
-def build_parser(registry: Registry) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="genforge", description="GANs for tables, molecules, "
-                                     "images and any data a plugin brings.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("plugins", help="installed plugins, what they register, broken ones")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--all", action="store_true", help="include the built-in plugins")
-    p.set_defaults(func=cmd_plugins)
-    for name, func in (("datasets", cmd_datasets), ("models", cmd_models), ("metrics", cmd_metrics)):
-        p = sub.add_parser(name, help=f"registered {name}, optionally of one domain")
-        p.add_argument("domain", nargs="?")
-        p.set_defaults(func=func)
-    sub.add_parser("losses", help="registered GAN objectives").set_defaults(func=cmd_losses)
-
-    p = sub.add_parser("train", help="train a GAN into a run folder")
-    p.add_argument("domain")
-    p.add_argument("--dataset", help="a registered dataset name or a file/folder path")
-    p.add_argument("--model")
-    p.add_argument("--loss")
-    p.add_argument("--steps", type=int)
-    p.add_argument("--epochs", type=float)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--device", help="auto (default), cpu, cuda, cuda:1")
-    p.add_argument("--config", type=Path, help="TOML file of TrainConfig keys, [model] and [dataset] tables")
-    p.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="a model option (see `genforge models DOMAIN`); repeatable")
-    p.add_argument("--dataset-option", action="append", metavar="KEY=VALUE",
-                   help="a dataset option, e.g. limit=500; repeatable")
-    p.add_argument("--target", metavar="COLUMN", help="shorthand for --dataset-option target=COLUMN")
-    p.add_argument("--resume", action="store_true", help="continue from the run's newest good checkpoint")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_train)
-
-    p = sub.add_parser("sample", help="write samples from a trained run")
-    p.add_argument("run")
-    p.add_argument("-n", type=int, required=True)
-    p.add_argument("--condition", action="append", metavar="KEY=VALUE")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_sample)
-
-    p = sub.add_parser("evaluate", help="the domain's metrics and plots for a trained run")
-    p.add_argument("run")
-    p.add_argument("-n", type=int)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_evaluate)
-
-    p = sub.add_parser("demo", help="every installed domain's quick demo on bundled data")
-    p.add_argument("--out", default="demo-output")
-    p.add_argument("--domains", help="comma-separated subset")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=cmd_demo)
-
-    _add_plugin_commands(sub)
-    for command in registry.commands.values():
-        p = sub.add_parser(command.name, help=command.help)
-        command.add_arguments(p)
-        p.set_defaults(func=lambda args, reg, _c=command: _c.run(args))
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    registry = get_registry()
-    parser = build_parser(registry)
-    args = parser.parse_args(argv)
+    from genforge.cli_commands import build_parser
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return int(args.func(args, registry) or 0)
+        parser = build_parser()
+        _extend_for(parser, argv)
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
     except GenforgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_status", 1)
+    except OSError as exc:  # a file genforge could not read or write: one line, no traceback
+        from genforge.output_files import write_failure
+        where = exc.filename or "a file"
+        print(f"error: {write_failure(where, exc)}".replace("cannot write", "cannot read or write"),
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
 
+
+def _extend_for(parser, argv: list[str]) -> None:
+    """Load what the named command needs to parse: the domain's own ``train`` options, or every
+    plugin's commands when the command is not a built-in one."""
+    sub = parser.subparsers
+    command, rest = command_of(argv)
+    if command == "train":
+        train_parser = sub.choices["train"]
+        domain = first_positional(rest, train_parser)
+        if domain is not None:
+            registry = registry_for(domain)
+            train_parser.set_defaults(registry=registry)
+            dom = registry.domains.get(domain)
+            if dom is not None:
+                dom.add_train_arguments(train_parser.add_argument_group(f"options of the {domain} domain"))
+    elif command is not None and command not in sub.choices:
+        registry = registry_for(None)
+        for spec in registry.commands.values():
+            p = sub.add_parser(spec.name, help=spec.help, description=spec.help)
+            spec.add_arguments(p)
+            p.set_defaults(func=lambda args, _c=spec: _c.run(args))
+
+
+__all__ = ["main", "parse_conditions", "parse_options", "GenforgeParser"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -121,9 +121,10 @@ class Domain:
     default_loss: str = "non-saturating"
     #: file suffix of the samples a run writes (``samples/final.csv``)
     sample_suffix: str = ".csv"
+    #: ``write_samples`` also accepts a folder (one file per sample), e.g. images
+    sample_folders: bool = False
     #: default TrainConfig overrides for this domain (batch_size, lr, steps, ...)
     train_defaults: dict[str, Any] = {}
-
     # -- data in ---------------------------------------------------------------
     def prepare(self, raw: Any, options: dict[str, Any], seed: int) -> TrainingData:
         """Fit encoders on raw loaded data and return training batches + reference."""
@@ -199,6 +200,11 @@ class Domain:
         """Write chunks of decoded samples to ``path``; return how many."""
         raise NotImplementedError
 
+    def sample_summary(self, samples: Any, schema: Any) -> list[str]:
+        """A few lines of key figures about written samples (validity, rejects by reason, ...)
+        that ``genforge sample`` prints after writing. Default: none."""
+        return []
+
     def diversity(self, samples: Any, schema: Any) -> float | None:
         """A number that falls when the generator collapses (modes, uniques, spread);
         the trainer compares it with the diversity of ``TrainingData.real_samples``."""
@@ -242,6 +248,8 @@ class ModelSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
     #: option overrides for a tiny, fast build (used by :mod:`genforge.testing`)
     sample_options: dict[str, Any] = field(default_factory=dict)
+    #: what each option means (``genforge models DOMAIN`` prints it beside type and default)
+    option_help: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

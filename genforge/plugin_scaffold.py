@@ -47,12 +47,18 @@ def new_plugin(name: str, domain: str | None = None, parent: Path = Path(".")) -
     return folder
 
 
-def _refuse_taken_domain(domain: str) -> None:
-    from genforge.plugins import get_registry
+#: domains genforge itself registers (the built-in plugin)
+BUILTIN_DOMAINS = {"mixture": "genforge.mixture"}
 
-    registry = get_registry()
-    if domain in registry.domains:
+
+def _refuse_taken_domain(domain: str) -> None:
+    """Package metadata only (no plugin is imported): a domain is taken by the built-in plugin or
+    by an installed plugin whose entry point bears its name (the convention this scaffold follows)."""
+    from genforge.plugins import entry_point_plugins
+
+    owners = {**{ep.name: f"{ep.name} {ep.version}".strip() for ep in entry_point_plugins()}, **BUILTIN_DOMAINS}
+    if domain in owners:
         raise UserInputError(
-            f"domain {domain!r} is already registered by {registry.owner('domains', domain)}; choose "
+            f"domain {domain!r} is already registered by {owners[domain]}; choose "
             "another --domain, or add models and metrics to that domain by hand "
             "(docs/writing-plugins.md, 'Adding to a domain another plugin owns')")

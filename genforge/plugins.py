@@ -9,17 +9,20 @@ recorded in :attr:`Registry.broken` and never takes the others down.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Collection
 
 import pluggy
 
 from genforge import hookspecs
-from genforge.domain import CommandSpec, DatasetSpec, Domain, LossSpec, MetricSpec, ModelSpec
 from genforge.errors import UserInputError
+
+if TYPE_CHECKING:  # only annotations: importing this module must not import torch (fast CLI start)
+    from genforge.domain import CommandSpec, DatasetSpec, Domain, LossSpec, MetricSpec, ModelSpec
 
 ENTRY_POINT_GROUP = "genforge"
 BUILTIN_MODULES = (
@@ -211,8 +214,35 @@ def _selected(name: str) -> bool:
     return name in {w.strip() for w in wanted.split(",") if w.strip()}
 
 
-def build_registry(include_entry_points: bool = True) -> Registry:
-    """Load the built-ins, then every selected entry point in group ``genforge``."""
+@dataclass(frozen=True)
+class EntryPointPlugin:
+    """What the package metadata says about a plugin, read without importing it."""
+
+    name: str
+    version: str
+    value: str
+    location: str
+    found: bool  # its top-level package can be found (not a stale entry point)
+
+
+def entry_point_plugins() -> list[EntryPointPlugin]:
+    """Every entry point of group ``genforge``, from metadata only: nothing is imported."""
+    out = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = getattr(ep, "dist", None)
+        try:
+            spec = importlib.util.find_spec(ep.value.split(":")[0].split(".")[0])
+        except (ImportError, ValueError):
+            spec = None
+        origin = getattr(spec, "origin", None) or ""
+        out.append(EntryPointPlugin(ep.name, getattr(dist, "version", "") or "", ep.value,
+                                    str(Path(origin).parent) if origin else "", spec is not None))
+    return out
+
+
+def build_registry(include_entry_points: bool = True, select: Collection[str] | None = None) -> Registry:
+    """Load the built-ins, then every selected entry point in group ``genforge``
+    (``select``: only these entry-point names, within those GENFORGE_LOAD_PLUGINS allows)."""
     registry = Registry()
     for module_name in BUILTIN_MODULES:
         module = importlib.import_module(module_name)
@@ -221,7 +251,7 @@ def build_registry(include_entry_points: bool = True) -> Registry:
     if not include_entry_points:
         return registry
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        if not _selected(ep.name):
+        if not _selected(ep.name) or (select is not None and ep.name not in select):
             continue
         dist = getattr(ep, "dist", None)
         version = getattr(dist, "version", "") or ""

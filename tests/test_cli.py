@@ -114,7 +114,7 @@ def test_corrupted_checkpoint_is_a_clear_error(tmp_path, capsys):
 
 
 def test_listings(capsys):
-    assert cli.main(["plugins", "--json"]) == 0
+    assert cli.main(["plugins", "--check", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
     assert any(p["name"] == "genforge.mixture" for p in listing["plugins"])
     assert cli.main(["metrics", "mixture"]) == 0

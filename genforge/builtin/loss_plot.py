@@ -22,7 +22,10 @@ def plot_losses(run_dir) -> None:
     ax.set_ylabel("loss")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(run_dir / "loss_curve.png", dpi=100)
+    from genforge.output_files import atomic_path
+
+    with atomic_path(run_dir / "loss_curve.png") as partial:
+        fig.savefig(partial, dpi=100, format="png")
     plt.close(fig)
 
 

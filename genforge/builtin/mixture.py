@@ -119,7 +119,9 @@ class MixtureDomain(Domain):
 
     def write_samples(self, chunks: Iterable[torch.Tensor], path: Path) -> int:
         count = 0
-        with open(path, "w", newline="", encoding="utf-8") as handle:
+        from genforge.output_files import atomic_open
+
+        with atomic_open(path, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["x", "y"])
             for chunk in chunks:
@@ -154,7 +156,10 @@ def scatter_plot(samples: torch.Tensor, mixture: Mixture, path: Path) -> Path:
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    from genforge.output_files import atomic_path
+
+    with atomic_path(path) as partial:
+        fig.savefig(partial, dpi=100, format="png")
     plt.close(fig)
     return path
 

@@ -41,6 +41,7 @@ class ImageDomain(Domain):
     default_model = "dcgan"
     default_loss = "hinge"
     sample_suffix = ".npz"
+    sample_folders = True  # write_samples(chunks, DIR) writes one PNG per image
     train_defaults = {"steps": 3000, "batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4,
                       "betas_g": (0.0, 0.9), "betas_d": (0.0, 0.9), "ema_decay": 0.995,
                       "eval_samples": 1000}

@@ -7,6 +7,7 @@ from typing import Iterable
 import numpy as np
 
 from genforge.errors import UserInputError
+from genforge.output_files import atomic_path, make_folder
 
 from genforge_image.samples import ImageSamples
 
@@ -29,13 +30,14 @@ def write_images(chunks: Iterable[ImageSamples], path: Path) -> int:
     path = Path(path)
     kind = output_kind(path)
     if kind == "folder":
-        path.mkdir(parents=True, exist_ok=True)
+        make_folder(path)
         count = 0
         for chunk in chunks:
             labels = chunk.numpy_labels
             for i, img in enumerate(chunk.numpy_images):
                 tag = "" if labels is None else f"_{_safe(chunk.class_names[labels[i]])}"
-                _pil(img).save(path / f"{count:06d}{tag}.png")
+                with atomic_path(path / f"{count:06d}{tag}.png") as partial:
+                    _pil(img).save(partial, format="PNG")
                 count += 1
         return count
     samples = ImageSamples.concat(list(chunks))
@@ -44,9 +46,8 @@ def write_images(chunks: Iterable[ImageSamples], path: Path) -> int:
         arrays = {"images": samples.numpy_images,
                   "labels": np.full(len(samples), -1, np.int64) if labels is None else labels.astype(np.int64),
                   "class_names": np.array(list(samples.class_names), dtype=str)}
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
+        with atomic_path(path) as partial:
+            np.savez_compressed(partial, **arrays)
     else:
         save_grid(samples, path)
     return len(samples)
@@ -82,9 +83,14 @@ def save_grid(samples: ImageSamples, path: Path, per_row: int = 10, cell: int = 
         if name:
             draw.text((4, y + cell // 2 - 6), name[:6], fill="black")
         for c, img in enumerate(row):
-            tile = _pil(img).convert("RGB").resize((cell, cell), Image.Resampling.NEAREST)
-            canvas.paste(tile, (margin + pad + c * (cell + pad), y))
+            tile = _pil(img).convert("RGB")
+            scale = cell / max(tile.size)  # true aspect: the longer side fills the cell
+            tile = tile.resize((max(1, round(tile.width * scale)), max(1, round(tile.height * scale))),
+                               Image.Resampling.NEAREST)
+            x0 = margin + pad + c * (cell + pad) + (cell - tile.width) // 2
+            canvas.paste(tile, (x0, y + (cell - tile.height) // 2))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(path)
+    make_folder(path.parent)
+    with atomic_path(path) as partial:
+        canvas.save(partial, format="PNG")
     return path

@@ -168,21 +168,24 @@ class MoleculeDomain(Domain):
         suffix = path.suffix.lower()
         if suffix not in (".smi", ".txt", ".csv", ".sdf"):
             raise UserInputError(f"{path}: molecules are written as .smi, .csv or .sdf, not {suffix or 'no suffix'}")
+        from genforge.output_files import atomic_open, atomic_path
+
         count = 0
         if suffix == ".sdf":
             from rdkit import Chem
-            writer = Chem.SDWriter(str(path))
-            for chunk in chunks:
-                for s, row in zip(chunk.valid, map_slices(_property_rows, len(chunk.valid), (chunk.valid,))):
-                    mol = Chem.MolFromSmiles(s)
-                    mol.SetProp("_Name", s)
-                    for name, value in zip(PROPERTIES, row):
-                        mol.SetDoubleProp(name, value)
-                    writer.write(mol)
-                    count += 1
-            writer.close()
+            with atomic_path(path) as partial:
+                writer = Chem.SDWriter(str(partial))
+                for chunk in chunks:
+                    for s, row in zip(chunk.valid, map_slices(_property_rows, len(chunk.valid), (chunk.valid,))):
+                        mol = Chem.MolFromSmiles(s)
+                        mol.SetProp("_Name", s)
+                        for name, value in zip(PROPERTIES, row):
+                            mol.SetDoubleProp(name, value)
+                        writer.write(mol)
+                        count += 1
+                writer.close()
             return count
-        with open(path, "w", newline="", encoding="utf-8") as handle:
+        with atomic_open(path, "w", newline="") as handle:
             table = csv.writer(handle) if suffix == ".csv" else None
             if table is not None:
                 table.writerow(["smiles", *PROPERTIES])

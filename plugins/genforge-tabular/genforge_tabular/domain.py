@@ -256,23 +256,26 @@ class TabularDomain(Domain):
 
 def write_table_chunks(chunks: Iterable[pd.DataFrame], path: Path) -> int:
     """Stream DataFrame chunks to CSV or Parquet (by suffix) with bounded memory."""
+    from genforge.output_files import atomic_open, atomic_path
+
     count = 0
     if path.name.lower().endswith(PARQUET_SUFFIXES):
         import pyarrow as pa
         import pyarrow.parquet as pq
         writer = None
-        try:
-            for chunk in chunks:
-                table = pa.Table.from_pandas(chunk, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(path, table.schema)
-                writer.write_table(table.cast(writer.schema))
-                count += len(chunk)
-        finally:
-            if writer is not None:
-                writer.close()
+        with atomic_path(path) as partial:
+            try:
+                for chunk in chunks:
+                    table = pa.Table.from_pandas(chunk, preserve_index=False)
+                    if writer is None:
+                        writer = pq.ParquetWriter(partial, table.schema)
+                    writer.write_table(table.cast(writer.schema))
+                    count += len(chunk)
+            finally:
+                if writer is not None:
+                    writer.close()
         return count
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_open(path, "w", newline="") as handle:
         for chunk in chunks:
             chunk.to_csv(handle, index=False, header=count == 0)
             count += len(chunk)

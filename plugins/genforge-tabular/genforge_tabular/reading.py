@@ -61,6 +61,7 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise UserInputError(f"{path}: malformed CSV ({str(exc).strip()}); check the delimiter and quoting"
                              ) from None
+    _refuse_duplicate_header(path, text, delimiter)
     if df.shape[1] == 1:
         header = text.splitlines()[0]
         for other in _OTHER_DELIMITERS:
@@ -69,6 +70,17 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
                                      f"header contains {other!r}; pass the delimiter (dataset option "
                                      f"delimiter={other!r})")
     return df
+
+
+def _refuse_duplicate_header(path: Path, text: str, delimiter: str) -> None:
+    """pandas renames a repeated header name (``a``, ``a`` -> ``a``, ``a.1``): read the header itself."""
+    import csv
+
+    names = [name.strip() for name in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UserInputError(f"{path}: column {twice[0]!r} appears {names.count(twice[0])} times in the header "
+                             f"(pandas would silently rename the copies {twice[0]}.1, ...); rename them")
 
 
 def check_table(df: pd.DataFrame, where: str) -> pd.DataFrame:

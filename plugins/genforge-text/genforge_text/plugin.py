@@ -80,8 +80,10 @@ class TextDomain(Domain):
         return torch.multinomial(torch.tensor(schema.category_freq), n, replacement=True, generator=rng)
 
     def write_samples(self, chunks: Iterable[list[str]], path: Path) -> int:
+        from genforge.output_files import atomic_open
+
         count = 0
-        with open(path, "w", encoding="utf-8") as fh:
+        with atomic_open(path, "w") as fh:
             for chunk in chunks:
                 fh.writelines(t + "\n" for t in chunk)
                 count += len(chunk)
