@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from genforge.errors import GenforgeError, UserInputError
 from genforge.plugins import Registry, get_registry
+from genforge.report.cli_commands import add_compare_parser, add_log_argument, add_report_parser, apply_log_argument
 
 
 def parse_conditions(pairs: Sequence[str] | None, flag: str = "--condition") -> dict[str, str]:
@@ -120,6 +121,7 @@ def cmd_train(args, registry) -> int:
         config = make_config(args.domain, overrides, args.config, registry)
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
+    apply_log_argument(args)
     result = train(config, Path(args.out), resume=args.resume, registry=registry)
     result.trainer.unwrap_distributed()
     shutdown()  # no barrier on failure: a rank that raised must not wait for its peers
@@ -251,6 +253,7 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     p.add_argument("--target", metavar="COLUMN", help="shorthand for --dataset-option target=COLUMN")
     p.add_argument("--resume", action="store_true", help="continue from the run's newest good checkpoint")
     p.add_argument("--out", required=True)
+    add_log_argument(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("sample", help="write samples from a trained run")
@@ -274,6 +277,8 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo)
 
+    add_report_parser(sub)
+    add_compare_parser(sub)
     _add_plugin_commands(sub)
     for command in registry.commands.values():
         p = sub.add_parser(command.name, help=command.help)

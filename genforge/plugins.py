@@ -18,6 +18,7 @@ from typing import Any
 import pluggy
 
 from genforge import hookspecs
+from genforge.report import hookspecs as report_hookspecs
 from genforge.domain import CommandSpec, DatasetSpec, Domain, LossSpec, MetricSpec, ModelSpec
 from genforge.errors import UserInputError
 
@@ -29,6 +30,8 @@ BUILTIN_MODULES = (
     "genforge.builtin.metrics_log",
     "genforge.builtin.loss_plot",
     "genforge.builtin.early_stopping",
+    "genforge.builtin.tracking_summary", "genforge.builtin.tracking_tensorboard", "genforge.builtin.tracking_mlflow",
+    "genforge.report.mixture_section",
 )
 REGISTRATION_HOOKS = ("register_domains", "register_datasets", "register_models",
                       "register_metrics", "register_losses", "register_commands")
@@ -61,6 +64,7 @@ class Registry:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("genforge")
         self.pm.add_hookspecs(hookspecs)
+        self.pm.add_hookspecs(report_hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.broken: list[BrokenPlugin] = []
         self.clashes: list[str] = []
