@@ -19,10 +19,6 @@ MAX_COLUMNS, MAX_LEVELS, DETECTION_ROWS, TOP_FEATURES, COPY_EXAMPLES = 24, 12, 4
 REAL, SYNTHETIC = "#1f77b4", "#ff7f0e"
 
 
-def _real(context: ReportContext) -> pd.DataFrame:
-    return context.reference.real
-
-
 def _levels(real: pd.Series, synth: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
     r, s = real.astype(str).value_counts(normalize=True), synth.astype(str).value_counts(normalize=True)
     levels = r.index[:MAX_LEVELS].tolist()
@@ -50,7 +46,7 @@ def column_figure(context: ReportContext):
         else:
             levels, r, s = _levels(ref.real[column], synth[column])
             for label, y, color in (("real", r, REAL), ("synthetic", s, SYNTHETIC)):
-                fig.add_trace(go.Bar(x=levels, y=y, name=label, marker_color=color, legendgroup=label,
+                fig.add_trace(go.Bar(x=levels, y=y, name=label, marker_color=color, opacity=0.55, legendgroup=label,
                                      showlegend=first), row, col)
     fig.update_layout(barmode="overlay", height=260 * rows, template="plotly_white",
                       margin=dict(l=40, r=20, t=50, b=30), title="Each column: real vs synthetic (share of rows)")
