@@ -4,6 +4,8 @@ directory unless a tracking URI is given (``--tracking-uri`` / ``GENFORGE_TRACKI
 from __future__ import annotations
 
 import json
+import os
+import sys
 import weakref
 from pathlib import Path
 
@@ -35,7 +37,18 @@ def on_train_start(trainer):
     except ImportError as exc:
         selection.missing_package("mlflow", exc)
         return
-    client = mlflow.MlflowClient(tracking_uri=selection.tracking_uri() or (Path.cwd() / "mlruns").as_uri())
+    try:
+        _RUNS[trainer] = _start_run(mlflow, trainer)
+    except Exception as exc:  # a tracker never fails the training it logs
+        print(f"genforge: --log mlflow skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+
+
+def _start_run(mlflow, trainer):
+    uri = selection.tracking_uri()
+    if uri is None:  # the local folder store: MLflow 3 asks for an explicit opt-in
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+        uri = (Path.cwd() / "mlruns").as_uri()
+    client = mlflow.MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name(EXPERIMENT)
     experiment_id = experiment.experiment_id if experiment else client.create_experiment(EXPERIMENT)
     name = trainer.run_dir.name if trainer.run_dir is not None else "in-memory"
@@ -45,7 +58,7 @@ def on_train_start(trainer):
     config = trainer.config.to_dict()
     for key, value in _parameters(config).items():
         client.log_param(run.info.run_id, key, value)
-    _RUNS[trainer] = (client, run.info.run_id)
+    return client, run.info.run_id
 
 
 @hookimpl
@@ -75,7 +88,7 @@ def on_train_end(trainer, summary):
     client.log_metric(run_id, "wall_time", float(summary.get("wall_time", 0.0)), step=trainer.step)
     if trainer.run_dir is not None:
         client.log_artifact(run_id, str(trainer.run_dir / "config.json"))
-        report = selection.final_report(trainer)
+        report = selection.final_report(trainer, summary)
         if report is not None:
             client.log_artifact(run_id, str(report))
     client.set_terminated(run_id, "FAILED" if summary.get("diverged") else "FINISHED")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from typing import Iterable
 
 TRACKERS = ("tensorboard", "mlflow")
@@ -43,11 +44,21 @@ def missing_package(tracker: str, error: ImportError) -> None:
           f"({INSTALL_HINT[tracker]})", file=sys.stderr)
 
 
-def final_report(trainer):
-    """Build the run's report for a tracker's artifact; ``None`` (with a message) if that fails."""
+_REPORTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def final_report(trainer, summary: dict):
+    """The run's report for a tracker's artifact, built once per training (after writing the run
+    summary it shows, whichever ``on_train_end`` runs first); ``None``, with a message, if that fails."""
+    if trainer in _REPORTS:
+        return _REPORTS[trainer]
     try:
+        from genforge.builtin.tracking_summary import write_summary
         from genforge.report.builder import build_report
-        return build_report(trainer.run_dir)
+        write_summary(trainer.run_dir, summary, trainer.device)
+        report = build_report(trainer.run_dir)
     except Exception as exc:  # a tracker must never fail the training it logs
         print(f"genforge: the final report for the tracker could not be built: {exc}", file=sys.stderr)
-        return None
+        report = None
+    _REPORTS[trainer] = report
+    return report

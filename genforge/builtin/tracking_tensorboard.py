@@ -55,7 +55,7 @@ def on_train_end(trainer, summary):
     if writer is None:
         return
     writer.add_text("summary", "```\n" + json.dumps(summary, indent=2, default=str) + "\n```", trainer.step)
-    report = selection.final_report(trainer)
+    report = selection.final_report(trainer, summary)
     if report is not None:
         shutil.copyfile(report, trainer.run_dir / "tensorboard" / report.name)
         writer.add_text("report", f"the run's report: {trainer.run_dir / 'tensorboard' / report.name}", trainer.step)
