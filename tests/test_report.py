@@ -154,3 +154,26 @@ def test_a_note_block_renders_its_remedy():
     from genforge.report.render import BlockRenderer
     out = BlockRenderer().render(Note("collapse <b>", "warning", remedy="raise pac"))
     assert "collapse &lt;b&gt;" in out and "What to try: raise pac" in out and "note warning" in out
+
+
+def test_a_new_plugin_scaffold_with_the_report_snippet_gets_its_section(tmp_path, monkeypatch):
+    """The snippet the scaffold appends (genforge.report.scaffold_snippet) gives the plugin its section."""
+    import importlib.util
+
+    from genforge import scaffold_templates
+    from genforge.plugin_scaffold import new_plugin
+    from genforge.report.scaffold_snippet import REPORT_SECTION
+
+    if "register_report_sections" not in scaffold_templates.PLUGIN:
+        monkeypatch.setattr(scaffold_templates, "PLUGIN", scaffold_templates.PLUGIN + REPORT_SECTION)
+    folder = new_plugin("ring", parent=tmp_path)
+    spec = importlib.util.spec_from_file_location("genforge_ring_plugin", folder / "genforge_ring" / "plugin.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    registry = build_registry(include_entry_points=False)
+    assert registry.load(module, PluginInfo("ring", "0.1")), registry.broken
+    config = make_config("ring", {"steps": 20, "eval_samples": 300, "log_every": 5}, registry=registry)
+    train(config, tmp_path / "run", registry=registry, report=lambda line: None)
+    html = build_report(tmp_path / "run", tmp_path / "r.html", registry=registry).read_text()
+    assert sections_of(html) == ["run", "training", "metrics", "ring-radius"]
+    assert re.search(r"300 samples, radius error \d\.\d{3}", html)

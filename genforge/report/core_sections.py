@@ -98,7 +98,7 @@ def training_section(snap: RunSnapshot) -> BuiltSection:
 def metrics_section(snap: RunSnapshot, registry) -> BuiltSection:
     specs = {m.name: m for m in registry.metrics_for(snap.domain_name)} if snap.domain_name in \
         registry.domains else {}
-    values, source = snap.metrics, "fresh samples of the checkpoint"
+    values, source = snap.metrics, snap.metrics_source
     if not values and snap.log.evals:
         values, source = dict(snap.log.evals[-1].get("eval") or {}), \
             f"the last evaluation in the metrics log (step {snap.log.evals[-1]['step']})"

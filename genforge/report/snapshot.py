@@ -3,6 +3,7 @@ fresh samples and the reference data, with a plain note for every part that is m
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from genforge.training import CONFIG_FILE
 
 #: samples drawn for the report when the run's config gives no ``eval_samples``
 DEFAULT_SAMPLES = 2000
+#: the real-vs-real metric values, computed once per run folder
+REFERENCE_CACHE = "reference_metrics.json"
 
 
 @dataclass
@@ -64,6 +67,7 @@ class RunSnapshot:
     metrics: dict[str, float] = field(default_factory=dict)
     reference_metrics: dict[str, float] = field(default_factory=dict)
     metric_seconds: dict[str, float] = field(default_factory=dict)
+    metrics_source: str = "fresh samples of the checkpoint"
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -109,7 +113,12 @@ def read_run(path: Path, registry, n: int | None = None, seed: int | None = None
         return snap
     _load_reference(snap, registry)
     if evaluate:
-        _compute_metrics(snap, registry)
+        final = snap.log.evals[-1] if snap.log.evals else None
+        reuse = n is None and seed is None and final is not None and final["step"] == snap.run.step
+        if reuse:  # training's own final evaluation of this checkpoint: the same metrics, already paid for
+            snap.metrics = {k: float(v) for k, v in (final.get("eval") or {}).items()}
+            snap.metrics_source = f"the final evaluation of training (step {final['step']})"
+        _compute_metrics(snap, registry, samples_too=not reuse)
     return snap
 
 
@@ -159,21 +168,49 @@ def _load_reference(snap: RunSnapshot, registry) -> None:
     snap.reference, snap.real_samples = data.reference, data.real_samples
 
 
-def _compute_metrics(snap: RunSnapshot, registry) -> None:
-    """Each metric on the samples and on the real samples (the real-vs-real reference)."""
+def _compute_metrics(snap: RunSnapshot, registry, samples_too: bool = True) -> None:
+    """Each metric on the samples and on the real samples (the real-vs-real reference, cached in
+    the run folder: it depends on the data only)."""
     if snap.reference is None:
         return
+    cached = _cached_reference(snap)
     for spec in registry.metrics_for(snap.domain_name):
         started = time.perf_counter()
-        for target, samples in ((snap.metrics, snap.samples), (snap.reference_metrics, snap.real_samples)):
-            if samples is None:
-                continue
+        jobs = [(snap.metrics, snap.samples, "samples")] if samples_too else []
+        if spec.name in cached:
+            snap.reference_metrics[spec.name] = cached[spec.name]
+        elif snap.real_samples is not None:
+            jobs.append((snap.reference_metrics, snap.real_samples, "real samples"))
+        for target, samples, which in jobs:
             try:
                 target[spec.name] = float(spec.compute(samples, snap.reference))
             except Exception as exc:
-                which = "samples" if target is snap.metrics else "real samples"
                 snap.missing.append(f"metric {spec.name!r} failed on the {which}: {_one_line(exc)}")
         snap.metric_seconds[spec.name] = time.perf_counter() - started
+    if snap.reference_metrics and snap.reference_metrics != cached:
+        _write_json(snap.path / REFERENCE_CACHE, {"key": _reference_key(snap), "metrics": snap.reference_metrics})
+
+
+def _reference_key(snap: RunSnapshot) -> dict:
+    keys = ("domain", "dataset", "dataset_options", "seed")
+    return {k: snap.config.get(k) for k in keys}
+
+
+def _cached_reference(snap: RunSnapshot) -> dict[str, float]:
+    try:
+        record = json.loads((snap.path / REFERENCE_CACHE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return dict(record.get("metrics") or {}) if record.get("key") == _reference_key(snap) else {}
+
+
+def _write_json(path: Path, record: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only run folder: the cache is only an optimisation
+        pass
 
 
 def _one_line(exc: BaseException) -> str:

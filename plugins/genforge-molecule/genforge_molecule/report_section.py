@@ -10,9 +10,8 @@ import numpy as np
 
 from genforge.hookspecs import hookimpl
 from genforge.report import Figure, Image, Note, ReportContext, ReportSectionSpec, Table, Text, png_of
-from genforge_molecule.properties import property_table
 
-TOP_CANDIDATES, PER_ROW, TRAINING_PROPERTIES, EXAMPLES = 24, 6, 2000, 5
+TOP_CANDIDATES, PER_ROW, EXAMPLES = 24, 6, 5
 PROPERTY_NAMES = {"qed": "QED", "sa": "SA score", "logp": "logP", "weight": "molecular weight"}
 
 
@@ -56,12 +55,8 @@ def build_properties(context: ReportContext) -> list:
     generated = context.samples.unique_properties
     if not context.samples.unique_valid:
         return [Note("no valid molecule: no properties to plot", "warning")]
-    reference = {}
-    if context.reference is not None:
-        train = sorted(context.reference.train_smiles)
-        pick = np.random.default_rng(context.seed).choice(len(train), min(TRAINING_PROPERTIES, len(train)),
-                                                          replace=False)
-        reference = property_table([train[k] for k in pick])
+    # the real samples are a random pick of training molecules; their properties are cached on them
+    reference = context.real_samples.unique_properties if context.real_samples is not None else {}
     names = list(PROPERTY_NAMES)
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=[PROPERTY_NAMES[n] for n in names])
     for k, name in enumerate(names):
