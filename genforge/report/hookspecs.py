@@ -32,3 +32,14 @@ def register_report_sections(register):
     :class:`genforge.report.ReportSectionSpec` for each section this plugin adds to the reports of
     its domain's runs (``spec.domain``; ``"*"`` for every domain). Called when a report is built,
     once per plugin, in plugin load order. Return nothing."""
+
+
+@hookspec(firstresult=True)
+def report_reference(domain, data):
+    """Real data for the real-vs-real reference of ``domain``'s metrics (``domain`` is the
+    :class:`genforge.domain.Domain`, ``data`` the reloaded :class:`genforge.domain.TrainingData`).
+
+    Return ``(stand_in, reference)``: real samples that take the generated samples' place, and the
+    reference data they are judged against; the stand-in must not be part of that reference (a
+    subset of the training rows copies them exactly and detects as perfectly "real"). Return
+    ``None`` to use ``(data.real_samples, data.reference)``. The first non-``None`` answer wins."""

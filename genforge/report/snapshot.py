@@ -64,6 +64,8 @@ class RunSnapshot:
     samples: Any = None
     reference: Any = None
     real_samples: Any = None
+    reference_stand_in: Any = None  # real samples in the generated samples' place (real-vs-real)
+    stand_in_reference: Any = None  # what the stand-in is judged against
     metrics: dict[str, float] = field(default_factory=dict)
     reference_metrics: dict[str, float] = field(default_factory=dict)
     metric_seconds: dict[str, float] = field(default_factory=dict)
@@ -166,6 +168,16 @@ def _load_reference(snap: RunSnapshot, registry) -> None:
                             "real-vs-synthetic comparisons left out")
         return
     snap.reference, snap.real_samples = data.reference, data.real_samples
+    snap.reference_stand_in, snap.stand_in_reference = data.real_samples, data.reference
+    hook = getattr(registry.hook, "report_reference", None)
+    try:
+        answer = hook(domain=snap.run.domain, data=data) if hook is not None else None
+    except Exception as exc:
+        snap.missing.append(f"the domain's report_reference hook failed ({_one_line(exc)}); the real-vs-real "
+                            "reference uses the real samples as they are")
+        answer = None
+    if answer is not None:
+        snap.reference_stand_in, snap.stand_in_reference = answer
 
 
 def _compute_metrics(snap: RunSnapshot, registry, samples_too: bool = True) -> None:
@@ -176,14 +188,14 @@ def _compute_metrics(snap: RunSnapshot, registry, samples_too: bool = True) -> N
     cached = _cached_reference(snap)
     for spec in registry.metrics_for(snap.domain_name):
         started = time.perf_counter()
-        jobs = [(snap.metrics, snap.samples, "samples")] if samples_too else []
+        jobs = [(snap.metrics, snap.samples, snap.reference, "samples")] if samples_too else []
         if spec.name in cached:
             snap.reference_metrics[spec.name] = cached[spec.name]
-        elif snap.real_samples is not None:
-            jobs.append((snap.reference_metrics, snap.real_samples, "real samples"))
-        for target, samples, which in jobs:
+        elif snap.reference_stand_in is not None:
+            jobs.append((snap.reference_metrics, snap.reference_stand_in, snap.stand_in_reference, "real samples"))
+        for target, samples, reference, which in jobs:
             try:
-                target[spec.name] = float(spec.compute(samples, snap.reference))
+                target[spec.name] = float(spec.compute(samples, reference))
             except Exception as exc:
                 snap.missing.append(f"metric {spec.name!r} failed on the {which}: {_one_line(exc)}")
         snap.metric_seconds[spec.name] = time.perf_counter() - started
