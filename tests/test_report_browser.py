@@ -9,7 +9,7 @@ import torch
 from PIL import Image as PILImage
 
 from genforge.report.browser import check_in_browser, find_chromium, screenshot
-from genforge.report.demo_step import write_report_and_screenshot
+from genforge.report.demo_step import write_demo_reports, write_report_and_screenshot
 
 torch.set_num_threads(1)
 CHROMIUM = find_chromium()
@@ -59,3 +59,12 @@ def test_screenshot_of_a_missing_chromium_is_a_clear_error(report, tmp_path, mon
     monkeypatch.delenv("GENFORGE_CHROMIUM", raising=False)
     with pytest.raises(FileNotFoundError, match="apt-get install -y chromium"):
         screenshot(report, tmp_path / "x.png")
+
+
+def test_demo_reports_cover_every_run_folder(report, tmp_path):
+    import shutil
+    demo = tmp_path / "demo-output"
+    shutil.copytree(report.parent / "mix", demo / "mixture" / "grid-25")
+    (demo / "notes.txt").write_text("not a run")
+    written = write_demo_reports(demo)
+    assert [p.name for p in written] == ["mixture-grid-25-report.html", "mixture-grid-25-report.png"]

@@ -20,3 +20,21 @@ def write_report_and_screenshot(run_dir: Path, out_dir: Path, name: str | None =
         return written
     written.append(screenshot(report, out_dir / f"{name}-report.png"))
     return written
+
+
+def write_demo_reports(out_dir: Path) -> list[Path]:
+    """A report and screenshot beside every run folder under ``out_dir`` (e.g. ``demo-output/``):
+    ``RUN/../NAME-report.html`` and ``.png``, NAME the run folder's path below ``out_dir`` joined by '-'.
+    A run whose report cannot be written is named on stderr; the others still get theirs."""
+    from genforge.errors import GenforgeError
+
+    out_dir = Path(out_dir)
+    written = []
+    for config in sorted(out_dir.rglob("config.json")):
+        run_dir = config.parent
+        name = "-".join(run_dir.relative_to(out_dir).parts) or run_dir.name
+        try:
+            written += write_report_and_screenshot(run_dir, out_dir, name)
+        except (GenforgeError, RuntimeError, OSError) as exc:
+            print(f"no report for {run_dir}: {exc}", file=sys.stderr)
+    return written
