@@ -25,6 +25,18 @@ def _levels(real: pd.Series, synth: pd.Series) -> tuple[list[str], np.ndarray, n
     return levels, r.reindex(levels, fill_value=0).to_numpy(), s.reindex(levels, fill_value=0).to_numpy()
 
 
+def _binned_shares(real: np.ndarray, synth: np.ndarray, bins: int = 30):
+    """Bin centres, width and the share of real and synthetic values per bin (bins over both ranges;
+    the page carries 2 x 30 numbers per column, not every value)."""
+    real, synth = real[np.isfinite(real)], synth[np.isfinite(synth)]
+    both = np.concatenate([real, synth])
+    if not len(both):
+        return [], None, [], []
+    edges = np.histogram_bin_edges(both, bins=bins)
+    share = [np.histogram(x, edges)[0] / max(1, len(x)) for x in (real, synth)]
+    return ((edges[:-1] + edges[1:]) / 2).tolist(), float(edges[1] - edges[0]), *share
+
+
 def column_figure(context: ReportContext):
     from plotly.subplots import make_subplots
     import plotly.graph_objects as go
@@ -38,16 +50,13 @@ def column_figure(context: ReportContext):
         row, col, first = k // per_row + 1, k % per_row + 1, k == 0
         kind = ref.kinds[column]
         if kind in MODELLED_AS_CONTINUOUS:
-            for label, frame, color in (("real", ref.real, REAL), ("synthetic", synth, SYNTHETIC)):
-                x = to_numbers(frame[column], kind)
-                fig.add_trace(go.Histogram(x=x[np.isfinite(x)], histnorm="probability", name=label, nbinsx=30,
-                                           marker_color=color, opacity=0.55, legendgroup=label,
-                                           showlegend=first), row, col)
+            centres, width, r, s = _binned_shares(to_numbers(ref.real[column], kind), to_numbers(synth[column], kind))
         else:
-            levels, r, s = _levels(ref.real[column], synth[column])
-            for label, y, color in (("real", r, REAL), ("synthetic", s, SYNTHETIC)):
-                fig.add_trace(go.Bar(x=levels, y=y, name=label, marker_color=color, opacity=0.55, legendgroup=label,
-                                     showlegend=first), row, col)
+            centres, r, s = _levels(ref.real[column], synth[column])
+            width = None
+        for label, y, color in (("real", r, REAL), ("synthetic", s, SYNTHETIC)):
+            fig.add_trace(go.Bar(x=centres, y=y, width=width, name=label, marker_color=color, opacity=0.55,
+                                 legendgroup=label, showlegend=first), row, col)
     fig.update_layout(barmode="overlay", height=260 * rows, template="plotly_white",
                       margin=dict(l=40, r=20, t=50, b=30), title="Each column: real vs synthetic (share of rows)")
     return fig
@@ -71,10 +80,9 @@ def pair_trend_figure(context: ReportContext):
     synth = _association(context.samples, columns, ref.kinds)
     fig = make_subplots(rows=1, cols=3, subplot_titles=("real", "synthetic", "synthetic − real"),
                         horizontal_spacing=0.08)
-    for k, (matrix, scale) in enumerate(((real, "RdBu"), (synth, "RdBu"), (synth - real, "PiYG"))):
-        fig.add_trace(go.Heatmap(z=matrix, x=columns, y=columns, zmin=-1, zmax=1, colorscale=scale,
-                                 showscale=k in (1, 2), colorbar=dict(x=0.64 if k == 1 else 1.0, len=0.9)),
-                      1, k + 1)
+    for k, matrix in enumerate((real, synth, synth - real)):  # one colour scale for all three
+        fig.add_trace(go.Heatmap(z=matrix, x=columns, y=columns, zmin=-1, zmax=1, colorscale="RdBu",
+                                 showscale=k == 2), 1, k + 1)
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(height=420, template="plotly_white", margin=dict(l=80, r=20, t=50, b=80),
                       title="Pair trends: Spearman correlation (categories by level codes)")
