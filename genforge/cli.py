@@ -104,6 +104,9 @@ def cmd_train(args) -> int:
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
     _quiet(args)
+    from genforge.report.cli_commands import apply_log_argument
+
+    apply_log_argument(args)
     result = train(config, Path(args.out), resume=args.resume, registry=registry)
     result.trainer.unwrap_distributed()
     shutdown()  # no barrier on failure: a rank that raised must not wait for its peers

@@ -7,6 +7,7 @@ from pathlib import Path
 from genforge import cli
 from genforge.cli_listing import add_listing_commands
 from genforge.cli_parsing import GenforgeParser
+from genforge.report.cli_commands import add_compare_parser, add_log_argument, add_report_parser
 
 DESCRIPTION = """\
 GANs for tables, molecules, images, text and any data a plugin brings.
@@ -66,6 +67,7 @@ def _add_train(sub) -> None:
                         "folder that already holds a run)")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to create (required)")
+    add_log_argument(p)
     p.set_defaults(func=cli.cmd_train, registry=None)
 
 
@@ -144,5 +146,7 @@ def build_parser() -> GenforgeParser:
     _add_train(sub)
     _add_sample_evaluate(sub)
     _add_demo(sub)
+    add_report_parser(sub)
+    add_compare_parser(sub)
     _add_plugin_commands(sub)
     return parser

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Collection
 import pluggy
 
 from genforge import hookspecs
+from genforge.report import hookspecs as report_hookspecs
 from genforge.errors import UserInputError
 
 if TYPE_CHECKING:  # only annotations: importing this module must not import torch (fast CLI start)
@@ -32,6 +33,8 @@ BUILTIN_MODULES = (
     "genforge.builtin.metrics_log",
     "genforge.builtin.loss_plot",
     "genforge.builtin.early_stopping",
+    "genforge.builtin.tracking_summary", "genforge.builtin.tracking_tensorboard", "genforge.builtin.tracking_mlflow",
+    "genforge.report.mixture_section",
 )
 REGISTRATION_HOOKS = ("register_domains", "register_datasets", "register_models",
                       "register_metrics", "register_losses", "register_commands")
@@ -64,6 +67,7 @@ class Registry:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("genforge")
         self.pm.add_hookspecs(hookspecs)
+        self.pm.add_hookspecs(report_hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.broken: list[BrokenPlugin] = []
         self.clashes: list[str] = []

@@ -17,6 +17,7 @@ from genforge_image.networks import ImageDiscriminator, ImageGenerator
 from genforge_image.samples import ImageSchema
 from genforge_image.shapes import load_shapes
 from genforge_image.writing import save_grid
+from genforge_image.report_section import register_report_sections  # noqa: F401  (report hook)
 
 DOMAIN = ImageDomain()
 DCGAN_DEFAULTS = {"latent_dim": 64, "g_width": 32, "d_width": 32, "spectral_norm": True,

@@ -6,6 +6,7 @@ from genforge.hookspecs import hookimpl
 from genforge_molecule import corpus, metrics
 from genforge_molecule.domain import MoleculeDomain
 from genforge_molecule.molgan import DEFAULTS, build_molgan
+from genforge_molecule.report_section import register_report_sections  # noqa: F401  (report hook)
 
 DOMAIN = MoleculeDomain()
 

@@ -10,6 +10,7 @@ from genforge_tabular.bundled import BUNDLED, load_bundled, load_file
 from genforge_tabular.domain import TabularDomain
 from genforge_tabular.networks import build_tabular_gan
 from genforge_tabular.reading import CSV_SUFFIXES, PARQUET_SUFFIXES
+from genforge_tabular.report_section import register_report_sections, report_reference  # noqa: F401  (report hooks)
 
 _DOMAIN = TabularDomain()
 

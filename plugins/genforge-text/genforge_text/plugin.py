@@ -17,6 +17,7 @@ from genforge_text.corpus import Corpus, read_corpus, split_by_text
 from genforge_text.encoding import CharSchema
 from genforge_text.metrics import METRICS, TextReference, uniqueness
 from genforge_text.models import DEFAULTS, build_char_gan
+from genforge_text.report_section import register_report_sections  # noqa: F401  (report hook)
 
 DOMAIN = "text"
 #: the bundled corpus of a source checkout (plugins/genforge-text/genforge_text/ -> datasets/)
