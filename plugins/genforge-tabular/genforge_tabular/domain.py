@@ -15,11 +15,13 @@ from genforge_tabular.bundled import TableSource
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
-from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
+from genforge_tabular.reading import check_table
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
-from genforge_tabular.transformer import (FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder,
-                                          TableTransformer, to_numbers)
+from genforge_tabular.target_column import check_target, split_holdout
+from genforge_tabular.encoders import FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder, to_numbers
+from genforge_tabular.transformer import TableTransformer
+from genforge_tabular.writing import write_table_chunks
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
@@ -29,16 +31,6 @@ REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
 #: CALIBRATION_CHUNK), and their seed
 CALIBRATION_ROWS, CALIBRATION_CHUNK, CALIBRATION_SEED = 20_000, 5_000, 0
-
-
-def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: int):
-    """A stratified (by target, when given) hold-out split; no hold-out for fraction 0."""
-    if not fraction:
-        return df.reset_index(drop=True), None
-    from sklearn.model_selection import train_test_split
-    stratify = df[target].astype(str) if target and df[target].astype(str).value_counts().min() >= 2 else None
-    train, hold = train_test_split(df, test_size=fraction, random_state=seed % 2**31, stratify=stratify)
-    return train.reset_index(drop=True), hold.reset_index(drop=True)
 
 
 def target_share(options: dict[str, Any]) -> float:
@@ -62,19 +54,6 @@ def option_flag(options: dict[str, Any], name: str) -> bool:
     if not isinstance(value, bool):
         raise UserInputError(f"dataset option {name}={value!r}: expected true or false")
     return value
-
-
-def check_target(df: pd.DataFrame, target: str, kinds: dict[str, str], where: str) -> None:
-    if target not in df.columns:
-        raise UserInputError(f"{where}: target column {target!r} not found; columns: {', '.join(df.columns)}")
-    classes = df[target].dropna().nunique()
-    if classes < 2:
-        raise UserInputError(f"{where}, column {target!r}: the target has {classes} class"
-                             f"{'es' if classes != 1 else ''}; a class target needs at least two")
-    if kinds[target] not in MODELLED_AS_DISCRETE:
-        raise UserInputError(f"{where}, column {target!r}: the target looks {kinds[target]} "
-                             f"({classes} distinct values); a class target must be categorical "
-                             "(declare it with discrete_columns= if it is)")
 
 
 class TabularDomain(Domain):
@@ -123,9 +102,8 @@ class TabularDomain(Domain):
         encoded = transformer.encode(train, rng)
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
-        return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(),
-                                   pairs=pairs, log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
-                                   reference=reference, real_samples=real.reset_index(drop=True),
+        draws = schema.condition_draws(float(options.get("log_frequency", 0.0)))
+        return TabularTrainingData(encoded, codes, draws, schema=schema, reference=reference, real_samples=real.reset_index(drop=True),
                                    report=self._report(df, schema, where))
 
     @staticmethod
@@ -240,31 +218,5 @@ class TabularDomain(Domain):
         from genforge_tabular.plots import write_plots
         return write_plots(samples, reference, Path(out_dir))
 
-    def demo(self, out_dir: Path, seed: int) -> list[str]:
-        from genforge_tabular.augment import demo_lines
-        return demo_lines(Path(out_dir), seed)
 
-
-def write_table_chunks(chunks: Iterable[pd.DataFrame], path: Path) -> int:
-    """Stream DataFrame chunks to CSV or Parquet (by suffix) with bounded memory."""
-    count = 0
-    if path.name.lower().endswith(PARQUET_SUFFIXES):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-        writer = None
-        try:
-            for chunk in chunks:
-                table = pa.Table.from_pandas(chunk, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(path, table.schema)
-                writer.write_table(table.cast(writer.schema))
-                count += len(chunk)
-        finally:
-            if writer is not None:
-                writer.close()
-        return count
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        for chunk in chunks:
-            chunk.to_csv(handle, index=False, header=count == 0)
-            count += len(chunk)
-    return count
+__all__ = ["TabularDomain", "check_target", "split_holdout", "write_table_chunks"]  # augment.py imports these here

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE
-from genforge_tabular.transformer import to_numbers
+from genforge_tabular.encoders import to_numbers
 
 MAX_LEVELS = 50
 

@@ -1,12 +1,7 @@
 """Quality, detection, utility and privacy of synthetic tables (SDMetrics-style definitions).
 
-* column shapes: KSComplement ``1 - KS`` (numeric, non-missing values) and
-  TVComplement ``1 - 1/2 sum |p_real - p_syn|`` (categorical, missing as a level);
-* column-pair trends: CorrelationSimilarity ``1 - |r_real - r_syn| / 2`` (two
-  numeric columns, Pearson) and ContingencySimilarity ``1 - 1/2 sum |P_real(a,b) -
-  P_syn(a,b)|`` (otherwise, numeric columns cut into 10 equal-width bins of the
-  real range);
-* quality: the mean of the two (SDMetrics QualityReport);
+* column shapes, column-pair trends and quality: as SDMetrics' QualityReport computes them
+  (``fidelity.py``, tested against ``sdmetrics``);
 * detection: cross-validated ROC AUC of a classifier telling real from synthetic
   (0.5 = indistinguishable);
 * efficacy and augmentation uplift: a downstream classifier on a real hold-out;
@@ -15,7 +10,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -24,11 +18,12 @@ from threadpoolctl import threadpool_limits
 
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE
 from genforge_tabular.features import TableFeatures
-from genforge_tabular.transformer import to_numbers
+from genforge_tabular.fidelity import (column_pair_trends, column_shapes, contingency_similarity,  # noqa: F401
+                                       correlation_similarity, ks_complement, quality, tv_complement)
+from genforge_tabular.encoders import to_numbers
 
 #: rows of each side that the classifier-based metrics use
 MAX_ROWS = 2000
-BINS = 10
 
 
 @dataclass
@@ -52,69 +47,6 @@ class TabularReference:
             return self.real, self.holdout
         test = self.real.sample(frac=0.3, random_state=self.seed)
         return self.real.drop(test.index), test
-
-
-# -- column shapes and pair trends -----------------------------------------------------------
-def ks_complement(real: pd.Series, synth: pd.Series, kind: str = "continuous") -> float:
-    from scipy.stats import ks_2samp
-
-    a, b = to_numbers(real, kind), to_numbers(synth, kind)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if len(a) == 0 or len(b) == 0:
-        return float(len(a) == len(b))
-    return 1.0 - float(ks_2samp(a, b).statistic)
-
-
-def tv_complement(real: pd.Series, synth: pd.Series) -> float:
-    p = real.astype(object).where(real.notna(), "<NA>").astype(str).value_counts(normalize=True)
-    q = synth.astype(object).where(synth.notna(), "<NA>").astype(str).value_counts(normalize=True)
-    return 1.0 - 0.5 * float(p.subtract(q, fill_value=0).abs().sum())
-
-
-def correlation_similarity(real: pd.DataFrame, synth: pd.DataFrame, a: str, b: str, kinds) -> float:
-    def corr(df):
-        x, y = to_numbers(df[a], kinds[a]), to_numbers(df[b], kinds[b])
-        ok = ~(np.isnan(x) | np.isnan(y))
-        if ok.sum() < 2 or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
-            return 0.0
-        return float(np.corrcoef(x[ok], y[ok])[0, 1])
-    return 1.0 - abs(corr(real) - corr(synth)) / 2
-
-
-def _binned(series: pd.Series, kind: str, reference: pd.Series) -> pd.Series:
-    if kind not in MODELLED_AS_CONTINUOUS:
-        return series.astype(object).where(series.notna(), "<NA>").astype(str)
-    ref = to_numbers(reference, kind)
-    lo, hi = np.nanmin(ref), np.nanmax(ref)
-    x = to_numbers(series, kind)
-    bins = np.clip(((x - lo) / max(hi - lo, 1e-12) * BINS).astype(float), 0, BINS - 1)
-    return pd.Series(np.where(np.isnan(x), "<NA>", np.floor(np.nan_to_num(bins)).astype(int).astype(str)))
-
-
-def contingency_similarity(real: pd.DataFrame, synth: pd.DataFrame, a: str, b: str, kinds) -> float:
-    def joint(df):
-        pairs = _binned(df[a], kinds[a], real[a]).to_numpy() + "\x1f" + _binned(df[b], kinds[b], real[b]).to_numpy()
-        return pd.Series(pairs).value_counts(normalize=True)
-    return 1.0 - 0.5 * float(joint(real).subtract(joint(synth), fill_value=0).abs().sum())
-
-
-def column_shapes(synth: pd.DataFrame, ref: TabularReference) -> float:
-    scores = [ks_complement(ref.real[c], synth[c], ref.kinds[c]) if ref.kinds[c] in MODELLED_AS_CONTINUOUS
-              else tv_complement(ref.real[c], synth[c]) for c in ref.modelled]
-    return float(np.mean(scores)) if scores else 1.0
-
-
-def column_pair_trends(synth: pd.DataFrame, ref: TabularReference) -> float:
-    scores = []
-    for a, b in combinations(ref.modelled, 2):
-        numeric = ref.kinds[a] in MODELLED_AS_CONTINUOUS and ref.kinds[b] in MODELLED_AS_CONTINUOUS
-        fn = correlation_similarity if numeric else contingency_similarity
-        scores.append(fn(ref.real, synth, a, b, ref.kinds))
-    return float(np.mean(scores)) if scores else 1.0
-
-
-def quality(synth: pd.DataFrame, ref: TabularReference) -> float:
-    return 0.5 * (column_shapes(synth, ref) + column_pair_trends(synth, ref))
 
 
 # -- classifiers -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 from genforge.domain import DatasetSpec, MetricSpec, ModelSpec
 from genforge.hookspecs import hookimpl
@@ -11,7 +12,19 @@ from genforge_tabular.domain import TabularDomain
 from genforge_tabular.networks import build_tabular_gan
 from genforge_tabular.reading import CSV_SUFFIXES, PARQUET_SUFFIXES
 
-_DOMAIN = TabularDomain()
+
+
+class TabularDomainWithDemo(TabularDomain):
+    """The registered domain: :class:`TabularDomain` plus ``genforge demo``, which runs
+    ``genforge augment`` (kept here, above both, so that ``domain.py`` never imports
+    ``augment.py``, which imports it)."""
+
+    def demo(self, out_dir: Path, seed: int) -> list[str]:
+        from genforge_tabular.augment import demo_lines
+        return demo_lines(Path(out_dir), seed)
+
+
+_DOMAIN = TabularDomainWithDemo()
 
 MODEL_DEFAULTS = {"latent_dim": 128, "generator_dims": [128, 128], "critic_dims": [128, 128],
                   "dropout": 0.5, "gumbel_tau": 0.2, "gumbel_hard": True, "condition_weight": 1.0, "pac": 5,

@@ -8,7 +8,8 @@ from genforge.errors import UserInputError
 from genforge_tabular import TabularGAN
 from genforge_tabular.columns import infer_columns
 from genforge_tabular.dependencies import _chance, find_dependencies
-from genforge_tabular.transformer import TableTransformer, _snap
+from genforge_tabular.encoders.value_grid import snap as _snap
+from genforge_tabular.transformer import TableTransformer
 
 CONTINENT = {"France": "Europe", "Spain": "Europe", "Japan": "Asia", "India": "Asia", "Peru": "Americas",
              "Chile": "Americas", "Kenya": "Africa", "Ghana": "Africa"}
