@@ -54,10 +54,22 @@ def _head(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return df if len(df) <= n else df.sample(n, random_state=seed)
 
 
-def detection_auc(synth: pd.DataFrame, ref: TabularReference, model: str = "logistic") -> float:
-    """Cross-validated ROC AUC of a classifier separating real rows from synthetic ones."""
+def detector(model: str, seed: int):
+    """The real-vs-synthetic classifier of a detection metric: ``"logistic"``, ``"gb"``
+    (gradient boosting) or ``"knn"`` (5 nearest neighbours on the standardized features)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    if model == "logistic":
+        return LogisticRegression(max_iter=500)
+    if model == "knn":
+        return KNeighborsClassifier(n_neighbors=5)
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+
+
+def detection_auc(synth: pd.DataFrame, ref: TabularReference, model: str = "logistic") -> float:
+    """Cross-validated ROC AUC of a classifier separating real rows from synthetic ones."""
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
     n = min(len(ref.real), len(synth), MAX_ROWS)
@@ -65,20 +77,21 @@ def detection_auc(synth: pd.DataFrame, ref: TabularReference, model: str = "logi
     features = TableFeatures(real, ref.kinds)
     x = np.concatenate([features.transform(real), features.transform(fake)])
     y = np.r_[np.ones(len(real)), np.zeros(len(fake))]
-    clf = (LogisticRegression(max_iter=500) if model == "logistic"
-           else HistGradientBoostingClassifier(max_iter=100, random_state=ref.seed))
+    clf = detector(model, ref.seed)
     folds = StratifiedKFold(3, shuffle=True, random_state=ref.seed)
     with threadpool_limits(1):  # OpenMP oversubscription makes small fits crawl on shared CPUs
         return float(np.mean(cross_val_score(clf, x, y, cv=folds, scoring="roc_auc")))
 
 
-def _classifier(seed: int):
+def _classifier(seed: int, class_weight: str | None = None):
     from sklearn.ensemble import HistGradientBoostingClassifier
-    return HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed, class_weight=class_weight)
 
 
-def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularReference) -> dict[str, float]:
-    """Macro-F1, minority-class F1 and balanced accuracy of a classifier trained on ``train``."""
+def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularReference,
+                      class_weight: str | None = None) -> dict[str, float]:
+    """Macro-F1, minority-class F1 and balanced accuracy of a classifier trained on ``train``
+    (``class_weight="balanced"``: weighted by inverse class frequency, scikit-learn's rule)."""
     from sklearn.metrics import balanced_accuracy_score, f1_score
 
     target = ref.target
@@ -90,7 +103,7 @@ def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularRefer
     else:
         features = TableFeatures(ref.real, ref.kinds, exclude=[target])
         with threadpool_limits(1):
-            clf = _classifier(ref.seed).fit(features.transform(train), y_train)
+            clf = _classifier(ref.seed, class_weight).fit(features.transform(train), y_train)
             pred = clf.predict(features.transform(test))
     return {"macro_f1": float(f1_score(y_test, pred, average="macro", zero_division=0)),
             "minority_f1": float(f1_score(y_test, pred, labels=[minority], average="macro", zero_division=0)),
