@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 
 from genforge_tabular.columns import ColumnInfo
-from genforge_tabular.encoders.value_grid import code_values, decimals, resolution, snap
+from genforge_tabular.encoders.value_grid import learn_grid, level_at, on_grid, resolution, snap
 from genforge_tabular.encoders.values import to_numbers
 
 #: continuous values used to fit each mixture
@@ -75,8 +75,7 @@ class ContinuousEncoder:
             weights = (bgm.weights_[keep] / bgm.weights_[keep].sum()).tolist()
         return cls({"name": info.name, "kind": info.kind, "means": means, "stds": stds, "weights": weights,
                     "missing": bool(np.isnan(values).any()), "lo": lo, "hi": hi,
-                    "decimals": decimals(x) if info.kind == "continuous" else 0, "codes": code_values(x, info.kind),
-                    "resolution": resolution(x) if info.kind == "datetime" else 1,
+                    **learn_grid(x, info.kind), "resolution": resolution(x) if info.kind == "datetime" else 1,
                     "quantiles": np.quantile(x, CALIBRATION_LEVELS).tolist() if calibrate else None})
 
     def spans(self) -> list[tuple[int, str]]:
@@ -122,28 +121,46 @@ class ContinuousEncoder:
     def _calibrated(self, x: np.ndarray, seed: int) -> np.ndarray:
         cal = self.state["calibration"]
         knots = np.asarray(cal["knots"])
-        out = np.interp(x, knots, cal["values"])
         at = np.clip(np.searchsorted(knots, x), 0, len(knots) - 1)
         first, last = np.asarray(cal["first"])[at], np.asarray(cal["last"])[at]
         tied = (knots[at] == x) & (last > first)
+        tie_levels = first[tied] + np.random.default_rng(seed).random(int(tied.sum())) * (last[tied] - first[tied])
+        if self.state.get("levels"):  # a level column: the real level at each row's generated quantile
+            return level_at(self._quantile_level(x, tied, tie_levels) / (len(CALIBRATION_LEVELS) - 1),
+                            self.state["levels"], self.state["level_cdf"])
+        out = np.interp(x, knots, cal["values"])
         if tied.any():  # spread each tie over the real quantiles it spans
-            level = first[tied] + np.random.default_rng(seed).random(int(tied.sum())) * (last[tied] - first[tied])
-            out[tied] = np.interp(level, np.arange(len(CALIBRATION_LEVELS)), self.state["quantiles"])
+            out[tied] = np.interp(tie_levels, np.arange(len(CALIBRATION_LEVELS)), self.state["quantiles"])
+        return out
+
+    def _quantile_level(self, x: np.ndarray, tied: np.ndarray, tie_levels: np.ndarray) -> np.ndarray:
+        """Where each generated value sits among the calibration levels (0 to 200): the
+        generated CDF, linear between knots; a tie at a level drawn within its span."""
+        cal = self.state["calibration"]
+        knots, first, last = (np.asarray(cal[k], dtype=float) for k in ("knots", "first", "last"))
+        if len(knots) == 1:
+            out = np.full(len(x), last[0] / 2 + first[0] / 2)
+        else:
+            j = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, len(knots) - 2)
+            frac = np.clip((x - knots[j]) / (knots[j + 1] - knots[j]), 0, 1)
+            out = last[j] + frac * (first[j + 1] - last[j])
+        out[tied] = tie_levels
         return out
 
     def decode(self, block: np.ndarray, seed: int = 0) -> pd.Series:
-        """Values from the generator's output block; ``seed`` draws the values of calibration ties."""
+        """Values from the generator's output block, on the column's value grid; ``seed`` draws
+        the values of calibration ties."""
         x, missing = self.values(block)
         if self.state.get("calibration"):
             x = self._calibrated(x, seed)
-        kind = self.state["kind"]
+        kind, levels = self.state["kind"], self.state.get("levels") or self.state.get("codes")
         if kind == "datetime":  # whole days stay whole days (float32 alphas are ~seconds off)
             step = self.state.get("resolution", 1)
             x = np.round(x / step) * step
-        elif kind == "integer":
-            x = snap(x, self.state["codes"]) if self.state.get("codes") else np.round(x)
+        elif levels:
+            x = snap(x, levels)  # a no-op after calibration, which draws levels
         else:
-            x = np.round(x, self.state["decimals"])
+            x = on_grid(x, self.state)
         x = np.where(missing, np.nan, x)
         if kind == "datetime":
             return pd.Series(pd.to_datetime(x, unit="s"), name=self.state["name"])
