@@ -16,6 +16,7 @@ from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRET
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
 from genforge_tabular.reading import check_table
+from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMPLER_ROWS, DensityRatioResampler
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.target_column import check_target, split_holdout
@@ -25,7 +26,7 @@ from genforge_tabular.writing import write_table_chunks
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
-                   "calibrate"}
+                   "calibrate", "resample"}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
@@ -49,7 +50,8 @@ def target_share(options: dict[str, Any]) -> float:
 def option_flag(options: dict[str, Any], name: str) -> bool:
     """A true/false dataset option, on by default: ``dependencies`` (derive functionally
     dependent columns), ``target_pairs`` (conditions carry the target's partner),
-    ``calibrate`` (calibrate numeric marginals after training)."""
+    ``calibrate`` (calibrate numeric marginals after training), ``resample`` (discriminator-driven
+    resampling of the sampled rows, ``resampling.py``)."""
     value = options.get(name, True)
     if not isinstance(value, bool):
         raise UserInputError(f"dataset option {name}={value!r}: expected true or false")
@@ -103,8 +105,13 @@ class TabularDomain(Domain):
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
         draws = schema.condition_draws(float(options.get("log_frequency", 0.0)))
-        return TabularTrainingData(encoded, codes, draws, schema=schema, reference=reference, real_samples=real.reset_index(drop=True),
-                                   report=self._report(df, schema, where))
+        report = self._report(df, schema, where)
+        if option_flag(options, "resample") and len(train) < MIN_ROWS:
+            report.skipped[f"{len(train)} training rows: fewer than the {MIN_ROWS} the resampling step needs; "
+                           "rows are sampled without it"] = 1
+        return TabularTrainingData(encoded, codes, draws, schema=schema, table=train, options=options,
+                                   reference=reference, real_samples=real.reset_index(drop=True),
+                                   report=report)
 
     @staticmethod
     def _report(df: pd.DataFrame, schema: TableSchema, where: str) -> DataReport:
@@ -128,14 +135,21 @@ class TabularDomain(Domain):
         return report
 
     def finish_training(self, model: Any, data: TabularTrainingData, device: torch.device) -> None:
-        """Calibrate the numeric marginals on unconditional rows of the sampling generator."""
+        """Calibrate the numeric marginals on unconditional rows of the sampling generator, then
+        fit the resampling step's classifier on calibrated rows (``resampling.py``)."""
         schema, rng = data.schema, torch.Generator().manual_seed(CALIBRATION_SEED)
-        if not schema.transformer.calibrated_columns():
+        if schema.transformer.calibrated_columns():
+            sizes = [min(CALIBRATION_CHUNK, CALIBRATION_ROWS - start)
+                     for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
+            schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
+                                         for k in sizes)
+        table = data.table
+        if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
-        sizes = [min(CALIBRATION_CHUNK, CALIBRATION_ROWS - start)
-                 for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
-        schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
-                                     for k in sizes)
+        real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
+        fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device),
+                           schema)
+        schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return schema.to_state()
@@ -153,6 +167,14 @@ class TabularDomain(Domain):
             return schema.one_hot(schema.condition_slots(values), n, rng)
         return schema.empirical_conditions(n, rng)
 
+    def _generated(self, generate: Callable[[int, Any], Any], schema: TableSchema, k: int,
+                   condition: Callable[[int], Any], rng: torch.Generator) -> pd.DataFrame:
+        """``k`` decoded rows; with the resampling step, chosen from ``CANDIDATES * k``."""
+        if schema.resampler is None:
+            return self.decode(generate(k, condition(k)), schema)
+        candidates = self.decode(generate(CANDIDATES * k, condition(CANDIDATES * k)), schema)
+        return schema.resampler.select(candidates, k, rng)
+
     def sample_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
                       conditions: dict[str, Any], rng: torch.Generator,
                       chunk_size: int = 10_000) -> Iterator[pd.DataFrame]:
@@ -160,14 +182,16 @@ class TabularDomain(Domain):
 
         The generator is conditioned on the rarest requested level; other
         conditions are met by a bounded number of generate-and-filter rounds, and
-        rows still missing after them get the requested values set.
+        rows still missing after them get the requested values set. Every chunk goes
+        through the resampling step when the model has one.
         """
-        if not conditions:
-            yield from super().sample_chunks(generate, schema, n, {}, rng, chunk_size)
-            return
-        slots = schema.condition_slots(conditions)
-        primary = min(slots, key=lambda j: schema.condition_count(j, slots[j]))
-        cond_primary = {primary: slots[primary]}
+        slots = schema.condition_slots(conditions) if conditions else {}
+        if slots:
+            primary = min(slots, key=lambda j: schema.condition_count(j, slots[j]))
+            cond_primary = {primary: slots[primary]}
+            condition = lambda m: schema.one_hot(cond_primary, m, rng)  # noqa: E731
+        else:
+            condition = lambda m: schema.empirical_conditions(m, rng)  # noqa: E731
         filtered = len(slots) > 1  # one column: conditioning and force() get it right
         done = 0
         while done < n:
@@ -175,7 +199,7 @@ class TabularDomain(Domain):
             kept: list[pd.DataFrame] = []
             have = 0
             for _ in range(REJECTION_ROUNDS if filtered else 1):
-                rows = self.decode(generate(k, schema.one_hot(cond_primary, k, rng)), schema)
+                rows = self._generated(generate, schema, k, condition, rng)
                 good = rows[schema.matches(rows, slots)] if filtered else rows
                 kept.append(good)
                 have += len(good)
@@ -183,8 +207,8 @@ class TabularDomain(Domain):
                     break
             if have < k:
                 kept.append(rows.iloc[:k - have])
-            chunk = schema.force(pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True), slots, rng)
-            yield chunk
+            chunk = pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True)
+            yield schema.force(chunk, slots, rng) if slots else chunk
             done += k
 
     def concat(self, chunks: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -30,6 +30,19 @@ class TableFeatures:
             else:
                 self.levels[column] = real[column].astype(str).value_counts().index[:MAX_LEVELS].tolist()
 
+    def to_state(self) -> dict:
+        """Plain data: the column kinds, numeric (mean, std) and categorical levels."""
+        return {"kinds": self.kinds, "stats": {c: [float(m), float(s)] for c, (m, s) in self.stats.items()},
+                "levels": {c: [str(v) for v in levels] for c, levels in self.levels.items()}}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TableFeatures":
+        features = cls.__new__(cls)
+        features.kinds = dict(state["kinds"])
+        features.stats = {c: tuple(v) for c, v in state["stats"].items()}
+        features.levels = {c: list(v) for c, v in state["levels"].items()}
+        return features
+
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         parts = []
         for column, kind in self.kinds.items():

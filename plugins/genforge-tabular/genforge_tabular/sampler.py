@@ -156,8 +156,11 @@ class TabularTrainingData(TrainingData):
     conditions come from ``draws`` (the schema's, built once)."""
 
     def __init__(self, encoded: torch.Tensor, codes: torch.Tensor, draws: ConditionDraws, *,
-                 schema: Any = None, reference: Any = None, real_samples: Any = None, report=None):
+                 schema: Any = None, reference: Any = None, real_samples: Any = None, report=None,
+                 table: Any = None, options: dict[str, Any] | None = None):
         self.encoded, self.codes, self.draws = encoded, codes, draws
+        #: the training rows (a DataFrame) and the dataset options, for the steps after training
+        self.table, self.options = table, dict(options or {})
         self.layout = draws.layout
         self.schema, self.reference, self.real_samples, self.report = schema, reference, real_samples, report
         self.size = len(encoded)

@@ -11,6 +11,7 @@ from genforge.errors import UserInputError
 from genforge_tabular.columns import ColumnInfo
 from genforge_tabular.sampler import ConditionDraws, TargetPairs
 from genforge_tabular.encoders import DiscreteEncoder, plain, restore_dtype
+from genforge_tabular.resampling import DensityRatioResampler
 from genforge_tabular.transformer import TableTransformer
 
 SCHEMA_VERSION = 1
@@ -37,6 +38,9 @@ class TableSchema:
         self.cond_dim = int(sum(self.cond_widths))
         self.cond_offsets = np.cumsum([0] + self.cond_widths[:-1]).tolist() if self.discrete else []
         self.pairs = pairs
+        #: the discriminator-driven resampling step of ``sample`` (``resampling.py``), fitted
+        #: after training; None: rows are sampled as generated
+        self.resampler: DensityRatioResampler | None = None
         #: the condition draws of training batches and unconditional sampling (None: no discrete column)
         self.draws = ConditionDraws.of_counts(slot_counts, self.column_weights(), pairs) if self.discrete else None
 
@@ -67,7 +71,8 @@ class TableSchema:
         return {"version": SCHEMA_VERSION, "columns": [i.to_state() for i in self.infos],
                 "transformer": self.transformer.to_state(), "target": self.target,
                 "slot_counts": self.slot_counts, "target_share": self.target_share,
-                "pairs": None if self.pairs is None else self.pairs.to_state()}
+                "pairs": None if self.pairs is None else self.pairs.to_state(),
+                "resampler": None if self.resampler is None else self.resampler.state}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableSchema":
@@ -75,10 +80,13 @@ class TableSchema:
             raise UserInputError(f"tabular schema version {state.get('version')!r} is not supported "
                                  f"(this plugin reads version {SCHEMA_VERSION})")
         pairs = state.get("pairs")  # files written before the key: none
-        return cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
-                   state["target"], [list(map(int, c)) for c in state["slot_counts"]],
-                   state.get("target_share", 0.5),  # files written before the key: 0.5
-                   None if pairs is None else TargetPairs.from_state(pairs))
+        schema = cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
+                     state["target"], [list(map(int, c)) for c in state["slot_counts"]],
+                     state.get("target_share", 0.5),  # files written before the key: 0.5
+                     None if pairs is None else TargetPairs.from_state(pairs))
+        if state.get("resampler"):
+            schema.resampler = DensityRatioResampler(state["resampler"])
+        return schema
 
     # -- conditions ------------------------------------------------------------------------------
     def condition_slots(self, conditions: dict[str, Any]) -> dict[int, tuple[int, ...]]:
