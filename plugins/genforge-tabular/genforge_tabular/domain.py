@@ -239,8 +239,18 @@ class TabularDomain(Domain):
 
     # -- reporting ----------------------------------------------------------------------------
     def report(self, samples: pd.DataFrame, reference: TabularReference, out_dir: Path) -> list[Path]:
+        """The plots, plus what gives the rows away (``diagnosis.py``): the detector's top
+        columns and the worst pairs in ``what_gives_rows_away.txt`` (its lines are also
+        :meth:`report_lines`), and ``pair_trends.png`` beside the real-vs-real heatmap."""
+        from genforge_tabular.diagnosis import write_diagnosis
         from genforge_tabular.plots import write_plots
-        return write_plots(samples, reference, Path(out_dir))
+        _, paths = write_diagnosis(samples, reference, Path(out_dir))
+        return write_plots(samples, reference, Path(out_dir)) + paths
+
+    def report_lines(self, samples: pd.DataFrame, reference: TabularReference) -> list[str]:
+        """What gives the rows away, as plain lines for ``genforge evaluate`` to print."""
+        from genforge_tabular.diagnosis import diagnosis_lines
+        return diagnosis_lines(samples, reference)
 
 
 __all__ = ["TabularDomain", "check_target", "split_holdout", "write_table_chunks"]  # augment.py imports these here

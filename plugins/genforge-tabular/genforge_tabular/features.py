@@ -30,6 +30,15 @@ class TableFeatures:
             else:
                 self.levels[column] = real[column].astype(str).value_counts().index[:MAX_LEVELS].tolist()
 
+    def column_slices(self) -> dict[str, list[int]]:
+        """The feature indices of each column in :meth:`transform`'s output."""
+        out, start = {}, 0
+        for column, kind in self.kinds.items():
+            width = 2 if kind in MODELLED_AS_CONTINUOUS else len(self.levels[column])
+            out[column] = list(range(start, start + width))
+            start += width
+        return out
+
     def to_state(self) -> dict:
         """Plain data: the column kinds, numeric (mean, std) and categorical levels."""
         return {"kinds": self.kinds, "stats": {c: [float(m), float(s)] for c, (m, s) in self.stats.items()},
