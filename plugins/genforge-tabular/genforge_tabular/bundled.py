@@ -35,12 +35,16 @@ BUNDLED = {
 def load_bundled(name: str, options: dict[str, Any] | None = None) -> TableSource:
     file, defaults, _ = BUNDLED[name]
     path = DATA / file
-    frame = read_table(path, options)
-    rows = (options or {}).get("rows")
-    if rows:
-        frame = frame.sample(min(int(rows), len(frame)), random_state=0).reset_index(drop=True)
-    return TableSource(frame, str(path), dict(defaults))
+    return TableSource(_some_rows(read_table(path, options), options), str(path), dict(defaults))
 
 
 def load_file(path: Path, options: dict[str, Any]) -> TableSource:
-    return TableSource(read_table(path, options), str(path))
+    return TableSource(_some_rows(read_table(path, options), options), str(path))
+
+
+def _some_rows(frame: pd.DataFrame, options: dict[str, Any] | None) -> pd.DataFrame:
+    """Dataset option ``rows``: a random sample of N rows (seed 0)."""
+    rows = (options or {}).get("rows")
+    if rows:
+        frame = frame.sample(min(int(rows), len(frame)), random_state=0).reset_index(drop=True)
+    return frame

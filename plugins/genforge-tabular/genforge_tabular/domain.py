@@ -15,30 +15,23 @@ from genforge_tabular.bundled import TableSource
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
-from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
+from genforge_tabular.reading import check_table
+from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMPLER_ROWS, DensityRatioResampler
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
-from genforge_tabular.transformer import (FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder,
-                                          TableTransformer, to_numbers)
+from genforge_tabular.target_column import check_target, split_holdout
+from genforge_tabular.encoders import FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder, to_numbers
+from genforge_tabular.transformer import TableTransformer
+from genforge_tabular.writing import write_table_chunks
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
-                   "calibrate"}
+                   "calibrate", "resample"}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
 #: CALIBRATION_CHUNK), and their seed
 CALIBRATION_ROWS, CALIBRATION_CHUNK, CALIBRATION_SEED = 20_000, 5_000, 0
-
-
-def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: int):
-    """A stratified (by target, when given) hold-out split; no hold-out for fraction 0."""
-    if not fraction:
-        return df.reset_index(drop=True), None
-    from sklearn.model_selection import train_test_split
-    stratify = df[target].astype(str) if target and df[target].astype(str).value_counts().min() >= 2 else None
-    train, hold = train_test_split(df, test_size=fraction, random_state=seed % 2**31, stratify=stratify)
-    return train.reset_index(drop=True), hold.reset_index(drop=True)
 
 
 def target_share(options: dict[str, Any]) -> float:
@@ -57,24 +50,12 @@ def target_share(options: dict[str, Any]) -> float:
 def option_flag(options: dict[str, Any], name: str) -> bool:
     """A true/false dataset option, on by default: ``dependencies`` (derive functionally
     dependent columns), ``target_pairs`` (conditions carry the target's partner),
-    ``calibrate`` (calibrate numeric marginals after training)."""
+    ``calibrate`` (calibrate numeric marginals after training), ``resample`` (discriminator-driven
+    resampling of the sampled rows, ``resampling.py``)."""
     value = options.get(name, True)
     if not isinstance(value, bool):
         raise UserInputError(f"dataset option {name}={value!r}: expected true or false")
     return value
-
-
-def check_target(df: pd.DataFrame, target: str, kinds: dict[str, str], where: str) -> None:
-    if target not in df.columns:
-        raise UserInputError(f"{where}: target column {target!r} not found; columns: {', '.join(df.columns)}")
-    classes = df[target].dropna().nunique()
-    if classes < 2:
-        raise UserInputError(f"{where}, column {target!r}: the target has {classes} class"
-                             f"{'es' if classes != 1 else ''}; a class target needs at least two")
-    if kinds[target] not in MODELLED_AS_DISCRETE:
-        raise UserInputError(f"{where}, column {target!r}: the target looks {kinds[target]} "
-                             f"({classes} distinct values); a class target must be categorical "
-                             "(declare it with discrete_columns= if it is)")
 
 
 class TabularDomain(Domain):
@@ -84,9 +65,11 @@ class TabularDomain(Domain):
     default_model = "ctgan-residual"
     default_loss = "wgan-gp"
     sample_suffix = ".csv"
+    #: ``genforge train``'s defaults; the dataset's are those of ``TabularGAN`` (no hold-out: the
+    #: model is trained on all the user's rows, so CLI and Python API fit the same model)
     train_defaults = {"epochs": 300, "batch_size": 500, "pac": 5, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
                       "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
-                      "precision": "auto", "dataset_options": {"holdout": 0.2}}
+                      "precision": "auto", "dataset_options": {"holdout": 0.0}}
 
     # -- data in ----------------------------------------------------------------------------
     def prepare(self, raw: Any, options: dict[str, Any], seed: int) -> TabularTrainingData:
@@ -123,10 +106,14 @@ class TabularDomain(Domain):
         encoded = transformer.encode(train, rng)
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
-        return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(),
-                                   pairs=pairs, log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
+        draws = schema.condition_draws(float(options.get("log_frequency", 0.0)))
+        report = self._report(df, schema, where)
+        if option_flag(options, "resample") and len(train) < MIN_ROWS:
+            report.skipped[f"{len(train)} training rows: fewer than the {MIN_ROWS} the resampling step needs; "
+                           "rows are sampled without it"] = 1
+        return TabularTrainingData(encoded, codes, draws, schema=schema, table=train, options=options,
                                    reference=reference, real_samples=real.reset_index(drop=True),
-                                   report=self._report(df, schema, where))
+                                   report=report)
 
     @staticmethod
     def _report(df: pd.DataFrame, schema: TableSchema, where: str) -> DataReport:
@@ -150,14 +137,21 @@ class TabularDomain(Domain):
         return report
 
     def finish_training(self, model: Any, data: TabularTrainingData, device: torch.device) -> None:
-        """Calibrate the numeric marginals on unconditional rows of the sampling generator."""
+        """Calibrate the numeric marginals on unconditional rows of the sampling generator, then
+        fit the resampling step's classifier on calibrated rows (``resampling.py``)."""
         schema, rng = data.schema, torch.Generator().manual_seed(CALIBRATION_SEED)
-        if not schema.transformer.calibrated_columns():
+        if schema.transformer.calibrated_columns():
+            sizes = [min(CALIBRATION_CHUNK, CALIBRATION_ROWS - start)
+                     for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
+            schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
+                                         for k in sizes)
+        table = data.table
+        if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
-        sizes = [min(CALIBRATION_CHUNK, CALIBRATION_ROWS - start)
-                 for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
-        schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
-                                     for k in sizes)
+        real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
+        fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device),
+                           schema)
+        schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return schema.to_state()
@@ -184,6 +178,14 @@ class TabularDomain(Domain):
             return schema.one_hot(schema.condition_slots(values), n, rng)
         return schema.empirical_conditions(n, rng)
 
+    def _generated(self, generate: Callable[[int, Any], Any], schema: TableSchema, k: int,
+                   condition: Callable[[int], Any], rng: torch.Generator) -> pd.DataFrame:
+        """``k`` decoded rows; with the resampling step, chosen from ``CANDIDATES * k``."""
+        if schema.resampler is None:
+            return self.decode(generate(k, condition(k)), schema)
+        candidates = self.decode(generate(CANDIDATES * k, condition(CANDIDATES * k)), schema)
+        return schema.resampler.select(candidates, k, rng)
+
     def sample_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
                       conditions: dict[str, Any], rng: torch.Generator,
                       chunk_size: int = 10_000) -> Iterator[pd.DataFrame]:
@@ -191,14 +193,16 @@ class TabularDomain(Domain):
 
         The generator is conditioned on the rarest requested level; other
         conditions are met by a bounded number of generate-and-filter rounds, and
-        rows still missing after them get the requested values set.
+        rows still missing after them get the requested values set. Every chunk goes
+        through the resampling step when the model has one.
         """
-        if not conditions:
-            yield from super().sample_chunks(generate, schema, n, {}, rng, chunk_size)
-            return
-        slots = schema.condition_slots(conditions)
-        primary = min(slots, key=lambda j: schema.condition_count(j, slots[j]))
-        cond_primary = {primary: slots[primary]}
+        slots = schema.condition_slots(conditions) if conditions else {}
+        if slots:
+            primary = min(slots, key=lambda j: schema.condition_count(j, slots[j]))
+            cond_primary = {primary: slots[primary]}
+            condition = lambda m: schema.one_hot(cond_primary, m, rng)  # noqa: E731
+        else:
+            condition = lambda m: schema.empirical_conditions(m, rng)  # noqa: E731
         filtered = len(slots) > 1  # one column: conditioning and force() get it right
         done = 0
         while done < n:
@@ -206,7 +210,7 @@ class TabularDomain(Domain):
             kept: list[pd.DataFrame] = []
             have = 0
             for _ in range(REJECTION_ROUNDS if filtered else 1):
-                rows = self.decode(generate(k, schema.one_hot(cond_primary, k, rng)), schema)
+                rows = self._generated(generate, schema, k, condition, rng)
                 good = rows[schema.matches(rows, slots)] if filtered else rows
                 kept.append(good)
                 have += len(good)
@@ -214,8 +218,8 @@ class TabularDomain(Domain):
                     break
             if have < k:
                 kept.append(rows.iloc[:k - have])
-            chunk = schema.force(pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True), slots, rng)
-            yield chunk
+            chunk = pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True)
+            yield schema.force(chunk, slots, rng) if slots else chunk
             done += k
 
     def concat(self, chunks: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -246,40 +250,18 @@ class TabularDomain(Domain):
 
     # -- reporting ----------------------------------------------------------------------------
     def report(self, samples: pd.DataFrame, reference: TabularReference, out_dir: Path) -> list[Path]:
+        """The plots, plus what gives the rows away (``diagnosis.py``): the detector's top
+        columns and the worst pairs in ``what_gives_rows_away.txt`` (its lines are also
+        :meth:`report_lines`), and ``pair_trends.png`` beside the real-vs-real heatmap."""
+        from genforge_tabular.diagnosis import write_diagnosis
         from genforge_tabular.plots import write_plots
-        return write_plots(samples, reference, Path(out_dir))
+        _, paths = write_diagnosis(samples, reference, Path(out_dir))
+        return write_plots(samples, reference, Path(out_dir)) + paths
 
-    def demo(self, out_dir: Path, seed: int) -> list[str]:
-        from genforge_tabular.augment import demo_lines
-        return demo_lines(Path(out_dir), seed)
-
-
-def write_table_chunks(chunks: Iterable[pd.DataFrame], path: Path) -> int:
-    """Stream DataFrame chunks to CSV or Parquet (by suffix) with bounded memory."""
-    from genforge.output_files import atomic_open, atomic_path
-
-    count = 0
-    if path.name.lower().endswith(PARQUET_SUFFIXES):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-        writer = None
-        with atomic_path(path) as partial:
-            try:
-                for chunk in chunks:
-                    table = pa.Table.from_pandas(chunk, preserve_index=False)
-                    if writer is None:
-                        writer = pq.ParquetWriter(partial, table.schema)
-                    writer.write_table(table.cast(writer.schema))
-                    count += len(chunk)
-            finally:
-                if writer is not None:
-                    writer.close()
-        return count
-    with atomic_open(path, "w", newline="") as handle:
-        for chunk in chunks:
-            chunk.to_csv(handle, index=False, header=count == 0)
-            count += len(chunk)
-    return count
+    def report_lines(self, samples: pd.DataFrame, reference: TabularReference) -> list[str]:
+        """What gives the rows away, as plain lines for ``genforge evaluate`` to print."""
+        from genforge_tabular.diagnosis import diagnosis_lines
+        return diagnosis_lines(samples, reference)
 
 
 def _parquet_bytes(frame: pd.DataFrame | None) -> torch.Tensor | None:
@@ -298,3 +280,6 @@ def _parquet_frame(data: torch.Tensor | None) -> pd.DataFrame | None:
     import io
 
     return pd.read_parquet(io.BytesIO(data.numpy().tobytes()))
+
+
+__all__ = ["TabularDomain", "check_target", "split_holdout", "write_table_chunks"]  # augment.py imports these here

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE
-from genforge_tabular.transformer import to_numbers
+from genforge_tabular.encoders import to_numbers
 
 MAX_LEVELS = 50
 
@@ -29,6 +29,28 @@ class TableFeatures:
                                       np.nanstd(x) if np.isfinite(x).any() and np.nanstd(x) > 0 else 1.0)
             else:
                 self.levels[column] = real[column].astype(str).value_counts().index[:MAX_LEVELS].tolist()
+
+    def column_slices(self) -> dict[str, list[int]]:
+        """The feature indices of each column in :meth:`transform`'s output."""
+        out, start = {}, 0
+        for column, kind in self.kinds.items():
+            width = 2 if kind in MODELLED_AS_CONTINUOUS else len(self.levels[column])
+            out[column] = list(range(start, start + width))
+            start += width
+        return out
+
+    def to_state(self) -> dict:
+        """Plain data: the column kinds, numeric (mean, std) and categorical levels."""
+        return {"kinds": self.kinds, "stats": {c: [float(m), float(s)] for c, (m, s) in self.stats.items()},
+                "levels": {c: [str(v) for v in levels] for c, levels in self.levels.items()}}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TableFeatures":
+        features = cls.__new__(cls)
+        features.kinds = dict(state["kinds"])
+        features.stats = {c: tuple(v) for c, v in state["stats"].items()}
+        features.levels = {c: list(v) for c, v in state["levels"].items()}
+        return features
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         parts = []

@@ -1,12 +1,7 @@
 """Quality, detection, utility and privacy of synthetic tables (SDMetrics-style definitions).
 
-* column shapes: KSComplement ``1 - KS`` (numeric, non-missing values) and
-  TVComplement ``1 - 1/2 sum |p_real - p_syn|`` (categorical, missing as a level);
-* column-pair trends: CorrelationSimilarity ``1 - |r_real - r_syn| / 2`` (two
-  numeric columns, Pearson) and ContingencySimilarity ``1 - 1/2 sum |P_real(a,b) -
-  P_syn(a,b)|`` (otherwise, numeric columns cut into 10 equal-width bins of the
-  real range);
-* quality: the mean of the two (SDMetrics QualityReport);
+* column shapes, column-pair trends and quality: as SDMetrics' QualityReport computes them
+  (``fidelity.py``, tested against ``sdmetrics``);
 * detection: cross-validated ROC AUC of a classifier telling real from synthetic
   (0.5 = indistinguishable);
 * efficacy and augmentation uplift: a downstream classifier on a real hold-out;
@@ -15,7 +10,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -24,11 +18,12 @@ from threadpoolctl import threadpool_limits
 
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE
 from genforge_tabular.features import TableFeatures
-from genforge_tabular.transformer import to_numbers
+from genforge_tabular.fidelity import (column_pair_trends, column_shapes, contingency_similarity,  # noqa: F401
+                                       correlation_similarity, ks_complement, quality, tv_complement)
+from genforge_tabular.encoders import to_numbers
 
 #: rows of each side that the classifier-based metrics use
 MAX_ROWS = 2000
-BINS = 10
 
 
 @dataclass
@@ -54,78 +49,27 @@ class TabularReference:
         return self.real.drop(test.index), test
 
 
-# -- column shapes and pair trends -----------------------------------------------------------
-def ks_complement(real: pd.Series, synth: pd.Series, kind: str = "continuous") -> float:
-    from scipy.stats import ks_2samp
-
-    a, b = to_numbers(real, kind), to_numbers(synth, kind)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if len(a) == 0 or len(b) == 0:
-        return float(len(a) == len(b))
-    return 1.0 - float(ks_2samp(a, b).statistic)
-
-
-def tv_complement(real: pd.Series, synth: pd.Series) -> float:
-    p = real.astype(object).where(real.notna(), "<NA>").astype(str).value_counts(normalize=True)
-    q = synth.astype(object).where(synth.notna(), "<NA>").astype(str).value_counts(normalize=True)
-    return 1.0 - 0.5 * float(p.subtract(q, fill_value=0).abs().sum())
-
-
-def correlation_similarity(real: pd.DataFrame, synth: pd.DataFrame, a: str, b: str, kinds) -> float:
-    def corr(df):
-        x, y = to_numbers(df[a], kinds[a]), to_numbers(df[b], kinds[b])
-        ok = ~(np.isnan(x) | np.isnan(y))
-        if ok.sum() < 2 or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
-            return 0.0
-        return float(np.corrcoef(x[ok], y[ok])[0, 1])
-    return 1.0 - abs(corr(real) - corr(synth)) / 2
-
-
-def _binned(series: pd.Series, kind: str, reference: pd.Series) -> pd.Series:
-    if kind not in MODELLED_AS_CONTINUOUS:
-        return series.astype(object).where(series.notna(), "<NA>").astype(str)
-    ref = to_numbers(reference, kind)
-    lo, hi = np.nanmin(ref), np.nanmax(ref)
-    x = to_numbers(series, kind)
-    bins = np.clip(((x - lo) / max(hi - lo, 1e-12) * BINS).astype(float), 0, BINS - 1)
-    return pd.Series(np.where(np.isnan(x), "<NA>", np.floor(np.nan_to_num(bins)).astype(int).astype(str)))
-
-
-def contingency_similarity(real: pd.DataFrame, synth: pd.DataFrame, a: str, b: str, kinds) -> float:
-    def joint(df):
-        pairs = _binned(df[a], kinds[a], real[a]).to_numpy() + "\x1f" + _binned(df[b], kinds[b], real[b]).to_numpy()
-        return pd.Series(pairs).value_counts(normalize=True)
-    return 1.0 - 0.5 * float(joint(real).subtract(joint(synth), fill_value=0).abs().sum())
-
-
-def column_shapes(synth: pd.DataFrame, ref: TabularReference) -> float:
-    scores = [ks_complement(ref.real[c], synth[c], ref.kinds[c]) if ref.kinds[c] in MODELLED_AS_CONTINUOUS
-              else tv_complement(ref.real[c], synth[c]) for c in ref.modelled]
-    return float(np.mean(scores)) if scores else 1.0
-
-
-def column_pair_trends(synth: pd.DataFrame, ref: TabularReference) -> float:
-    scores = []
-    for a, b in combinations(ref.modelled, 2):
-        numeric = ref.kinds[a] in MODELLED_AS_CONTINUOUS and ref.kinds[b] in MODELLED_AS_CONTINUOUS
-        fn = correlation_similarity if numeric else contingency_similarity
-        scores.append(fn(ref.real, synth, a, b, ref.kinds))
-    return float(np.mean(scores)) if scores else 1.0
-
-
-def quality(synth: pd.DataFrame, ref: TabularReference) -> float:
-    return 0.5 * (column_shapes(synth, ref) + column_pair_trends(synth, ref))
-
-
 # -- classifiers -------------------------------------------------------------------------------
 def _head(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return df if len(df) <= n else df.sample(n, random_state=seed)
 
 
-def detection_auc(synth: pd.DataFrame, ref: TabularReference, model: str = "logistic") -> float:
-    """Cross-validated ROC AUC of a classifier separating real rows from synthetic ones."""
+def detector(model: str, seed: int):
+    """The real-vs-synthetic classifier of a detection metric: ``"logistic"``, ``"gb"``
+    (gradient boosting) or ``"knn"`` (5 nearest neighbours on the standardized features)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    if model == "logistic":
+        return LogisticRegression(max_iter=500)
+    if model == "knn":
+        return KNeighborsClassifier(n_neighbors=5)
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+
+
+def detection_auc(synth: pd.DataFrame, ref: TabularReference, model: str = "logistic") -> float:
+    """Cross-validated ROC AUC of a classifier separating real rows from synthetic ones."""
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
     n = min(len(ref.real), len(synth), MAX_ROWS)
@@ -133,20 +77,21 @@ def detection_auc(synth: pd.DataFrame, ref: TabularReference, model: str = "logi
     features = TableFeatures(real, ref.kinds)
     x = np.concatenate([features.transform(real), features.transform(fake)])
     y = np.r_[np.ones(len(real)), np.zeros(len(fake))]
-    clf = (LogisticRegression(max_iter=500) if model == "logistic"
-           else HistGradientBoostingClassifier(max_iter=100, random_state=ref.seed))
+    clf = detector(model, ref.seed)
     folds = StratifiedKFold(3, shuffle=True, random_state=ref.seed)
     with threadpool_limits(1):  # OpenMP oversubscription makes small fits crawl on shared CPUs
         return float(np.mean(cross_val_score(clf, x, y, cv=folds, scoring="roc_auc")))
 
 
-def _classifier(seed: int):
+def _classifier(seed: int, class_weight: str | None = None):
     from sklearn.ensemble import HistGradientBoostingClassifier
-    return HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed, class_weight=class_weight)
 
 
-def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularReference) -> dict[str, float]:
-    """Macro-F1, minority-class F1 and balanced accuracy of a classifier trained on ``train``."""
+def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularReference,
+                      class_weight: str | None = None) -> dict[str, float]:
+    """Macro-F1, minority-class F1 and balanced accuracy of a classifier trained on ``train``
+    (``class_weight="balanced"``: weighted by inverse class frequency, scikit-learn's rule)."""
     from sklearn.metrics import balanced_accuracy_score, f1_score
 
     target = ref.target
@@ -158,7 +103,7 @@ def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularRefer
     else:
         features = TableFeatures(ref.real, ref.kinds, exclude=[target])
         with threadpool_limits(1):
-            clf = _classifier(ref.seed).fit(features.transform(train), y_train)
+            clf = _classifier(ref.seed, class_weight).fit(features.transform(train), y_train)
             pred = clf.predict(features.transform(test))
     return {"macro_f1": float(f1_score(y_test, pred, average="macro", zero_division=0)),
             "minority_f1": float(f1_score(y_test, pred, labels=[minority], average="macro", zero_division=0)),

@@ -123,11 +123,19 @@ class TabularGANModel(GANModel):
         self.register_buffer("cond_to_output", cond_to_output)
         self.cond_weight = cond_weight
         self.classifier, self.classifier_weight = classifier, classifier_weight
-        self.classifier_optimizer = None if classifier is None else \
-            torch.optim.Adam(classifier.parameters(), lr=1e-3, betas=(0.5, 0.9), fused=True)
+        self._classifier_optimizer: torch.optim.Optimizer | None = None
+
+    @property
+    def classifier_optimizer(self) -> torch.optim.Optimizer | None:
+        """Made on first use: a model loaded only to sample never builds an optimizer (the
+        first ``torch.optim`` optimizer imports ``torch._dynamo``, seconds of a cold start)."""
+        if self._classifier_optimizer is None and self.classifier is not None:
+            self._classifier_optimizer = torch.optim.Adam(self.classifier.parameters(), lr=1e-3, betas=(0.5, 0.9),
+                                                          fused=True)
+        return self._classifier_optimizer
 
     def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {} if self.classifier_optimizer is None else {"classifier": self.classifier_optimizer}
+        return {} if self.classifier is None else {"classifier": self.classifier_optimizer}
 
     def auxiliary_step(self, real: Batch, fake: Any, step: int) -> dict[str, float]:
         """One step of the target classifier on the real rows."""

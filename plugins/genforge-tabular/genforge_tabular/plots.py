@@ -10,7 +10,7 @@ import pandas as pd
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS
 from genforge_tabular.features import TableFeatures
 from genforge_tabular.metrics import TabularReference
-from genforge_tabular.transformer import to_numbers
+from genforge_tabular.encoders import to_numbers
 
 MAX_PANELS = 24
 MAX_LEVELS = 12

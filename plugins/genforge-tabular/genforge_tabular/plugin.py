@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 from genforge.domain import DatasetSpec, MetricSpec, ModelSpec
 from genforge.hookspecs import hookimpl
@@ -12,7 +13,19 @@ from genforge_tabular.networks import build_tabular_gan
 from genforge_tabular.reading import CSV_SUFFIXES, PARQUET_SUFFIXES
 from genforge_tabular.report_section import register_report_sections, report_reference  # noqa: F401  (report hooks)
 
-_DOMAIN = TabularDomain()
+
+
+class TabularDomainWithDemo(TabularDomain):
+    """The registered domain: :class:`TabularDomain` plus ``genforge demo``, which runs
+    ``genforge augment`` (kept here, above both, so that ``domain.py`` never imports
+    ``augment.py``, which imports it)."""
+
+    def demo(self, out_dir: Path, seed: int) -> list[str]:
+        from genforge_tabular.augment import demo_lines
+        return demo_lines(Path(out_dir), seed)
+
+
+_DOMAIN = TabularDomainWithDemo()
 
 
 def _add_train_arguments(parser) -> None:

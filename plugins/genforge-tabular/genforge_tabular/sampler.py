@@ -110,16 +110,33 @@ class TargetPairs:
 class ConditionDraws:
     """Random conditions: a discrete column by ``column_weights``, then a level of it by
     ``level_probs`` (``[columns, max width]``, rows summing to 1), plus the target's partner
-    when ``pairs`` is given. Training batches and unconditional sampling both draw through this."""
+    when ``pairs`` is given. Built once per table by :meth:`of_counts` (``TableSchema.draws``);
+    training batches and unconditional sampling both draw through it."""
 
     def __init__(self, widths: list[int], level_probs: torch.Tensor, column_weights: torch.Tensor,
                  pairs: TargetPairs | None = None):
         self.layout = ConditionLayout(widths)
         self.pairs = pairs
         self.column_weights = column_weights
+        self.level_probs = level_probs
         # inverse-CDF draws: torch.multinomial over a few hundred levels costs ~3 ms a batch on CPU
         self.level_cdf = level_probs.cumsum(1)
         self.last_level = torch.tensor(widths, dtype=torch.long).clamp_min(1) - 1
+
+    @classmethod
+    def of_counts(cls, slot_counts: list[list[int]], column_weights: torch.Tensor, pairs: TargetPairs | None = None,
+                  log_frequency: float = 0.0) -> "ConditionDraws":
+        """Levels drawn by ``(1 - log_frequency) * frequency + log_frequency * log-frequency``
+        of the training rows' ``slot_counts`` (one list per discrete column)."""
+        widths = [len(c) for c in slot_counts]
+        counts = torch.zeros(len(widths), max(widths, default=0), dtype=torch.double)
+        for j, c in enumerate(slot_counts):
+            counts[j, :len(c)] = torch.tensor(c, dtype=torch.double)
+        probs = counts / counts.sum(1, keepdim=True).clamp_min(1)
+        if log_frequency:
+            logf = torch.log1p(counts)
+            probs = (1 - log_frequency) * probs + log_frequency * logf / logf.sum(1, keepdim=True).clamp_min(1e-12)
+        return cls(widths, probs, column_weights, pairs)
 
     def draw(self, n: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         column = torch.multinomial(self.column_weights, n, replacement=True, generator=rng)
@@ -135,15 +152,19 @@ class ConditionDraws:
 
 
 class TabularTrainingData(TrainingData):
-    """Encoded rows plus the per-level row index that conditional batches draw from."""
+    """Encoded rows plus the per-level row index that conditional batches draw from; the
+    conditions come from ``draws`` (the schema's, built once)."""
 
-    def __init__(self, encoded: torch.Tensor, codes: torch.Tensor, widths: list[int], *,
-                 column_weights: torch.Tensor | None = None, log_frequency: float = 0.0,
-                 pairs: TargetPairs | None = None,
-                 schema: Any = None, reference: Any = None, real_samples: Any = None, report=None):
-        self.encoded, self.codes = encoded, codes
+    def __init__(self, encoded: torch.Tensor, codes: torch.Tensor, draws: ConditionDraws, *,
+                 schema: Any = None, reference: Any = None, real_samples: Any = None, report=None,
+                 table: Any = None, options: dict[str, Any] | None = None):
+        self.encoded, self.codes, self.draws = encoded, codes, draws
+        #: the training rows (a DataFrame) and the dataset options, for the steps after training
+        self.table, self.options = table, dict(options or {})
+        self.layout = draws.layout
         self.schema, self.reference, self.real_samples, self.report = schema, reference, real_samples, report
         self.size = len(encoded)
+        widths = self.layout.widths
         n_disc, max_w = len(widths), max(widths, default=0)
         self.counts = torch.zeros(n_disc, max_w, dtype=torch.long)
         self.starts = torch.zeros(n_disc, max_w, dtype=torch.long)
@@ -152,13 +173,6 @@ class TabularTrainingData(TrainingData):
             self.counts[j, :widths[j]] = torch.bincount(codes[:, j], minlength=widths[j])
             self.starts[j, 1:] = self.counts[j].cumsum(0)[:-1]
             self.order[j] = torch.argsort(codes[:, j], stable=True)
-        logf = torch.log1p(self.counts.double())
-        logf = logf / logf.sum(1, keepdim=True).clamp_min(1e-12)
-        empirical = self.counts.double() / self.counts.sum(1, keepdim=True).clamp_min(1)
-        self.level_probs = (1 - log_frequency) * empirical + log_frequency * logf
-        weights = torch.ones(n_disc, dtype=torch.double) if column_weights is None else column_weights
-        self.draws = ConditionDraws(widths, self.level_probs, weights, pairs)
-        self.layout = self.draws.layout
 
     def rows_with(self, column: torch.Tensor, level: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """A random real row index having ``level`` in discrete ``column``, per entry."""

@@ -10,7 +10,9 @@ import torch
 from genforge.errors import UserInputError
 from genforge_tabular.columns import ColumnInfo
 from genforge_tabular.sampler import ConditionDraws, TargetPairs
-from genforge_tabular.transformer import DiscreteEncoder, TableTransformer, _plain, _restore_dtype
+from genforge_tabular.encoders import DiscreteEncoder, plain, restore_dtype
+from genforge_tabular.resampling import DensityRatioResampler
+from genforge_tabular.transformer import TableTransformer
 
 SCHEMA_VERSION = 1
 #: how often a batch is conditioned on the target column (the rest: the other discrete
@@ -36,9 +38,11 @@ class TableSchema:
         self.cond_dim = int(sum(self.cond_widths))
         self.cond_offsets = np.cumsum([0] + self.cond_widths[:-1]).tolist() if self.discrete else []
         self.pairs = pairs
-        self.draws = None  # unconditional sampling's conditions, drawn as in training
-        if self.discrete:
-            self.draws = ConditionDraws(self.cond_widths, self._level_frequencies(), self.column_weights(), pairs)
+        #: the discriminator-driven resampling step of ``sample`` (``resampling.py``), fitted
+        #: after training; None: rows are sampled as generated
+        self.resampler: DensityRatioResampler | None = None
+        #: the condition draws of training batches and unconditional sampling (None: no discrete column)
+        self.draws = ConditionDraws.of_counts(slot_counts, self.column_weights(), pairs) if self.discrete else None
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -67,7 +71,8 @@ class TableSchema:
         return {"version": SCHEMA_VERSION, "columns": [i.to_state() for i in self.infos],
                 "transformer": self.transformer.to_state(), "target": self.target,
                 "slot_counts": self.slot_counts, "target_share": self.target_share,
-                "pairs": None if self.pairs is None else self.pairs.to_state()}
+                "pairs": None if self.pairs is None else self.pairs.to_state(),
+                "resampler": None if self.resampler is None else self.resampler.state}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableSchema":
@@ -75,10 +80,13 @@ class TableSchema:
             raise UserInputError(f"tabular schema version {state.get('version')!r} is not supported "
                                  f"(this plugin reads version {SCHEMA_VERSION})")
         pairs = state.get("pairs")  # files written before the key: none
-        return cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
-                   state["target"], [list(map(int, c)) for c in state["slot_counts"]],
-                   state.get("target_share", 0.5),  # files written before the key: 0.5
-                   None if pairs is None else TargetPairs.from_state(pairs))
+        schema = cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
+                     state["target"], [list(map(int, c)) for c in state["slot_counts"]],
+                     state.get("target_share", 0.5),  # files written before the key: 0.5
+                     None if pairs is None else TargetPairs.from_state(pairs))
+        if state.get("resampler"):
+            schema.resampler = DensityRatioResampler(state["resampler"])
+        return schema
 
     # -- conditions ------------------------------------------------------------------------------
     def condition_slots(self, conditions: dict[str, Any]) -> dict[int, tuple[int, ...]]:
@@ -151,12 +159,6 @@ class TableSchema:
         """Training rows in the allowed slots of discrete column ``j``."""
         return sum(self.slot_counts[j][s] for s in allowed)
 
-    def _level_frequencies(self) -> torch.Tensor:
-        probs = torch.zeros(len(self.discrete), max(self.cond_widths), dtype=torch.double)
-        for j, counts in enumerate(self.slot_counts):
-            probs[j, :len(counts)] = torch.tensor(counts, dtype=torch.double) / max(1, sum(counts))
-        return probs
-
     def column_weights(self) -> torch.Tensor:
         """How often each discrete column is the conditioned one: the target ``target_share``
         of the time, the others evenly (all evenly without a target)."""
@@ -166,6 +168,13 @@ class TableSchema:
             weights[:] = (1 - self.target_share) / (n - 1)
             weights[self.discrete_names.index(self.target)] = self.target_share
         return weights
+
+    def condition_draws(self, log_frequency: float = 0.0) -> ConditionDraws:
+        """The training batches' condition draws: :attr:`draws`, or with levels drawn partly by
+        log-frequency (dataset option ``log_frequency``, CTGAN's rule at 1)."""
+        if not log_frequency or self.draws is None:
+            return self.draws if self.draws is not None else ConditionDraws.of_counts([], torch.ones(0), None)
+        return ConditionDraws.of_counts(self.slot_counts, self.column_weights(), self.pairs, log_frequency)
 
     def empirical_conditions(self, n: int, rng: torch.Generator) -> torch.Tensor | None:
         """Conditions for unconditional sampling, drawn as in training: a column by
@@ -191,7 +200,7 @@ class TableSchema:
                 column = df[name].astype(object)
                 drawn = enc.decode_codes(self._draw_slots(j, allowed, int(bad.sum()), rng).numpy())
                 column[bad] = drawn.to_numpy(dtype=object)
-                df[name] = _restore_dtype(column, enc.state["dtype"])
+                df[name] = restore_dtype(column, enc.state["dtype"])
         return self.transformer.derive(df)
 
 
@@ -203,15 +212,15 @@ def level_slot(enc: DiscreteEncoder, value: Any, column: str) -> int:
 def value_index(categories: list[Any], missing_slot: int, value: Any, column: str) -> int:
     """The index of ``value`` (or of its text) in ``categories``; ``missing_slot`` for a
     missing value (-1: none); a clear error for a value the column never had."""
-    plain = _plain(value)
-    if plain in categories:
-        return categories.index(plain)
+    given = plain(value)
+    if given in categories:
+        return categories.index(given)
     text = str(value)
     for i, cat in enumerate(categories):
         if str(cat) == text or (isinstance(cat, (int, float)) and not isinstance(cat, bool)
                                 and _number(text) == cat):
             return i
-    if plain is None or text.lower() in ("nan", "none", "<na>", ""):
+    if given is None or text.lower() in ("nan", "none", "<na>", ""):
         if missing_slot >= 0:
             return missing_slot
     shown = ", ".join(map(str, categories[:10])) + (" ..." if len(categories) > 10 else "")

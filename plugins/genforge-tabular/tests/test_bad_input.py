@@ -73,3 +73,21 @@ def test_parquet_is_read(tmp_path, mixed_table):
     bad = write(tmp_path, "bad.parquet", b"not parquet")
     with pytest.raises(UserInputError, match="not a readable Parquet file"):
         prepare(bad)
+
+
+@pytest.mark.parametrize("header, names", [(b"a,b,a\n", "'a'"), (b"x, y,x,y\n", "'x', 'y'")])
+def test_duplicate_column_names_are_refused_with_the_names(tmp_path, header, names):
+    path = write(tmp_path, "dup.csv", header + b"1,2,3,4\n5,6,7,8\n" if header.count(b",") == 3
+                 else header + b"1,2,3\n4,5,6\n")
+    with pytest.raises(UserInputError, match=f"column names? {names} appears? more than once"):
+        prepare(path)
+
+
+def test_a_table_too_large_for_the_memory_is_refused_with_the_figures(tmp_path, monkeypatch):
+    from genforge_tabular import reading
+
+    path = write(tmp_path, "big.csv", b"a,b\n" + b"".join(b"%d,%d\n" % (i % 7, i % 3) for i in range(5000)))
+    monkeypatch.setattr(reading, "available_memory", lambda: 400_000)
+    with pytest.raises(UserInputError, match=r"big\.csv: a 0 MB table needs about 0\.0 GB .*34x the file.*rows=N"):
+        prepare(path)
+    assert len(prepare(path, rows=100).table) == 100  # a sample of the rows is read and trained on

@@ -8,7 +8,8 @@ from genforge.errors import UserInputError
 from genforge_tabular import TabularGAN
 from genforge_tabular.columns import infer_columns
 from genforge_tabular.dependencies import _chance, find_dependencies
-from genforge_tabular.transformer import TableTransformer, _snap
+from genforge_tabular.encoders.value_grid import snap as _snap
+from genforge_tabular.transformer import TableTransformer
 
 CONTINENT = {"France": "Europe", "Spain": "Europe", "Japan": "Asia", "India": "Asia", "Peru": "Americas",
              "Chile": "Americas", "Kenya": "Africa", "Ghana": "Africa"}
@@ -76,7 +77,7 @@ def test_code_like_integers_snap_to_observed_values():
                           "n": np.random.default_rng(1).integers(0, 50, 300)})
     t = TableTransformer.fit(codes, infer_columns(codes, "t", metadata={"c": "integer"}), seed=0)
     c, n = t.encoders
-    assert c.state["codes"] == [2, 20, 40, 200, 700] and n.state["codes"] is None  # counts are not codes
+    assert c.state["levels"] == [2, 20, 40, 200, 700] and n.state["levels"] is None  # counts are not codes
     block = np.zeros((3, c.width), dtype=np.float32)
     block[:, 1] = 1.0
     block[:, 0] = [-1, 0, 1]  # anywhere in the mode: always an observed code

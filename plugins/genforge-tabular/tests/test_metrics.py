@@ -16,8 +16,10 @@ def test_ks_complement_hand_computed():
 def test_tv_complement_hand_computed():
     # p = (a .5, b .5), q = (a .25, b .75): TV = (.25 + .25) / 2
     assert m.tv_complement(pd.Series(list("aabb")), pd.Series(list("abbb"))) == pytest.approx(0.75)
-    # a missing value is a level of its own: p = (a 1/2, NA 1/2), q = (a 1) -> TV 0.5
-    assert m.tv_complement(pd.Series(["a", None]), pd.Series(["a", "a"])) == pytest.approx(0.5)
+    # missing values are dropped first, as SDMetrics does: p = (a 1), q = (a 1) -> TV 0
+    assert m.tv_complement(pd.Series(["a", None]), pd.Series(["a", "a"])) == pytest.approx(1.0)
+    # a level only the synthetic rows have counts against them: p = (a 1), q = (a .5, z .5)
+    assert m.tv_complement(pd.Series(["a", "a"]), pd.Series(["a", "z"])) == pytest.approx(0.5)
 
 
 def test_pair_trends_hand_computed():

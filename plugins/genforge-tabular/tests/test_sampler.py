@@ -78,7 +78,7 @@ def test_level_probabilities_empirical_and_log_frequency(mixed_table):
         d = _DOMAIN.prepare(TableSource(mixed_table, "t"), {"log_frequency": mix}, 0)
         j = d.schema.discrete_names.index("colour")
         enc = d.schema.discrete[j]
-        probs = {enc.categories[i]: d.level_probs[j, i].item() for i in range(len(enc.categories))}
+        probs = {enc.categories[i]: d.draws.level_probs[j, i].item() for i in range(len(enc.categories))}
         for level, p in expected.items():
             assert probs[level] == pytest.approx(p)
 

@@ -47,3 +47,10 @@ def test_estimator_and_cli_default_to_auto_precision():
 
     assert TabularGAN()._config(1000).precision == "auto"
     assert make_config("tabular").precision == "auto"
+
+
+def test_cli_and_estimator_train_on_the_same_rows():
+    from genforge.training import make_config
+
+    cli = make_config("tabular").dataset_options.get("holdout", 0.0)
+    assert cli == TabularGAN()._dataset_options()["holdout"] == 0.0  # all the user's rows, both ways
