@@ -13,6 +13,9 @@ from genforge.errors import UserInputError
 from genforge.sampling import generate_raw
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
+from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, prepare_rules, rules_of,
+                                                      save_rules)
+from genforge_tabular.constraints.sampling import constrained_chunks
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
 from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
@@ -23,7 +26,7 @@ from genforge_tabular.transformer import (FIT_ROWS, MAX_CATEGORIES, ContinuousEn
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
-                   "calibrate"}
+                   "calibrate", *RULE_OPTIONS}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
@@ -98,7 +101,11 @@ class TabularDomain(Domain):
                                  f"{', '.join(sorted(DATASET_OPTIONS))}")
         options = {**source.defaults, **options}
         df, where, target = source.frame, source.where, options.get("target")
-        infos = infer_columns(df, where, options.get("discrete_columns"), options.get("metadata"))
+        ruled = prepare_rules(df, options, where, target)  # constraints= / SDV metadata=: what the GAN learns
+        if ruled is not None:
+            df = ruled.model_frame
+        infos = infer_columns(df, where, None if ruled else options.get("discrete_columns"),
+                              ruled.metadata if ruled else options.get("metadata"))
         kinds = {i.name: i.kind for i in infos}
         if target:
             if target in kinds and kinds[target] not in MODELLED_AS_DISCRETE and df[target].nunique() <= 50:
@@ -123,10 +130,16 @@ class TabularDomain(Domain):
         encoded = transformer.encode(train, rng)
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
+        report = self._report(df, schema, where)
+        if ruled is not None:
+            schema.rules = ruled.rules
+            reference, real = ruled.reference(split_holdout, float(options.get("holdout", 0.0)), target, seed)
+            report.total += len(source.frame) - len(df)
+            report.skipped.update(ruled.report)
         return TabularTrainingData(encoded, codes, schema.cond_widths, column_weights=schema.column_weights(),
                                    pairs=pairs, log_frequency=float(options.get("log_frequency", 0.0)), schema=schema,
                                    reference=reference, real_samples=real.reset_index(drop=True),
-                                   report=self._report(df, schema, where))
+                                   report=report)
 
     @staticmethod
     def _report(df: pd.DataFrame, schema: TableSchema, where: str) -> DataReport:
@@ -160,10 +173,10 @@ class TabularDomain(Domain):
                                      for k in sizes)
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
-        return schema.to_state()
+        return save_rules(schema.to_state(), schema)
 
     def schema_from_state(self, state: dict[str, Any]) -> TableSchema:
-        return TableSchema.from_state(state)
+        return load_rules(TableSchema.from_state(state), state)
 
     # -- samples out ----------------------------------------------------------------------------
     def decode(self, output: torch.Tensor, schema: TableSchema) -> pd.DataFrame:
@@ -182,8 +195,23 @@ class TabularDomain(Domain):
 
         The generator is conditioned on the rarest requested level; other
         conditions are met by a bounded number of generate-and-filter rounds, and
-        rows still missing after them get the requested values set.
+        rows still missing after them get the requested values set. With constraints (or SDV
+        metadata) rows come back in the original columns and obey every rule
+        (``constraints/sampling.py``).
         """
+        rules = rules_of(schema)
+        if rules is not None:
+            levels = lambda column: (schema.discrete[schema.discrete_names.index(column)].categories  # noqa: E731
+                                     if column in schema.discrete_names else None)
+            yield from constrained_chunks(rules, lambda k, c: self._learned_chunks(generate, schema, k, c, rng,
+                                                                                    chunk_size),
+                                          n, conditions, rng, chunk_size, levels)
+            return
+        yield from self._learned_chunks(generate, schema, n, conditions, rng, chunk_size)
+
+    def _learned_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
+                        conditions: dict[str, Any], rng: torch.Generator, chunk_size: int) -> Iterator[pd.DataFrame]:
+        """Rows in the columns the GAN learns (see :meth:`sample_chunks`)."""
         if not conditions:
             yield from super().sample_chunks(generate, schema, n, {}, rng, chunk_size)
             return
@@ -217,6 +245,8 @@ class TabularDomain(Domain):
 
     def diversity(self, samples: pd.DataFrame, schema: TableSchema) -> float | None:
         """Mean normalised entropy of the columns (numeric ones in 20 bins of the real range)."""
+        if rules_of(schema) is not None:
+            samples = rules_of(schema).transform(samples)
         scores = []
         for enc in schema.transformer.encoders:
             name, kind = enc.state["name"], enc.state["kind"]
