@@ -31,6 +31,9 @@ class Constraint:
         """One bool per row: does it obey the rule (``state``: what ``fit`` returned)."""
         raise NotImplementedError
 
+    def check(self, where: str) -> None:
+        """Errors in the rule itself, before it meets the table (e.g. a formula that does not parse)."""
+
     def fit(self, df: pd.DataFrame, where: str) -> dict[str, Any] | None:
         """Check the rule against the real rows (clear errors) and return construction state,
         or None when the rule is applied by rejection only."""

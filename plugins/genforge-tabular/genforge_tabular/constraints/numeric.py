@@ -226,6 +226,9 @@ class FormulaColumn(Constraint):
             self._parsed = Formula(self.formula, where)
         return self._parsed
 
+    def check(self, where: str) -> None:
+        self.parsed(where)
+
     def columns(self) -> list[str]:
         return [self.column] + self.parsed().columns
 

@@ -42,6 +42,7 @@ class TableRules:
         states, masks = [], []
         for i, rule in enumerate(rules):
             where = rule_where(source, i, rule.kind)
+            rule.check(where)
             _check_columns(rule, df, where)
             state = rule.fit(df, where)
             mask = rule.valid(df, where, state)
