@@ -50,7 +50,7 @@ def constrained_chunks(rules: TableRules, source: Source, n: int, conditions: di
             candidates = _draw(source, ask, plain, groups, seed_rng)
             rows = rules.inverse(candidates.reset_index(drop=True), int(seed_rng.integers(2**62)), produced)
             ok, counts = rules.valid(rows)
-            broken += counts
+            broken += np.asarray(counts, dtype=np.int64)
             generated += len(rows)
             kept += int(ok.sum())
             parts.append(rows[ok])
