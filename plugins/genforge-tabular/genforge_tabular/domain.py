@@ -18,6 +18,7 @@ from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, 
 from genforge_tabular.constraints.sampling import constrained_chunks
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
+from genforge_tabular.parquet_stream import write_table_stream
 from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
@@ -241,7 +242,8 @@ class TabularDomain(Domain):
         return pd.concat(list(chunks), ignore_index=True)
 
     def write_samples(self, chunks: Iterable[pd.DataFrame], path: Path) -> int:
-        return write_table_chunks(chunks, Path(path))
+        """Streamed to a temporary name with progress lines, renamed when complete (``parquet_stream.py``)."""
+        return write_table_stream(chunks, Path(path))
 
     def diversity(self, samples: pd.DataFrame, schema: TableSchema) -> float | None:
         """Mean normalised entropy of the columns (numeric ones in 20 bins of the real range)."""

@@ -98,11 +98,15 @@ def numbers(series: pd.Series, where: str, column: str) -> np.ndarray:
         return series.astype(float).to_numpy()
     if pd.api.types.is_numeric_dtype(series):
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    if is_datetime(series):
-        stamps = pd.to_datetime(series, errors="coerce", format="mixed")
+    if pd.api.types.is_datetime64_any_dtype(series) or is_datetime(series):
+        stamps = series if pd.api.types.is_datetime64_any_dtype(series) \
+            else pd.to_datetime(series, errors="coerce", format="mixed")
         if getattr(stamps.dt, "tz", None) is not None:
             stamps = stamps.dt.tz_convert(None)
-        return ((stamps - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
+        ns = stamps.to_numpy(dtype="datetime64[ns]")
+        out = ns.astype(np.int64) / 1e9
+        out[np.isnat(ns)] = np.nan
+        return out
     converted = pd.to_numeric(series, errors="coerce")
     if converted.notna().sum() < series.notna().sum():
         bad = series[series.notna() & converted.isna()].iloc[0]
@@ -127,7 +131,9 @@ def column_style(series: pd.Series) -> dict[str, Any]:
 def from_numbers(x: np.ndarray, style: dict[str, Any], name: str) -> pd.Series:
     """Inverse of :func:`numbers` for a column written in ``style``."""
     if style["datetime"]:
-        return pd.Series(pd.to_datetime(x, unit="s"), name=name)
+        ns = np.round(np.asarray(x, dtype=float) * 1e9)
+        stamps = np.where(np.isnan(ns), np.iinfo(np.int64).min, ns).astype(np.int64).view("datetime64[ns]")
+        return pd.Series(stamps, name=name)
     if style["whole"]:
         x = np.round(x)
         if not np.isnan(x).any() and style["dtype"].startswith(("int", "uint")):
