@@ -12,6 +12,7 @@ from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
 from genforge.sampling import generate_raw
 from genforge_tabular.bundled import TableSource
+from genforge_tabular.compact_rows import CompactRows
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, prepare_rules, rules_of,
                                                       save_rules)
@@ -128,7 +129,7 @@ class TabularDomain(Domain):
             if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
         schema = TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
         rng = torch.Generator().manual_seed(seed)
-        encoded = transformer.encode(train, rng)
+        encoded = CompactRows.encode(transformer, train, rng)  # = transformer.encode(train, rng), compactly
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
         report = self._report(df, schema, where)

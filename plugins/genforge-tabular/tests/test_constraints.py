@@ -12,7 +12,8 @@ from genforge_tabular import TabularGAN
 from genforge_tabular.constraints import (FixedCombinations, FormulaColumn, Inequality, Negative, OneHot,
                                           Positive, Predicate, Range, TableRules, read_constraints)
 
-sys.path.insert(0, str(Path(__file__).parent))  # constraint_rules:x_small, the predicate
+sys.path.insert(0, str(Path(__file__).parent))  # constraint_rules: the predicate and the table
+from constraint_rules import ruled_table  # noqa: E402
 
 
 class RuledGAN(TabularGAN):
@@ -22,22 +23,6 @@ class RuledGAN(TabularGAN):
 
     def _dataset_options(self):
         return {**super()._dataset_options(), "constraints": self.rules}
-
-
-def ruled_table(n: int = 500, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    city = rng.choice(["Paris", "Lyon", "Berlin", "Munich", "Rome"], n)
-    country = pd.Series(city).map({"Paris": "FR", "Lyon": "FR", "Berlin": "DE", "Munich": "DE",
-                                   "Rome": "IT"}).to_numpy()
-    a = rng.gamma(2, 10, n).round(2)
-    hot = rng.integers(0, 3, n)
-    start = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
-    return pd.DataFrame({
-        "city": city, "country": country, "a": a, "b": (a + rng.gamma(1, 5, n)).round(2),
-        "age": rng.integers(0, 100, n), "debt": -rng.gamma(2, 3, n).round(1), "x": rng.normal(0, 0.8, n),
-        "h0": (hot == 0).astype(int), "h1": (hot == 1).astype(int), "h2": (hot == 2).astype(int),
-        "start": start, "end": start + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
-        "label": np.where(rng.random(n) < 0.3, "yes", "no")}).assign(total=lambda d: d.a + d.b)
 
 
 RULES = [Inequality("a", "b"), Inequality("start", "end", offset="0 days"), Range("age", 0, 99),
