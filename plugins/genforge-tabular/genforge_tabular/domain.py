@@ -12,9 +12,14 @@ from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
 from genforge.sampling import generate_raw
 from genforge_tabular.bundled import TableSource
+from genforge_tabular.compact_rows import CompactRows
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
+from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, prepare_rules, rules_of,
+                                                      save_rules)
+from genforge_tabular.constraints.sampling import constrained_chunks
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
+from genforge_tabular.parquet_stream import write_table_stream
 from genforge_tabular.reading import check_table
 from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMPLER_ROWS, DensityRatioResampler
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
@@ -26,7 +31,7 @@ from genforge_tabular.writing import write_table_chunks
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
-                   "calibrate", "resample"}
+                   "calibrate", "resample", *RULE_OPTIONS}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
@@ -81,7 +86,11 @@ class TabularDomain(Domain):
                                  f"{', '.join(sorted(DATASET_OPTIONS))}")
         options = {**source.defaults, **options}
         df, where, target = source.frame, source.where, options.get("target")
-        infos = infer_columns(df, where, options.get("discrete_columns"), options.get("metadata"))
+        ruled = prepare_rules(df, options, where, target)  # constraints= / SDV metadata=: what the GAN learns
+        if ruled is not None:
+            df = ruled.model_frame
+        infos = infer_columns(df, where, None if ruled else options.get("discrete_columns"),
+                              ruled.metadata if ruled else options.get("metadata"))
         kinds = {i.name: i.kind for i in infos}
         if target:
             if target in kinds and kinds[target] not in MODELLED_AS_DISCRETE and df[target].nunique() <= 50:
@@ -103,7 +112,7 @@ class TabularDomain(Domain):
             if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
         schema = TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
         rng = torch.Generator().manual_seed(seed)
-        encoded = transformer.encode(train, rng)
+        encoded = CompactRows.encode(transformer, train, rng)  # = transformer.encode(train, rng), compactly
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
         draws = schema.condition_draws(float(options.get("log_frequency", 0.0)))
@@ -111,6 +120,11 @@ class TabularDomain(Domain):
         if option_flag(options, "resample") and len(train) < MIN_ROWS:
             report.skipped[f"{len(train)} training rows: fewer than the {MIN_ROWS} the resampling step needs; "
                            "rows are sampled without it"] = 1
+        if ruled is not None:
+            schema.rules = ruled.rules
+            reference, real = ruled.reference(split_holdout, float(options.get("holdout", 0.0)), target, seed)
+            report.total += len(source.frame) - len(df)
+            report.skipped.update(ruled.report)
         return TabularTrainingData(encoded, codes, draws, schema=schema, table=train, options=options,
                                    reference=reference, real_samples=real.reset_index(drop=True),
                                    report=report)
@@ -154,10 +168,10 @@ class TabularDomain(Domain):
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
-        return schema.to_state()
+        return save_rules(schema.to_state(), schema)
 
     def schema_from_state(self, state: dict[str, Any]) -> TableSchema:
-        return TableSchema.from_state(state)
+        return load_rules(TableSchema.from_state(state), state)
 
     def reference_state(self, reference: TabularReference) -> dict[str, Any]:
         """Training rows and hold-out as Parquet bytes (dtypes kept), kinds, target, seed."""
@@ -194,8 +208,23 @@ class TabularDomain(Domain):
         The generator is conditioned on the rarest requested level; other
         conditions are met by a bounded number of generate-and-filter rounds, and
         rows still missing after them get the requested values set. Every chunk goes
-        through the resampling step when the model has one.
+        through the resampling step when the model has one. With constraints (or SDV
+        metadata) rows come back in the original columns and obey every rule
+        (``constraints/sampling.py``).
         """
+        rules = rules_of(schema)
+        if rules is not None:
+            levels = lambda column: (schema.discrete[schema.discrete_names.index(column)].categories  # noqa: E731
+                                     if column in schema.discrete_names else None)
+            yield from constrained_chunks(rules, lambda k, c: self._learned_chunks(generate, schema, k, c, rng,
+                                                                                    chunk_size),
+                                          n, conditions, rng, chunk_size, levels)
+            return
+        yield from self._learned_chunks(generate, schema, n, conditions, rng, chunk_size)
+
+    def _learned_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
+                        conditions: dict[str, Any], rng: torch.Generator, chunk_size: int) -> Iterator[pd.DataFrame]:
+        """Rows in the columns the GAN learns (see :meth:`sample_chunks`)."""
         slots = schema.condition_slots(conditions) if conditions else {}
         if slots:
             primary = min(slots, key=lambda j: schema.condition_count(j, slots[j]))
@@ -226,10 +255,13 @@ class TabularDomain(Domain):
         return pd.concat(list(chunks), ignore_index=True)
 
     def write_samples(self, chunks: Iterable[pd.DataFrame], path: Path) -> int:
-        return write_table_chunks(chunks, Path(path))
+        """Streamed to a temporary name with progress lines, renamed when complete (``parquet_stream.py``)."""
+        return write_table_stream(chunks, Path(path))
 
     def diversity(self, samples: pd.DataFrame, schema: TableSchema) -> float | None:
         """Mean normalised entropy of the columns (numeric ones in 20 bins of the real range)."""
+        if rules_of(schema) is not None:
+            samples = rules_of(schema).transform(samples)
         scores = []
         for enc in schema.transformer.encoders:
             name, kind = enc.state["name"], enc.state["kind"]
