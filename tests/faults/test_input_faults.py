@@ -20,7 +20,7 @@ def write(path, data):
 
 
 CASES = [
-    ("tabular", "dup.csv", "a,b,a\n1,2,3\n4,5,6\n", ["'a' appears 2 times"]),
+    ("tabular", "dup.csv", "a,b,a\n1,2,3\n4,5,6\n", ["'a' appears more than once"]),
     ("tabular", "empty.csv", "", ["empty"]),
     ("tabular", "garbage.csv", GARBAGE, ["garbage.csv"]),
     ("tabular", "header-only.csv", "a,b\n", ["no data rows"]),

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from genforge_tabular.transformer import ContinuousEncoder, DiscreteEncoder, TableTransformer
+from genforge_tabular.encoders import ContinuousEncoder, DiscreteEncoder
+from genforge_tabular.transformer import TableTransformer
 
 
 class CompactRows:
@@ -57,8 +58,8 @@ class CompactRows:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, idx: torch.Tensor) -> torch.Tensor:
-        idx = torch.as_tensor(idx, dtype=torch.long)
+    def __getitem__(self, idx: torch.Tensor | slice) -> torch.Tensor:
+        idx = torch.arange(len(self))[idx] if isinstance(idx, slice) else torch.as_tensor(idx, dtype=torch.long)
         out = torch.zeros(len(idx), self.width)
         row = torch.arange(len(idx))[:, None]
         if len(self.discrete_starts):

@@ -110,10 +110,12 @@ def _refuse_duplicate_header(path: Path, text: str, delimiter: str) -> None:
     import csv
 
     names = [name.strip() for name in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise UserInputError(f"{path}: column {twice[0]!r} appears {names.count(twice[0])} times in the header "
-                             f"(pandas would silently rename the copies {twice[0]}.1, ...); rename them")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UserInputError(f"{path}: column name{'s' if len(repeated) > 1 else ''} "
+                             f"{', '.join(map(repr, repeated))} appear{'' if len(repeated) > 1 else 's'} more than "
+                             "once in the header (pandas would silently rename the copies to "
+                             f"{repeated[0]}.1, ...); rename them")
 
 
 def check_table(df: pd.DataFrame, where: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from genforge.hookspecs import hookimpl
 from genforge.report import Figure, Note, ReportContext, ReportSectionSpec, Table, Text
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS
 from genforge_tabular.features import TableFeatures
-from genforge_tabular.transformer import to_numbers
+from genforge_tabular.encoders import to_numbers
 
 MAX_COLUMNS, MAX_LEVELS, DETECTION_ROWS, TOP_FEATURES, COPY_EXAMPLES = 24, 12, 4000, 8, 5
 REAL, SYNTHETIC = "#1f77b4", "#ff7f0e"
