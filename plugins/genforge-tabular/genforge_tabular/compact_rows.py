@@ -58,6 +58,11 @@ class CompactRows:
     def __len__(self) -> int:
         return len(self.codes)
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, width)``, as the dense matrix's."""
+        return (len(self), self.width)
+
     def __getitem__(self, idx: torch.Tensor | slice) -> torch.Tensor:
         idx = torch.arange(len(self))[idx] if isinstance(idx, slice) else torch.as_tensor(idx, dtype=torch.long)
         out = torch.zeros(len(idx), self.width)

@@ -53,7 +53,7 @@ class TabularGAN(GANEstimator):
         self.classifier_weight, self.precision, self.calibrate = classifier_weight, precision, calibrate
 
     # -- training ----------------------------------------------------------------------------
-    def _dataset_options(self, target: str | None) -> dict[str, Any]:
+    def _dataset_options(self, target: str | None = None) -> dict[str, Any]:
         return {k: v for k, v in {"target": target, "discrete_columns": self.discrete_columns,
                                   "metadata": self.metadata, "holdout": self.holdout,
                                   "dependencies": self.dependencies,

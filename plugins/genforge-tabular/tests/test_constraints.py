@@ -21,8 +21,8 @@ class RuledGAN(TabularGAN):
 
     rules = None
 
-    def _dataset_options(self):
-        return {**super()._dataset_options(), "constraints": self.rules}
+    def _dataset_options(self, target=None):
+        return {**super()._dataset_options(target), "constraints": self.rules}
 
 
 RULES = [Inequality("a", "b"), Inequality("start", "end", offset="0 days"), Range("age", 0, 99),

@@ -85,8 +85,8 @@ def as_plain(value: Any) -> Any:
 def is_datetime(series: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
-    if series.dtype != object:
-        return False
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        return False  # (pandas 3 reads text as the ``str`` dtype, pandas 2 as ``object``)
     sample = series.dropna().head(50).astype(str)
     return bool(len(sample)) and bool(sample.str.match(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}/\d{1,2}/\d{2,4}").all()) \
         and bool(pd.to_datetime(sample, errors="coerce", format="mixed").notna().all())
