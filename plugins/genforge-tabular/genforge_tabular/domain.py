@@ -10,7 +10,7 @@ import torch
 
 from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
-from genforge.sampling import generate_raw
+from genforge import generate_raw
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.dependencies import find_dependencies

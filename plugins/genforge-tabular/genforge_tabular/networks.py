@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from genforge.domain import Batch
-from genforge.engine.packing import PackedDiscriminator
-from genforge.fast_ops import Dropout, gumbel_softmax
+from genforge.nn import PackedDiscriminator
+from genforge.nn import Dropout, gumbel_softmax
 from genforge.model import GANModel
 
 

@@ -91,7 +91,7 @@ class TextDomain(Domain):
         return uniqueness(samples, None)
 
     def demo(self, out_dir: Path, seed: int) -> list[str]:
-        from genforge.training import make_config, train
+        from genforge import make_config, train
 
         # a short run (the default is 2,400 steps); benchmarks/text_names.py trains the full one
         run = train(make_config(DOMAIN, {"seed": seed, "steps": 800}), Path(out_dir) / "names")
