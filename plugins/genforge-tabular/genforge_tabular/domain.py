@@ -159,6 +159,15 @@ class TabularDomain(Domain):
         schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
                                      for k in sizes)
 
+    def add_train_arguments(self, parser: Any) -> None:
+        """``genforge train tabular --target COLUMN``."""
+        parser.add_argument("--target", metavar="COLUMN", help="the class column (shorthand for "
+                            "--dataset-option target=COLUMN): conditioned on more often, used by the metrics")
+
+    def train_overrides(self, args: Any) -> dict[str, Any]:
+        target = getattr(args, "target", None)
+        return {"dataset_options": {"target": target}} if target is not None else {}
+
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return schema.to_state()
 
