@@ -5,6 +5,7 @@ the ``char-gru`` model and six metrics. Uses genforge's public API only.
 """
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -19,8 +20,8 @@ from genforge_text.metrics import METRICS, TextReference, uniqueness
 from genforge_text.models import DEFAULTS, build_char_gan
 
 DOMAIN = "text"
-#: the bundled corpus of a source checkout (plugins/genforge-text/genforge_text/ -> datasets/)
-NAMES_FILE = Path(__file__).resolve().parents[3] / "datasets" / "first-names.tsv"
+#: the bundled corpus, package data (genforge_text/data/README.md: provenance and licence)
+NAMES_FILE = Path(str(files("genforge_text") / "data" / "first-names.tsv"))
 
 
 class TextDomain(Domain):
@@ -103,8 +104,8 @@ class TextDomain(Domain):
 
 def load_names(source: Path | None, options: dict[str, Any]) -> Corpus:
     if not NAMES_FILE.is_file():
-        raise UserInputError(f"{NAMES_FILE}: the bundled names corpus ships with a genforge source "
-                             "checkout; pass your own file instead (--dataset FILE.txt or FILE.tsv)")
+        raise UserInputError(f"{NAMES_FILE}: the bundled names corpus is missing from this install; "
+                             "reinstall genforge-text or pass your own file (--dataset FILE.txt or FILE.tsv)")
     return load_file(NAMES_FILE, options)
 
 
