@@ -32,6 +32,9 @@ _EXPORTS = {
     **{name: "genforge.training" for name in ("TrainResult", "make_config", "train")},
     "TrainedGAN": "genforge.trained",
     "GANEstimator": "genforge.estimator",
+    "generate_raw": "genforge.sampling",
+    **{name: "genforge.engine.checkpoint" for name in ("load_safe", "save_atomic")},
+    "plot_losses": "genforge.builtin.loss_plot",  # the loss curve of a run folder (matplotlib)
 }
 
 __all__ = sorted(_EXPORTS)
@@ -54,10 +57,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from genforge.config import TrainConfig
     from genforge.domain import (Batch, CommandSpec, DataReport, DatasetSpec, Domain, LossSpec, MetricSpec,
                                  ModelSpec, TensorTrainingData, TrainingData)
+    from genforge.builtin.loss_plot import plot_losses
+    from genforge.engine.checkpoint import load_safe, save_atomic
     from genforge.engine.trainer import total_steps
     from genforge.errors import CheckpointError, GenforgeError, TrainingDiverged, UserInputError
     from genforge.estimator import GANEstimator
     from genforge.hookspecs import hookimpl
     from genforge.model import GANModel
+    from genforge.sampling import generate_raw
     from genforge.trained import TrainedGAN
     from genforge.training import TrainResult, make_config, train

@@ -274,7 +274,11 @@ class LossSpec:
 
     ``discriminator(real_out, fake_out)`` and ``generator(fake_out)`` return
     scalar losses; ``gradient_penalty`` is the default weight of the WGAN-GP
-    penalty this objective needs (0 for none).
+    penalty this objective needs (0 for none). ``decision_threshold`` is the
+    output above which D calls a sample real (the engine's ``d_real_acc`` /
+    ``d_fake_acc`` and the vanishing-gradient diagnostic): a number (0 for logits,
+    0.5 for least squares) or ``f(real_out, fake_out) -> float`` for critics
+    whose scores have no fixed scale.
     """
 
     name: str
@@ -282,6 +286,13 @@ class LossSpec:
     generator: Callable[[torch.Tensor], torch.Tensor]
     gradient_penalty: float = 0.0
     description: str = ""
+    decision_threshold: float | Callable[[torch.Tensor, torch.Tensor], float] = 0.0
+
+    def threshold(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> float:
+        """The decision threshold for these discriminator outputs."""
+        if callable(self.decision_threshold):
+            return float(self.decision_threshold(real_out, fake_out))
+        return float(self.decision_threshold)
 
 
 @dataclass(frozen=True)

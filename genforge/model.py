@@ -8,6 +8,11 @@ through its documented methods instead of a fork of the loop:
 * :meth:`auxiliary_step` plus :meth:`auxiliary_optimizers` — a network with its
   own optimizer (MolGAN's reward network), updated once per training step;
 * :meth:`set_temperature` — the Gumbel-softmax temperature the engine schedules.
+
+Capabilities the engine reads are declared class attributes
+(:attr:`GANModel.joint_discriminator_batch`). ``generator`` and ``discriminator``
+are always the plain modules in every hook: under ``torchrun`` the DDP wrappers
+stay private to the Trainer.
 """
 from __future__ import annotations
 
@@ -25,6 +30,11 @@ class GANModel(nn.Module):
     ``G`` may return a tensor or a tuple/dict of tensors; ``D`` receives the same
     structure and returns one score per (packed) sample.
     """
+
+    #: capability: D may judge real, fake (and interpolated) samples in one joint pass (faster);
+    #: ``False`` for a discriminator whose output for a sample depends on the rest of its batch
+    #: (batch statistics), which then sees each part in a pass of its own
+    joint_discriminator_batch: bool = True
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int):
         super().__init__()

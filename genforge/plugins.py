@@ -103,9 +103,11 @@ class Registry:
         staged: list[tuple[str, Any]] = []
         try:
             for hook_name in REGISTRATION_HOOKS:
-                fn = getattr(module, hook_name, None)
-                if fn is not None:
-                    fn(register=lambda item, _h=hook_name: staged.append((_h, item)))
+                # pluggy's own call, restricted to this plugin's implementations: a hookimpl
+                # registered under another name (``specname``) is called like any other
+                others = [p for p in self.pm.get_plugins() if p is not module]
+                caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+                caller(register=lambda item, _h=hook_name: staged.append((_h, item)))
         except Exception as exc:
             self.pm.unregister(module)
             self.broken.append(BrokenPlugin(

@@ -126,3 +126,19 @@ def test_oversampler_clone_refits_to_the_same_rows():
     X2, y2 = clone(sampler).fit_resample(X, y)
     assert len(X1) > len(X) and X1.equals(X2) and (y1 == y2).all()
     assert clone(sampler).get_params() == sampler.get_params()
+
+
+def test_a_domain_declares_its_own_train_options():
+    import argparse
+
+    from genforge.plugins import get_registry
+
+    tabular = get_registry().domain("tabular")
+    parser = argparse.ArgumentParser()
+    tabular.add_train_arguments(parser)
+    assert tabular.train_overrides(parser.parse_args(["--target", "species"])) == {
+        "dataset_options": {"target": "species"}}
+    assert tabular.train_overrides(parser.parse_args([])) == {}
+    plain = argparse.ArgumentParser()
+    get_registry().domain("mixture").add_train_arguments(plain)
+    assert plain.parse_args([]) == argparse.Namespace()

@@ -97,3 +97,24 @@ def test_lookups_explain_what_exists(registry):
         registry.dataset("mixture", "no-such-thing")
     with pytest.raises(UserInputError, match="available: .*wgan-gp"):
         registry.loss("wgan")
+
+
+def test_registration_goes_through_pluggy_so_specname_implementations_are_called():
+    import types
+
+    from genforge.domain import LossSpec
+    from genforge.engine import losses
+    from genforge.hookspecs import hookimpl
+    from genforge.plugins import PluginInfo, build_registry
+
+    module = types.ModuleType("renamed_plugin")
+
+    @hookimpl(specname="register_losses")
+    def add_my_loss(register):
+        register(LossSpec("my-loss", losses.hinge_discriminator, losses.hinge_generator))
+
+    module.add_my_loss = add_my_loss
+    registry = build_registry(include_entry_points=False)
+    assert registry.load(module, PluginInfo("renamed"))
+    assert registry.owner("losses", "my-loss") == "renamed"
+    assert registry.plugins["renamed"].registered == {"losses": ["my-loss"]}

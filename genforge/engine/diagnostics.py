@@ -68,3 +68,16 @@ class Diagnostics:
     def load_state_dict(self, state: dict) -> None:
         self._d_acc, self._g_norm, self._seen = state["d_acc"], state["g_norm"], state["seen"]
         self._diversity, self.active = list(state["diversity"]), set(state["active"])
+
+
+def run_length_warnings(steps: int, batch: int, data_size: int, ema_decay: float | None) -> list[str]:
+    """Warnings for a run too short for its data (less than one pass) or for its generator EMA."""
+    out = []
+    seen = steps * batch
+    if data_size and seen < data_size:
+        out.append(f"a short run: {steps} steps of {batch} see {seen} items, less than one pass over the "
+                   f"{data_size} training items; samples may be far from the data (raise steps or epochs)")
+    if ema_decay and steps < 1.0 / (1.0 - ema_decay):
+        out.append(f"a short run for ema_decay {ema_decay}: it averages over ~{1.0 / (1.0 - ema_decay):.0f} "
+                   f"steps, more than the {steps} of this run; lower ema_decay or train longer")
+    return out

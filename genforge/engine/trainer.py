@@ -9,43 +9,27 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import numpy as np
 import torch
 
 from genforge.config import TrainConfig
 from genforge.domain import Batch, Domain, LossSpec, MetricSpec, TrainingData
-from genforge.engine import checkpoint, distributed
-from genforge.engine.checkpoint import fingerprint
-from genforge.engine.diagnostics import Diagnostics
+from genforge.engine import distributed, trainer_state
+from genforge.engine.diagnostics import Diagnostics, run_length_warnings
 from genforge.engine.ema import GeneratorEMA
 from genforge.engine.penalties import r1_penalty, wgan_gradient_penalty
 from genforge.engine.precision import autocast, resolve_precision
+from genforge.engine.schedule import seed_all, total_steps  # noqa: F401 - seed_all: re-exported
 from genforge.engine.tensor_tree import batch_size, tree_cat, tree_map, tree_split, tree_to
 from genforge.errors import TrainingDiverged
 from genforge.model import GANModel
 
 if TYPE_CHECKING:
     from genforge.trained import TrainedGAN
-
-
-def seed_all(seed: int) -> None:
-    """Seed every global RNG genforge or a plugin might touch."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def total_steps(config: TrainConfig, data_size: int) -> int:
-    if config.steps is not None:
-        return int(config.steps)
-    if config.epochs is not None:
-        return max(1, math.ceil(config.epochs * data_size / config.batch_size))
-    return 1000
 
 
 class Trainer:
@@ -69,10 +53,10 @@ class Trainer:
         torch.manual_seed(rank_seed + 2)
         self.model = model.to(self.device)
         self.ema = GeneratorEMA(model.generator, config.ema_decay) if config.ema_decay > 0 else None
-        if self.group.enabled:
-            model.generator = distributed.wrap(model.generator, self.device)
-            model.discriminator = distributed.wrap(model.discriminator, self.device)
-        gen, disc = distributed.unwrap(model.generator), distributed.unwrap(model.discriminator)
+        #: the DDP wrappers of G and D under torchrun, used by ``_distributed`` only
+        self._ddp = ((distributed.wrap(model.generator, self.device), distributed.wrap(model.discriminator, self.device))
+                     if self.group.enabled else None)
+        gen, disc = model.generator, model.discriminator
         # the fused kernel: one pass over all parameters, ~2x faster than the per-tensor loop on CPU
         fused = self.device.type in ("cpu", "cuda")
         self.opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=config.betas_g, fused=fused)
@@ -93,22 +77,34 @@ class Trainer:
 
     def unwrap_distributed(self) -> None:
         """Drop the DDP wrappers once training is over (they keep the process group alive)."""
-        self.model.generator = distributed.unwrap(self.model.generator)
-        self.model.discriminator = distributed.unwrap(self.model.discriminator)
+        self._ddp = None
 
-    # -- one training step ---------------------------------------------------------
+    # -- one training step: D phase, auxiliary networks, G phase, logs ---------------------------
     def train_step(self) -> dict[str, float]:
-        cfg, model = self.config, self.model
         step = self.step + 1
-        model.set_temperature(self._temperature(step))
-        model.train()
+        self.model.set_temperature(self._temperature(step))
+        self.model.train()
+        d = self._discriminator_phase(step)
+        aux_logs = self.model.auxiliary_step(Batch(d.real, d.condition, d.batch.extras), d.fake, step)
+        g_loss, extra, grad_norm_g = self._generator_phase(step, d)
+        if self.ema is not None:
+            self.ema.update(self.model.generator)
+        self.step = step
+        if grad_norm_g is not None:
+            self._log_step(d, g_loss, extra, grad_norm_g, aux_logs)
+        return self.logs
+
+    def _discriminator_phase(self, step: int) -> "_DiscriminatorPass":
+        """``n_critic`` discriminator updates; the last one's tensors feed the other phases."""
+        cfg, model = self.config, self.model
         for i in range(cfg.n_critic):
             regularize = ((step - 1) * cfg.n_critic + i) % cfg.penalty_every == 0
             batch = self.data.batch(cfg.batch_size, self.data_rng)
             real = tree_to(batch.real, self.device)
             cond = _to(batch.condition, self.device)
             z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-            with self._forward():
+            fake_g = None
+            with self._forward(), self._distributed():
                 if cfg.reuse_fake and i == cfg.n_critic - 1:  # this fake batch also serves the G step
                     fake_g = model.generate(z, cond)
                     fake = tree_map(lambda t: t.detach(), fake_g)
@@ -120,17 +116,23 @@ class Trainer:
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
-        aux_logs = model.auxiliary_step(Batch(real, cond, batch.extras), fake, step)
+        return _DiscriminatorPass(batch, real, cond, fake, fake_g, d_loss, real_out, fake_out, penalty)
 
-        gbatch = batch if cfg.reuse_fake else self.data.conditions(cfg.batch_size, self.data_rng)
+    def _generator_phase(self, step: int, d: "_DiscriminatorPass"):
+        """One generator update; returns its loss, the model's extra loss and (on logging steps)
+        G's gradient norm (``None`` otherwise)."""
+        cfg, model = self.config, self.model
+        gbatch = d.batch if cfg.reuse_fake else self.data.conditions(cfg.batch_size, self.data_rng)
         gbatch = Batch(None, _to(gbatch.condition, self.device),
                        tree_map(lambda t: t.to(self.device), gbatch.extras) if gbatch.extras else {})
         with self._only_generator_learns():
             with self._forward():
-                if not cfg.reuse_fake:
-                    z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-                    fake_g = model.generate(z, gbatch.condition)
-                g_out = model.discriminate(fake_g, gbatch.condition)
+                with self._distributed():
+                    fake_g = d.fake_g
+                    if not cfg.reuse_fake:
+                        z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
+                        fake_g = model.generate(z, gbatch.condition)
+                    g_out = model.discriminate(fake_g, gbatch.condition)
                 g_loss = self.loss.generator(g_out)
                 extra = model.generator_extra_loss(fake_g, gbatch)
                 total_g = g_loss if extra is None else g_loss + extra
@@ -140,29 +142,41 @@ class Trainer:
         logging_step = step % cfg.log_every == 0 or step == 1
         grad_norm_g = _grad_norm(self.opt_g) if logging_step else None
         self.opt_g.step()
-        if self.ema is not None:
-            self.ema.update(distributed.unwrap(model.generator))
-        self.step = step
+        return g_loss, extra, grad_norm_g
 
-        if logging_step:
-            threshold = self._decision_threshold(real_out, fake_out)
-            self.logs = {
-                "loss_d": d_loss.item(), "loss_g": g_loss.item(),
-                "d_real_acc": (real_out > threshold).float().mean().item(),
-                "d_fake_acc": (fake_out <= threshold).float().mean().item(),
-                "grad_norm_g": grad_norm_g, "grad_norm_d": _grad_norm(self.opt_d),
-                "temperature": model.temperature,
-            }
-            if penalty is not None:
-                self.logs["penalty"] = penalty.item()
-            if extra is not None:
-                self.logs["loss_g_extra"] = extra.item()
-            self.logs.update(aux_logs)
-            warning = self.diagnostics.observe_step(self.logs["d_real_acc"], self.logs["d_fake_acc"],
-                                                    grad_norm_g)
-            if warning:
-                self._warn(warning)
-        return self.logs
+    def _log_step(self, d: "_DiscriminatorPass", g_loss: torch.Tensor, extra: torch.Tensor | None,
+                  grad_norm_g: float, aux_logs: dict[str, float]) -> None:
+        threshold = self.loss.threshold(d.real_out, d.fake_out)
+        self.logs = {
+            "loss_d": d.loss.item(), "loss_g": g_loss.item(),
+            "d_real_acc": (d.real_out > threshold).float().mean().item(),
+            "d_fake_acc": (d.fake_out <= threshold).float().mean().item(),
+            "grad_norm_g": grad_norm_g, "grad_norm_d": _grad_norm(self.opt_d),
+            "temperature": self.model.temperature,
+        }
+        if d.penalty is not None:
+            self.logs["penalty"] = d.penalty.item()
+        if extra is not None:
+            self.logs["loss_g_extra"] = extra.item()
+        self.logs.update(aux_logs)
+        warning = self.diagnostics.observe_step(self.logs["d_real_acc"], self.logs["d_fake_acc"], grad_norm_g)
+        if warning:
+            self._warn(warning)
+
+    @contextlib.contextmanager
+    def _distributed(self) -> Iterator[None]:
+        """Under torchrun, G and D forward through their DDP wrappers inside this context only:
+        everywhere else (the model's hooks, EMA, sampling, checkpoints) they are the plain modules."""
+        if self._ddp is None:
+            yield
+            return
+        model = self.model
+        plain = model.generator, model.discriminator
+        model.generator, model.discriminator = self._ddp
+        try:
+            yield
+        finally:
+            model.generator, model.discriminator = plain
 
     @contextlib.contextmanager
     def _only_generator_learns(self) -> Iterator[None]:
@@ -198,7 +212,7 @@ class Trainer:
                 lambda r, f: (alpha.view(-1, *[1] * (r.dim() - 1)) * r
                               + (1 - alpha.view(-1, *[1] * (r.dim() - 1))) * f).requires_grad_(True),
                 real, fake))
-        if getattr(model, "joint_discriminator_batch", True):
+        if model.joint_discriminator_batch:
             joint_cond = None if cond is None else torch.cat([cond] * len(parts))
             outs = model.discriminate(tree_cat(parts), joint_cond).reshape(len(parts), -1)
         else:
@@ -213,13 +227,6 @@ class Trainer:
             penalty = r1 if penalty is None else penalty + r1
         total = loss if penalty is None else loss + penalty
         return total, real_out.detach(), fake_out.detach(), penalty
-
-    def _decision_threshold(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> float:
-        if self.loss.name == "least-squares":
-            return 0.5
-        if self.loss.name == "wgan-gp":  # critic scores: split at the midpoint of the means
-            return 0.5 * (real_out.mean().item() + fake_out.mean().item())
-        return 0.0
 
     def _temperature(self, step: int) -> float:
         start, end = self.config.temperature_start, self.config.temperature_end
@@ -241,7 +248,7 @@ class Trainer:
                 logs = self.train_step()
                 self._emit("on_step_end", trainer=self, step=self.step, logs=logs)
                 cfg = self.config
-                if self.step < target and self._checkpoint_due():
+                if self.step < target and trainer_state.checkpoint_due(self, self._last_checkpoint):
                     self.save_checkpoint()
                 if cfg.eval_every and self.step % cfg.eval_every == 0 and self.step < target:
                     if self._evaluate_and_decide():
@@ -265,29 +272,16 @@ class Trainer:
         return summary
 
     def _check_run_length(self, steps: int) -> None:
-        """Warn when a run is too short for its data or for its generator EMA."""
-        seen = steps * self.config.batch_size * self.group.world_size
-        if self.data.size and seen < self.data.size:
-            self._warn(f"a short run: {steps} steps of {self.config.batch_size} see {seen} items, less "
-                       f"than one pass over the {self.data.size} training items; samples may be far from "
-                       "the data (raise steps or epochs)")
-        if self.ema is not None and steps < 1.0 / (1.0 - self.ema.decay):
-            self._warn(f"a short run for ema_decay {self.ema.decay}: it averages over ~"
-                       f"{1.0 / (1.0 - self.ema.decay):.0f} steps, more than the {steps} of this run; "
-                       "lower ema_decay or train longer")
-
-    def _checkpoint_due(self) -> bool:
-        """Every ``checkpoint_every`` steps, and every ``checkpoint_minutes`` of wall time."""
-        cfg, now = self.config, time.monotonic()
-        due = bool(cfg.checkpoint_every) and self.step % cfg.checkpoint_every == 0
-        due = due or (cfg.checkpoint_minutes > 0 and now - self._last_checkpoint >= 60 * cfg.checkpoint_minutes)
-        return due and self.run_dir is not None
+        decay = None if self.ema is None else self.ema.decay
+        for warning in run_length_warnings(steps, self.config.batch_size * self.group.world_size,
+                                           self.data.size, decay):
+            self._warn(warning)
 
     def _summary(self, started: float, stopped_early: bool, diverged: str = "") -> dict[str, Any]:
         return {"steps": self.step, "stopped_early": stopped_early, "diverged": diverged,
                 "metrics": dict(self.last_metrics), "warnings": list(self.warnings),
                 "wall_time": time.perf_counter() - started,
-                "best": dict(self.plugin_state.get("early_stopping", {}))}
+                "plugin_state": dict(self.plugin_state)}
 
     def _evaluate_and_decide(self) -> bool:
         stop = False
@@ -344,100 +338,38 @@ class Trainer:
             return None
         return getattr(self.hook, name)(**kwargs)
 
-    # -- checkpoints -------------------------------------------------------------------
+    # -- checkpoints (genforge.engine.trainer_state) ---------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        model = self.model
-        with _unwrapped(model):
-            model_state = model.state_dict()
-        state = {
-            "step": self.step, "config": self.config.to_dict(), "model": model_state,
-            "ema": self.ema.state_dict() if self.ema else None,
-            "ema_updates": self.ema.updates if self.ema else 0,
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "aux_optimizers": {k: o.state_dict() for k, o in model.auxiliary_optimizers().items()},
-            "rng": {"torch": torch.get_rng_state(), "data": self.data_rng.get_state(),
-                    "noise": self.noise_rng.get_state()},
-            "diagnostics": self.diagnostics.state_dict(), "plugin_state": self.plugin_state,
-            "logs": self.logs, "last_metrics": self.last_metrics,
-        }
-        if self.device.type == "cuda":
-            state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
-        state["model_name"] = self.config.model
-        if self.domain is not None:
-            state["schema"] = self.domain.schema_state(self.data.schema)
-            state["domain"] = self.domain.name
-            state["schema_fingerprint"] = fingerprint(state["schema"])
-        return state
-
-    def _check_checkpoint(self, state: dict[str, Any], path: Path) -> None:
-        """Refuse a checkpoint of another domain, model or data; then restore it."""
-        expected = {"domain": None if self.domain is None else self.domain.name,
-                    "model_name": self.config.model,
-                    "schema_fingerprint": None if self.domain is None else
-                    fingerprint(self.domain.schema_state(self.data.schema))}
-        for key, want in expected.items():
-            found = state.get(key)
-            if want is not None and found is not None and found != want:
-                raise checkpoint.CheckpointError(f"{path}: {key.replace('_', ' ')} {found!r}, this run's is {want!r}")
-        try:
-            self.load_state_dict(state)
-        except (RuntimeError, KeyError, ValueError) as exc:
-            raise checkpoint.CheckpointError(f"{path}: does not fit this run's model "
-                                             f"({str(exc).splitlines()[0]})") from None
+        return trainer_state.capture(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        with _unwrapped(self.model):
-            self.model.load_state_dict(state["model"])
-        if self.ema is not None and state.get("ema") is not None:
-            self.ema.load_state_dict(state["ema"])
-            self.ema.updates = int(state.get("ema_updates", state["step"]))
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        for name, opt in self.model.auxiliary_optimizers().items():
-            opt.load_state_dict(state["aux_optimizers"][name])
-        rng = state["rng"]
-        torch.set_rng_state(rng["torch"])
-        self.data_rng.set_state(rng["data"])
-        self.noise_rng.set_state(rng["noise"])
-        if self.group.rank > 0:  # rank 0's streams were saved; others re-derive theirs
-            offset = self.config.seed + 1_000_003 * self.group.rank + 7 * state["step"]
-            self.data_rng.manual_seed(offset)
-            self.noise_rng.manual_seed(offset + 1)
-        if "cuda" in rng and self.device.type == "cuda":
-            torch.cuda.set_rng_state(rng["cuda"], self.device)
-        self.diagnostics.load_state_dict(state["diagnostics"])
-        self.plugin_state = dict(state.get("plugin_state") or {})
-        self.logs, self.last_metrics = dict(state.get("logs") or {}), dict(state.get("last_metrics") or {})
-        self.step = int(state["step"])
+        trainer_state.restore(self, state)
 
     def save_checkpoint(self) -> Path | None:
-        """Atomically write ``checkpoints/step-N.pt`` (rank 0 only)."""
-        if self.run_dir is None or not self.group.is_main:
-            return None
-        folder = self.run_dir / "checkpoints"
-        path = checkpoint.save_atomic(self.state_dict(), checkpoint.step_path(folder, self.step))
+        """Atomically write ``checkpoints/step-N.pt`` (rank 0 only), keeping the newest few."""
+        path = trainer_state.save_checkpoint(self)
         self._last_checkpoint = time.monotonic()
-        checkpoint.prune(folder, self.config.keep_checkpoints)
         return path
 
     def resume(self, warn=print) -> Path | None:
-        """Restore the newest good checkpoint of ``run_dir``; ``None`` if there is none."""
-        if self.run_dir is None or not checkpoint.list_checkpoints(self.run_dir / "checkpoints"):
-            return None
-        _, path = checkpoint.load_latest_good(self.run_dir / "checkpoints", warn=warn,
-                                              check=self._check_checkpoint)
-        return path
+        """Restore the newest good checkpoint of ``run_dir`` of this run's domain, model and data
+        (others are reported and skipped); ``None`` if there is none."""
+        return trainer_state.resume(self, warn)
 
 
-@contextlib.contextmanager
-def _unwrapped(model: GANModel) -> Iterator[None]:
-    """Present G and D without their DDP wrappers (stable state-dict keys)."""
-    g, d = model.generator, model.discriminator
-    model.generator, model.discriminator = distributed.unwrap(g), distributed.unwrap(d)
-    try:
-        yield
-    finally:
-        model.generator, model.discriminator = g, d
+@dataclass
+class _DiscriminatorPass:
+    """What the last discriminator update of a step leaves for the other phases."""
+
+    batch: Batch
+    real: Any
+    condition: torch.Tensor | None
+    fake: Any
+    fake_g: Any  # the fake batch with gradients (``reuse_fake``), else None
+    loss: torch.Tensor
+    real_out: torch.Tensor
+    fake_out: torch.Tensor
+    penalty: torch.Tensor | None
 
 
 def _to(t: torch.Tensor | None, device: torch.device) -> torch.Tensor | None:

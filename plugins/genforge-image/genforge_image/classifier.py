@@ -20,7 +20,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from genforge.engine.checkpoint import load_safe, save_atomic
+from genforge import load_safe, save_atomic
 from genforge.errors import CheckpointError
 
 from genforge_image.samples import to_training

@@ -7,7 +7,7 @@ DEMO_STEPS = 1000
 
 
 def run_demo(out_dir: Path, seed: int) -> list[str]:
-    from genforge.training import make_config, train
+    from genforge import make_config, train
 
     out_dir = Path(out_dir)
     config = make_config("image", {"dataset": "digits", "steps": DEMO_STEPS, "seed": seed,

@@ -6,7 +6,7 @@
   ``qm9pack`` (its ``__init__`` imports ``pkg_resources``).
 * ``moses`` — the MOSES benchmark (``moses/dataset/data/train.csv.gz`` and
   ``test.csv.gz`` of the ``molsets`` wheel; ``pip install --no-deps molsets``).
-* ``qm9-sample`` — 2,000 QM9 molecules bundled in ``datasets/qm9_sample.smi``.
+* ``qm9-sample`` — 2,000 QM9 molecules bundled as package data (``genforge_molecule/data/qm9_sample.smi``).
 
 Split: MOSES keeps its own train/test files. QM9 and files are split by a
 hash of the canonical SMILES: a molecule is in the test split when
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import zlib
 from importlib import metadata
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable
 
 from genforge.errors import UserInputError
 
-REPO_DATASETS = Path(__file__).resolve().parents[3] / "datasets"
-QM9_SAMPLE = REPO_DATASETS / "qm9_sample.smi"
+#: package data (genforge_molecule/data/README.md: provenance and licence)
+QM9_SAMPLE = Path(str(files("genforge_molecule") / "data" / "qm9_sample.smi"))
 TEST_BUCKETS = 10
 
 
@@ -78,8 +79,8 @@ def read_moses(split: str, limit: int | None = None) -> list[tuple[str, str]]:
 
 def read_sample() -> list[tuple[str, str]]:
     if not QM9_SAMPLE.is_file():
-        raise UserInputError(f"bundled QM9 sample {QM9_SAMPLE} is missing; use a genforge checkout "
-                             "(editable install) or --dataset qm9")
+        raise UserInputError(f"bundled QM9 sample {QM9_SAMPLE} is missing; reinstall genforge-molecule "
+                             "or use --dataset qm9")
     lines = QM9_SAMPLE.read_text(encoding="utf-8").splitlines()
     return [(f"{QM9_SAMPLE.name} line {k}", line.split()[0]) for k, line in enumerate(lines, 1)
             if line.strip() and not line.startswith("#")]

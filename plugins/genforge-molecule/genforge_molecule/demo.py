@@ -5,7 +5,7 @@ from pathlib import Path
 
 
 def run_demo(out_dir: Path, seed: int, steps: int = 200) -> list[str]:
-    from genforge.training import make_config, train
+    from genforge import make_config, train
     from genforge_molecule import metrics as M
     from genforge_molecule.plugin import DOMAIN
 

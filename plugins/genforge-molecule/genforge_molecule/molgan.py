@@ -35,7 +35,6 @@ import torch
 from torch.nn import functional as F
 
 from genforge.domain import Batch
-from genforge.engine.distributed import unwrap
 from genforge.errors import UserInputError
 from genforge.model import GANModel
 from genforge_molecule.decoding import fix_valences, submit_smiles
@@ -146,7 +145,7 @@ class MolGAN(GANModel):
             reward = reward * torch.from_numpy(self._repeat_weights(smiles))
         reward = reward.to(fake[0].device)
         advantage = (reward - reward.mean()) / (reward.std() + 1e-6)
-        return -(advantage * unwrap(self.generator).log_prob(fake)).mean()
+        return -(advantage * self.generator.log_prob(fake)).mean()
 
     def _repeat_weights(self, smiles: list[str | None]) -> np.ndarray:
         """exp(-n / repeat_decay) for a molecule the policy term drew n times before; counts it."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genforge.fast_ops import gumbel_noise_like, softmax, straight_through
+from genforge.nn import gumbel_noise_like, softmax, straight_through
 
 
 class GraphGenerator(nn.Module):

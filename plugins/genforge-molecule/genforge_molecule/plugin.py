@@ -22,7 +22,7 @@ def register_datasets(register):
                          "QM9 (133k molecules, <= 9 heavy atoms C N O F) from the qm9pack wheel; "
                          "options: limit", sample_options={"limit": 2000}))
     register(DatasetSpec("qm9-sample", "molecule", corpus.load_qm9_sample,
-                         "2,000 QM9 molecules bundled in datasets/qm9_sample.smi"))
+                         "2,000 QM9 molecules bundled with the plugin (CC0)"))
     register(DatasetSpec("moses", "molecule", corpus.load_moses,
                          "MOSES train/test from the molsets wheel (pip install --no-deps molsets); "
                          "options: limit (default 200000)"))

@@ -10,7 +10,7 @@ import torch
 
 from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
-from genforge.sampling import generate_raw
+from genforge import generate_raw
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.compact_rows import CompactRows
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
@@ -166,6 +166,15 @@ class TabularDomain(Domain):
         fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device),
                            schema)
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
+
+    def add_train_arguments(self, parser: Any) -> None:
+        """``genforge train tabular --target COLUMN``."""
+        parser.add_argument("--target", metavar="COLUMN", help="the class column (shorthand for "
+                            "--dataset-option target=COLUMN): conditioned on more often, used by the metrics")
+
+    def train_overrides(self, args: Any) -> dict[str, Any]:
+        target = getattr(args, "target", None)
+        return {"dataset_options": {"target": target}} if target is not None else {}
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return save_rules(schema.to_state(), schema)

@@ -20,9 +20,8 @@ import torch
 from torch import nn
 
 from genforge.domain import Batch
-from genforge.engine.distributed import unwrap
-from genforge.engine.packing import PackedDiscriminator
-from genforge.fast_ops import Dropout, gumbel_softmax
+from genforge.nn import PackedDiscriminator
+from genforge.nn import Dropout, gumbel_softmax
 from genforge.model import GANModel
 
 
@@ -150,7 +149,7 @@ class TabularGANModel(GANModel):
     def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
         terms = []
         if batch.condition is not None and self.cond_to_output.numel():
-            log_probs = unwrap(self.generator).last_log_probs
+            log_probs = self.generator.last_log_probs
             nll = -(batch.condition * log_probs[:, self.cond_to_output]).sum(1)
             terms.append(self.cond_weight * nll.mean())
         if self.classifier is not None and self.classifier_weight > 0:

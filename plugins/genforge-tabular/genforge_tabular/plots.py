@@ -23,7 +23,7 @@ def write_plots(samples: pd.DataFrame, reference: TabularReference, out_dir: Pat
     paths = [column_plot(samples, reference, out_dir / "columns.png"),
              correlation_plot(samples, reference, out_dir / "correlation_difference.png")]
     if (out_dir / "metrics.jsonl").is_file():
-        from genforge.builtin.loss_plot import plot_losses
+        from genforge import plot_losses
         plot_losses(out_dir)
         if (out_dir / "loss_curve.png").is_file():
             paths.append(out_dir / "loss_curve.png")

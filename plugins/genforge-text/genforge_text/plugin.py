@@ -5,6 +5,7 @@ the ``char-gru`` model and six metrics. Uses genforge's public API only.
 """
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -20,8 +21,8 @@ from genforge_text.models import DEFAULTS, build_char_gan
 from genforge_text.report_section import register_report_sections  # noqa: F401  (report hook)
 
 DOMAIN = "text"
-#: the bundled corpus of a source checkout (plugins/genforge-text/genforge_text/ -> datasets/)
-NAMES_FILE = Path(__file__).resolve().parents[3] / "datasets" / "first-names.tsv"
+#: the bundled corpus, package data (genforge_text/data/README.md: provenance and licence)
+NAMES_FILE = Path(str(files("genforge_text") / "data" / "first-names.tsv"))
 
 
 class TextDomain(Domain):
@@ -94,7 +95,7 @@ class TextDomain(Domain):
         return uniqueness(samples, None)
 
     def demo(self, out_dir: Path, seed: int) -> list[str]:
-        from genforge.training import make_config, train
+        from genforge import make_config, train
 
         # a short run (the default is 2,400 steps); benchmarks/text_names.py trains the full one
         run = train(make_config(DOMAIN, {"seed": seed, "steps": 800}), Path(out_dir) / "names")
@@ -106,8 +107,8 @@ class TextDomain(Domain):
 
 def load_names(source: Path | None, options: dict[str, Any]) -> Corpus:
     if not NAMES_FILE.is_file():
-        raise UserInputError(f"{NAMES_FILE}: the bundled names corpus ships with a genforge source "
-                             "checkout; pass your own file instead (--dataset FILE.txt or FILE.tsv)")
+        raise UserInputError(f"{NAMES_FILE}: the bundled names corpus is missing from this install; "
+                             "reinstall genforge-text or pass your own file (--dataset FILE.txt or FILE.tsv)")
     return load_file(NAMES_FILE, options)
 
 
