@@ -15,6 +15,18 @@ def _append(trainer, record: dict) -> None:
 
 
 @hookimpl
+def on_train_start(trainer):
+    """After a resume, drop the records of the steps after the checkpoint: they are trained again."""
+    if trainer.run_dir is None or not (trainer.run_dir / "metrics.jsonl").is_file():
+        return
+    records = read_metrics_log(trainer.run_dir / "metrics.jsonl")
+    kept = [r for r in records if int(r.get("step", 0)) <= trainer.step]
+    if len(kept) < len(records):
+        from genforge.output_files import write_text
+        write_text(trainer.run_dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in kept))
+
+
+@hookimpl
 def on_step_end(trainer, step, logs):
     if logs and step % trainer.config.log_every == 0:
         _append(trainer, {"step": step, **logs})

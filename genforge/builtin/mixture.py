@@ -124,6 +124,9 @@ class MixtureDomain(Domain):
                 count += len(chunk)
         return count
 
+    def sample_summary(self, samples: torch.Tensor, schema: Mixture) -> list[str]:
+        return [f"modes covered {schema.modes_covered(samples):.0f} of {len(schema.means)}"]
+
     def diversity(self, samples: torch.Tensor, schema: Mixture) -> float | None:
         return schema.modes_covered(samples)
 
@@ -216,7 +219,12 @@ def register_datasets(register):
 def register_models(register):
     register(ModelSpec("mlp", "mixture", build_mlp, "ReLU MLP generator, LeakyReLU MLP discriminator",
                        defaults={"latent_dim": 2, "hidden": 128, "layers": 2, "d_hidden": 128,
-                                 "d_layers": 2, "pac": 1}))
+                                 "d_layers": 2, "pac": 1},
+                       option_help={"latent_dim": "size of the noise vector z",
+                                    "hidden": "width of each generator layer", "layers": "generator hidden layers",
+                                    "d_hidden": "width of each discriminator layer",
+                                    "d_layers": "discriminator hidden layers",
+                                    "pac": "PacGAN packing: samples the discriminator judges together"}))
 
 
 @hookimpl
