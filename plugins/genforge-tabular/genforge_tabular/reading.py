@@ -76,7 +76,11 @@ def _refuse_duplicate_header(path: Path, text: str, delimiter: str) -> None:
     """pandas renames a repeated header name (``a``, ``a`` -> ``a``, ``a.1``): read the header itself."""
     import csv
 
-    names = [name.strip() for name in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:  # pandas read it; nothing more to check here
+        return
+    names = [name.strip() for name in header]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise UserInputError(f"{path}: column {twice[0]!r} appears {names.count(twice[0])} times in the header "
