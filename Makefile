@@ -11,19 +11,34 @@ install: $(STAMP)
 
 # torch goes first and on its own, pinned: it is the CPU build on local disk.
 # Everything after it only accepts the torch that is already installed.
+# One line per step; a step's full output (pip's and setuptools' editable-install warnings
+# included) is kept in $(LOG) and shown only when the step fails.
+LOG := $(VENV)/install.log
+STEP = @step() { printf '%-58s' "$$1"; shift; start=$$(date +%s); \
+	if "$$@" >>$(LOG) 2>&1; then echo "ok ($$(( $$(date +%s) - start ))s)"; \
+	else echo FAILED; tail -n 60 $(LOG); echo "(full log: $(LOG))"; exit 1; fi; }; step
+
 $(STAMP): pyproject.toml $(wildcard plugins/genforge-*/pyproject.toml) Makefile
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
-	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
-	touch $@
+	@mkdir -p $(VENV) && : > $(LOG)
+	$(STEP) "virtual environment $(VENV)" sh -c 'test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)'
+	$(STEP) "pip (upgrade)" $(BIN)/python -m pip install --quiet --upgrade pip
+	$(STEP) "torch 2.13.0 (CPU build, first and pinned)" $(BIN)/python -m pip install --quiet torch==2.13.0
+	$(STEP) "genforge + $(words $(PLUGINS)) bundled plugins (editable, [test])" \
+		$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
+	$(STEP) "check: torch is still 2.13.0" \
+		$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+	@touch $@
 
 demo: install
-	$(BIN)/genforge demo
+	@start=$$(date +%s); OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/genforge demo && \
+	echo "make demo: $$(( $$(date +%s) - start ))s in all"
 
+# -v cancels the -q of pyproject's addopts: one line per test file with its progress;
+# --durations lists the slowest tests at the end.
 test: install
-	$(BIN)/python -m pytest tests $(foreach p,$(PLUGINS),$(p)/tests)
+	@start=$$(date +%s); OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m pytest -v -p no:cacheprovider \
+		--durations=15 tests $(foreach p,$(PLUGINS),$(p)/tests) && \
+	echo "make test: $$(( $$(date +%s) - start ))s in all"
 
 # Peers the benchmarks compare with, and the MOSES data (the molsets wheel, data only).
 bench-deps: install

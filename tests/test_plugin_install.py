@@ -73,7 +73,7 @@ def test_new_plugin_installs_lists_and_passes_its_tests(scratch, tmp_path):
     assert "ringdemo 0.1.0" in done.stdout and "domains: ringdemo" in done.stdout
     assert "metrics: ringdemo/radius_error" in done.stdout
 
-    listed = json.loads(_cli(scratch, "plugins", "--json").stdout)
+    listed = json.loads(_cli(scratch, "plugins", "--check", "--json").stdout)
     mine = [p for p in listed["plugins"] if p["name"] == "ringdemo"]
     assert mine and mine[0]["registers"]["models"] == ["ringdemo/mlp"]
 

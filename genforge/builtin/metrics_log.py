@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 from genforge.hookspecs import hookimpl
 
@@ -17,17 +16,14 @@ def _append(trainer, record: dict) -> None:
 
 @hookimpl
 def on_train_start(trainer):
-    """After a resume, drop the records of the steps past the checkpoint (they are trained again)."""
-    path = None if trainer.run_dir is None else trainer.run_dir / "metrics.jsonl"
-    if path is None or not path.is_file():
+    """After a resume, drop the records of the steps after the checkpoint: they are trained again."""
+    if trainer.run_dir is None or not (trainer.run_dir / "metrics.jsonl").is_file():
         return
-    records = read_metrics_log(path)
+    records = read_metrics_log(trainer.run_dir / "metrics.jsonl")
     kept = [r for r in records if int(r.get("step", 0)) <= trainer.step]
-    if len(kept) == len(records):
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-    os.replace(tmp, path)
+    if len(kept) < len(records):
+        from genforge.output_files import write_text
+        write_text(trainer.run_dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in kept))
 
 
 @hookimpl

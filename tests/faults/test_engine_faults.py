@@ -60,17 +60,6 @@ def test_pickle_refusal_does_not_advise_the_unsafe_fix(tiny_runs, tmp_path):
     assert "weights_only=False" not in done.stderr
 
 
-def test_metrics_log_has_no_repeated_steps_after_resume(tmp_path):
-    """core: resuming from step 4 of a run that logged to step 6 must not log steps 5-6 twice."""
-    run = tmp_path / "run"
-    assert tiny_train("mixture", run, "--steps", "6", "--quiet", config=RESUMABLE + "log_every = 1\n").returncode == 0
-    checkpoint.step_path(run / "checkpoints", 6).unlink()
-    assert run_cli("train", "mixture", "--steps", 8, "--resume", "--quiet", "--out", run).returncode == 0
-    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    steps = [r["step"] for r in records if "eval" not in r and "warning" not in r]  # the loss records
-    assert steps == list(range(1, 9)) or steps == list(range(0, 9)), f"loss records by step: {steps}"
-
-
 def test_failing_metric_keeps_the_model_and_the_other_metrics(tmp_path, monkeypatch):
     """core: the final checkpoint is written before the final evaluation; a metric that raises is
     reported by name and the others still run."""

@@ -2,6 +2,7 @@
 same weights as a straight run (bit-exact on CPU)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import torch
 
 from genforge.engine import checkpoint
 
-from fault_kit import DOMAINS, TINY, cli_env, run_cli, tiny_args
+from fault_kit import DOMAINS, cli_env, run_cli, tiny_args, tiny_train
 
 CONFIG = "eval_samples = 64\ncheckpoint_every = 2\nkeep_checkpoints = 20\n"
 
@@ -53,3 +54,14 @@ def test_kill_9_then_resume_is_bit_exact(domain, tmp_path):
     assert a.keys() == b.keys()
     different = [k for k in b if not torch.equal(a[k], b[k])]
     assert not different, f"{domain}: resumed weights differ from the straight run in {different[:3]}"
+
+
+def test_metrics_log_has_no_repeated_steps_after_resume(tmp_path):
+    """Resuming from step 4 of a run that logged to step 6 does not log steps 5-6 twice."""
+    run = tmp_path / "run"
+    assert tiny_train("mixture", run, "--steps", "6", "--quiet", config=CONFIG + "log_every = 1\n").returncode == 0
+    checkpoint.step_path(run / "checkpoints", 6).unlink()
+    assert run_cli("train", "mixture", "--steps", 8, "--resume", "--quiet", "--out", run).returncode == 0
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()
+             if "loss_d" in json.loads(line)]
+    assert len(steps) == len(set(steps)), f"repeated steps in metrics.jsonl: {steps}"

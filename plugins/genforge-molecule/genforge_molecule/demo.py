@@ -24,4 +24,6 @@ def run_demo(out_dir: Path, seed: int, steps: int = 200) -> list[str]:
     return [f"{steps} steps on 1,800 QM9 molecules in {result.summary['wall_time']:.0f}s: "
             f"{100 * m['validity']:.1f}% valid ({100 * m['raw']:.1f}% raw), {100 * m['unique']:.1f}% unique, "
             f"{100 * m['novel']:.1f}% novel",
-            f"candidates with QED/SA/logP: {csv_path}; grid: {grid[0] if grid else 'none'}"]
+            f"candidates {csv_path}: one generated molecule a row (SMILES) with its drug-likeness QED "
+            "(0-1, higher is more drug-like), synthetic accessibility SA (1 easy - 10 hard) and logP",
+            f"grid {grid[0] if grid else 'none'}: RDKit drawings of generated molecules"]

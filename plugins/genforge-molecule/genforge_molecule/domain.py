@@ -198,6 +198,15 @@ class MoleculeDomain(Domain):
                 count += len(chunk.valid)
         return count
 
+    def sample_summary(self, samples: MoleculeSamples, schema: MoleculeSchema) -> list[str]:
+        """Validity, uniqueness and the rejected graphs (``genforge sample`` prints these)."""
+        n, valid = len(samples), len(samples.valid)
+        raw = int(samples.raw_valid.sum())
+        return [f"validity {valid / max(n, 1):.3f} ({valid:,} of {n:,} graphs), uniqueness "
+                f"{len(samples.unique_valid) / max(valid, 1):.3f} ({len(samples.unique_valid):,} unique)",
+                f"rejected {n - valid:,}: no valid molecule even after valence-aware decoding; "
+                f"repaired by decoding {max(valid - raw, 0):,} (valid as drawn: {raw:,})"]
+
     def diversity(self, samples: MoleculeSamples, schema: MoleculeSchema) -> float | None:
         from genforge_molecule.metrics import uniqueness
         return uniqueness(samples)

@@ -75,8 +75,11 @@ def _read_text(path: Path) -> str:
 
 
 def _csv_records(path: Path, text: str, column: str | None) -> Iterator[tuple[str, str]]:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    reader = csv.reader(io.StringIO(text, newline=""))  # "" : a lone \r ends a line (found by fuzzing)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise UserInputError(f"{path}: malformed CSV ({exc})") from None
     if not header:
         raise UserInputError(f"{path}: empty CSV file")
     names = [h.strip() for h in header]

@@ -109,7 +109,11 @@ def _refuse_duplicate_header(path: Path, text: str, delimiter: str) -> None:
     """pandas renames a repeated header name (``a``, ``a`` -> ``a``, ``a.1``): read the header itself."""
     import csv
 
-    names = [name.strip() for name in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:  # pandas read it; nothing more to check here
+        return
+    names = [name.strip() for name in header]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise UserInputError(f"{path}: column name{'s' if len(repeated) > 1 else ''} "
