@@ -40,7 +40,7 @@ from tabular_tables import TABLES, load_table  # noqa: E402
 from genforge.plugins import get_registry  # noqa: E402
 from genforge_tabular import TabularGAN  # noqa: E402
 from genforge_tabular.augment import rows_to_balance  # noqa: E402
-from genforge_tabular.columns import MODELLED_AS_DISCRETE, infer_columns  # noqa: E402
+from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns  # noqa: E402
 from genforge_tabular.metrics import (TabularReference, dcr_overfitting_protection, detection_auc,  # noqa: E402
                                       downstream_scores, exact_copies)
 from genforge_tabular.fidelity import column_pair_trends, column_shapes, quality  # noqa: E402
@@ -57,7 +57,7 @@ def smotenc_balance(train: pd.DataFrame, target: str, kinds: dict[str, str], see
     from imblearn.over_sampling import SMOTENC
 
     X, y = train.drop(columns=target).copy(), train[target].astype(str)
-    cats = [c for c in X.columns if kinds[c] in MODELLED_AS_DISCRETE]
+    cats = [c for c in X.columns if kinds[c] not in MODELLED_AS_CONTINUOUS]  # constant / ID columns too
     for c in X.columns:  # SMOTENC takes no missing values: median / "missing" imputation
         X[c] = X[c].astype(str).where(X[c].notna(), "missing") if c in cats else X[c].fillna(X[c].median())
     Xr, yr = SMOTENC(categorical_features=[X.columns.get_loc(c) for c in cats], random_state=seed).fit_resample(X, y)
@@ -90,11 +90,13 @@ def run_table(name: str, epochs: float, seed: int) -> dict[str, float]:
     started = time.perf_counter()
     ctgan = CTGAN(epochs=int(epochs), verbose=False, enable_gpu=False)
     ctgan.set_random_state(seed)
-    # the `ctgan` package refuses missing values in continuous columns: median-impute them for it
-    ctgan_train = train.fillna({c: train[c].median() for c in train.columns if c not in discrete})
+    # the `ctgan` package refuses missing values in continuous columns: median-impute them for it;
+    # it gets every non-numeric column (constant and ID-like ones too) as discrete
+    numeric = [c for c, k in kinds.items() if k in MODELLED_AS_CONTINUOUS]
+    ctgan_train = train.fillna({c: train[c].median() for c in numeric})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ctgan.fit(ctgan_train, discrete_columns=discrete)
+        ctgan.fit(ctgan_train, discrete_columns=[c for c in train.columns if c not in numeric])
     ctgan_time = time.perf_counter() - started
     ctgan_draws = [ctgan.sample(len(train)) for _ in range(TSTR_DRAWS)]
 
