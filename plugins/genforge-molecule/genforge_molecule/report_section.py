@@ -92,14 +92,14 @@ def loss_breakdown(context: ReportContext) -> tuple[list[list], dict[str, list[s
     copies = [s for s in samples.unique_valid if train is not None and s in train]
     rows = [["sampled graphs", total, ""],
             ["invalid as sampled (valence or disconnected)", int((~raw).sum()), "raw validity"],
-            ["  of which repaired by decoding", len(repaired), ""],
-            ["  of which lost (no molecule)", sum(s is None for s in smiles), "validity"],
+            ["↳ of which repaired by decoding", len(repaired), ""],
+            ["↳ of which lost (no molecule)", sum(s is None for s in smiles), "validity"],
             ["valid molecules", len(samples.valid), ""],
             ["repeats of an earlier sample", len(samples.valid) - len(samples.unique_valid), "uniqueness"],
             ["unique valid", len(samples.unique_valid), ""]]
     if train is not None:
-        rows += [["  in the training set", len(copies), "novelty"],
-                 ["  novel", len(samples.unique_valid) - len(copies), ""]]
+        rows += [["↳ in the training set", len(copies), "novelty"],
+                 ["↳ novel", len(samples.unique_valid) - len(copies), ""]]
     examples = {"repaired by decoding": repaired[:EXAMPLES],
                 "most repeated": [f"{s} ×{c}" for s, c in repeated],
                 "copies of training molecules": copies[:EXAMPLES]}
