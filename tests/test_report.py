@@ -19,9 +19,9 @@ from genforge.training import make_config, train
 torch.set_num_threads(1)
 
 
-def tiny_run(path, seed=0, steps=30):
+def tiny_run(path, seed=0, steps=30, **overrides):
     config = make_config("mixture", {"steps": steps, "seed": seed, "eval_samples": 400, "log_every": 5,
-                                     "dataset_options": {"points": 2000}})
+                                     "dataset_options": {"points": 2000}, **overrides})
     train(config, path, report=lambda line: None)
     return path
 
@@ -103,8 +103,12 @@ def test_cli_report_and_bad_folder(run_dir, tmp_path, capsys):
 
 
 def test_compare_lines_up_metrics_and_names_the_best(run_dir, tmp_path, capsys):
-    other = tiny_run(tmp_path / "mix-seed1", seed=1, steps=60)
+    other = tiny_run(tmp_path / "mix-seed1", seed=1, steps=60, eval_every=20, early_stop_metric="modes",
+                     early_stop_patience=10)
     text, page = compare_runs([run_dir, other], tmp_path / "cmp.html")
+    html = build_report(other, tmp_path / "other.html").read_text()
+    assert re.search(r"Early stopping watched modes: its best value [\d.]+ was reached at step (20|40|60)\.", html)
+    assert html.count("Evaluation metrics over steps") == 1
     header, rule, *rows = text.splitlines()
     assert header.split()[:4] == ["metric", "better", "mix", "mix-seed1"]
     modes = next(r for r in rows if r.startswith("modes"))
@@ -177,3 +181,17 @@ def test_a_new_plugin_scaffold_with_the_report_snippet_gets_its_section(tmp_path
     html = build_report(tmp_path / "run", tmp_path / "r.html", registry=registry).read_text()
     assert sections_of(html) == ["run", "training", "metrics", "ring-radius"]
     assert re.search(r"300 samples, radius error \d\.\d{3}", html)
+
+
+def test_training_data_gone_still_shows_samples(run_dir, tmp_path, monkeypatch):
+    import genforge.training
+    from genforge.errors import UserInputError
+
+    def gone(*args, **kwargs):
+        raise UserInputError("data.csv: no such file")
+
+    monkeypatch.setattr(genforge.training, "load_training_data", gone)
+    copy = shutil.copytree(run_dir, tmp_path / "moved")
+    html = build_report(copy, tmp_path / "r.html").read_text()
+    assert "the training data could not be reloaded (UserInputError: data.csv: no such file)" in html
+    assert sections_of(html) == ["run", "missing", "training", "metrics", "mixture-samples"]

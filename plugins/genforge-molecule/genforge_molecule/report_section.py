@@ -10,16 +10,26 @@ import numpy as np
 
 from genforge.hookspecs import hookimpl
 from genforge.report import Figure, Image, Note, ReportContext, ReportSectionSpec, Table, Text, png_of
+from genforge_molecule.properties import property_table
 
-TOP_CANDIDATES, PER_ROW, EXAMPLES = 24, 6, 5
+TOP_CANDIDATES, PER_ROW, EXAMPLES, PROPERTY_SAMPLE = 24, 6, 5, 2000
 PROPERTY_NAMES = {"qed": "QED", "sa": "SA score", "logp": "logP", "weight": "molecular weight"}
+
+
+def scored_molecules(samples) -> tuple[list[str], dict[str, list[float]]]:
+    """Unique valid SMILES and their properties: all of them when the metrics already computed them
+    (cached on the samples), else the first PROPERTY_SAMPLE (RDKit's SA score is ~1 ms a molecule)."""
+    cached = samples.__dict__.get("unique_properties")
+    if cached is not None:
+        return samples.unique_valid, cached
+    smiles = samples.unique_valid[:PROPERTY_SAMPLE]
+    return smiles, property_table(smiles)
 
 
 def top_candidates(context: ReportContext) -> list[tuple[str, dict[str, float]]]:
     """Unique valid samples ranked by QED (then lower SA), with their scores."""
-    samples = context.samples
-    props = samples.unique_properties
-    scored = [(s, {k: props[k][i] for k in props}) for i, s in enumerate(samples.unique_valid)]
+    smiles, props = scored_molecules(context.samples)
+    scored = [(s, {k: props[k][i] for k in props}) for i, s in enumerate(smiles)]
     scored.sort(key=lambda item: (-np.nan_to_num(item[1]["qed"], nan=-1), np.nan_to_num(item[1]["sa"], nan=99)))
     return scored[:TOP_CANDIDATES]
 
@@ -33,7 +43,8 @@ def candidates_image(candidates) -> Image:
     picture = Draw.MolsToGridImage(mols, molsPerRow=PER_ROW, subImgSize=(200, 180), legends=legends,
                                    returnPNG=False)
     return Image(png_of(picture), alt=f"the {len(mols)} best generated molecules by QED",
-                 caption="Top candidates by QED (ties by synthetic accessibility)")
+                 caption=f"Top candidates by QED (ties by synthetic accessibility) among the unique valid "
+                         f"samples scored (the first {PROPERTY_SAMPLE}, or all when the metrics scored them)")
 
 
 def build_candidates(context: ReportContext) -> list:
@@ -52,7 +63,7 @@ def build_properties(context: ReportContext) -> list:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    generated = context.samples.unique_properties
+    generated = scored_molecules(context.samples)[1]
     if not context.samples.unique_valid:
         return [Note("no valid molecule: no properties to plot", "warning")]
     # the real samples are a random pick of training molecules; their properties are cached on them
@@ -81,14 +92,14 @@ def loss_breakdown(context: ReportContext) -> tuple[list[list], dict[str, list[s
     copies = [s for s in samples.unique_valid if train is not None and s in train]
     rows = [["sampled graphs", total, ""],
             ["invalid as sampled (valence or disconnected)", int((~raw).sum()), "raw validity"],
-            ["  of which repaired by decoding", len(repaired), ""],
-            ["  of which lost (no molecule)", sum(s is None for s in smiles), "validity"],
+            ["↳ of which repaired by decoding", len(repaired), ""],
+            ["↳ of which lost (no molecule)", sum(s is None for s in smiles), "validity"],
             ["valid molecules", len(samples.valid), ""],
             ["repeats of an earlier sample", len(samples.valid) - len(samples.unique_valid), "uniqueness"],
             ["unique valid", len(samples.unique_valid), ""]]
     if train is not None:
-        rows += [["  in the training set", len(copies), "novelty"],
-                 ["  novel", len(samples.unique_valid) - len(copies), ""]]
+        rows += [["↳ in the training set", len(copies), "novelty"],
+                 ["↳ novel", len(samples.unique_valid) - len(copies), ""]]
     examples = {"repaired by decoding": repaired[:EXAMPLES],
                 "most repeated": [f"{s} ×{c}" for s, c in repeated],
                 "copies of training molecules": copies[:EXAMPLES]}
