@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PLUGINS := $(sort $(wildcard plugins/genforge-*))
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench-deps benchmarks clean
+.PHONY: install browser demo test bench-deps benchmarks clean
 
 install: $(STAMP)
 
@@ -29,13 +29,20 @@ $(STAMP): pyproject.toml $(wildcard plugins/genforge-*/pyproject.toml) Makefile
 		$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	@touch $@
 
-demo: install
+# Headless Chromium for the report tests and the demo's screenshots (Debian's package); where it
+# cannot be installed, those tests skip and say so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { printf '%-58s' "chromium (Debian package, for report tests)"; \
+	  if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >>$(LOG) 2>&1; \
+	  then echo ok; else echo "not installed: the browser checks will skip"; fi; }
+
+demo: install browser
 	@start=$$(date +%s); OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/genforge demo && \
 	echo "make demo: $$(( $$(date +%s) - start ))s in all"
 
 # -v cancels the -q of pyproject's addopts: one line per test file with its progress;
 # --durations lists the slowest tests at the end.
-test: install
+test: install browser
 	@start=$$(date +%s); OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m pytest -v -p no:cacheprovider \
 		--durations=15 tests $(foreach p,$(PLUGINS),$(p)/tests) && \
 	echo "make test: $$(( $$(date +%s) - start ))s in all"

@@ -34,6 +34,12 @@ def run_demo(args) -> int:
             lines.append(f"[{name}] {line}")
             print(f"  {line}", flush=True)
         print(f"  ({name} took {time.perf_counter() - t0:.0f}s)", flush=True)
+    from genforge.report.demo_step import write_demo_reports
+
+    print("== reports: one HTML report per demo run, and its screenshot", flush=True)
+    for path in write_demo_reports(out):
+        lines.append(f"[report] {path}")
+        print(f"  wrote {path}", flush=True)
     total = time.perf_counter() - started
     print(f"\ndemo results in {out}/ (total {total:.0f}s):")
     print("\n".join(lines))

@@ -5,6 +5,8 @@ Fields: ``{name}`` (plugin / entry-point name), ``{dist}`` (distribution name),
 Literal braces are doubled.
 '''
 
+from genforge.report.scaffold_snippet import REPORT_SECTION
+
 PYPROJECT = '''[build-system]
 requires = ["setuptools>=68"]
 build-backend = "setuptools.build_meta"
@@ -165,7 +167,7 @@ def register_models(register):
 def register_metrics(register):
     register(MetricSpec("radius_error", DOMAIN, radius_error, higher_is_better=False, bounds=(0, None),
                         description="mean distance from the unit circle"))
-'''
+''' + REPORT_SECTION  # the plugin's own section of `genforge report`
 
 TESTS = '''"""{dist}'s tests: genforge's conformance kit checks every registration of the plugin."""
 import pytest
