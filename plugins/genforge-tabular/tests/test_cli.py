@@ -36,16 +36,16 @@ def test_augment_command(tmp_path, mixed_table, capsys):
     data = tmp_path / "data.csv"
     mixed_table.to_csv(data, index=False)
     out = tmp_path / "augmented.csv"
-    assert main(["augment", str(data), "--target", "label", "--epochs", "3", "--out", str(out)]) == 0
+    assert main(["augment", str(data), "--target", "label", "--epochs", "3", "--measure-uplift",
+                 "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "minority-class F1" in printed and "uplift" in printed
     table = pd.read_csv(out)
     real, synthetic = table[table.synthetic == 0], table[table.synthetic == 1]
     assert len(real) == len(mixed_table)
-    from genforge_tabular.domain import split_holdout
-    train_counts = split_holdout(mixed_table, 0.2, "label", 0)[0]["label"].value_counts()
-    # --balance (default) fills the minority of the 80% training split up to the majority
-    assert len(synthetic) == train_counts["common"] - train_counts["rare"]
+    # --balance (default): the written table (real + synthetic) is balanced, counted on all real rows
+    counts = table["label"].value_counts()
+    assert counts["rare"] == counts["common"] == mixed_table["label"].value_counts()["common"]
     assert set(synthetic["label"]) == {"rare"}
     assert main(["augment", str(data), "--target", "label", "--rows", "50", "--epochs", "1",
                  "--out", str(tmp_path / "r.csv")]) == 0
