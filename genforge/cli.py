@@ -119,11 +119,8 @@ def cmd_train(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    import torch
-
     from genforge.output_files import OutputWriteError, check_target
     from genforge.runs import Run
-    from genforge.sampling import decoded_chunks
 
     if args.n <= 0:
         raise UserInputError(f"-n must be positive, got {args.n}")
@@ -135,7 +132,6 @@ def cmd_sample(args) -> int:
     run = Run(Path(args.run), registry_for(run_domain(args.run)))
     if out.is_dir() and not run.domain.sample_folders:
         raise OutputWriteError(out, f"it is a directory; give a file name (e.g. {out / ('samples' + run.domain.sample_suffix)})")
-    rng = torch.Generator().manual_seed(run.config.seed if args.seed is None else args.seed)
     kept: list[Any] = []
 
     def keeping(chunks):
@@ -146,7 +142,7 @@ def cmd_sample(args) -> int:
                 seen += len(chunk)
             yield chunk
 
-    chunks = decoded_chunks(run.domain, run.model, run.schema, args.n, conditions, rng, run.device)
+    chunks = run.sample_chunks(args.n, conditions, args.seed)
     count = run.domain.write_samples(keeping(chunks), out)
     print(f"wrote {count} samples to {out} (domain {run.config.domain}, run {run.path} at step {run.step}: "
           f"{run.checkpoint_path.name}, "
