@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml $(wildcard plugins/genforge-*/pyproject.toml) Makefile
 	$(STEP) "torch 2.13.0 (CPU build, first and pinned)" $(BIN)/python -m pip install --quiet torch==2.13.0
 	$(STEP) "genforge + $(words $(PLUGINS)) bundled plugins (editable, [test])" \
 		$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
+	$(STEP) "sdmetrics 0.32 + copulas (no deps: they pin pandas < 3)" \
+		$(BIN)/python -m pip install --quiet --no-deps sdmetrics==0.32.0 copulas==0.14.1
 	$(STEP) "check: torch is still 2.13.0" \
 		$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	@touch $@
