@@ -102,11 +102,16 @@ def test_outlier_molecules_do_not_set_the_graph_size(tmp_path):
 
 
 def test_text_resume_is_bit_exact(tmp_path):
-    """core / text: 4 steps + resume to 6 must equal 6 straight steps (other domains already do;
-    test_kill_resume_faults.py)."""
+    """text: a 6-step run resumed from its step-4 checkpoint ends with the weights of 6 straight
+    steps. (Resuming a 4-step run with --steps 6 is a different run: the Gumbel temperature
+    anneals over the planned steps.)"""
     torch.set_num_threads(1)
-    for name, steps in (("straight", "6"), ("resumed", "4")):
-        assert tiny_train("text", tmp_path / name, "--steps", steps, "--quiet", config=RESUMABLE).returncode == 0
+    for name in ("straight", "resumed"):
+        assert tiny_train("text", tmp_path / name, "--steps", "6", "--quiet", config=RESUMABLE).returncode == 0
+    folder = tmp_path / "resumed" / "checkpoints"
+    for path in folder.glob("step-*.pt"):
+        if path != checkpoint.step_path(folder, 4):
+            path.unlink()
     assert run_cli("train", "text", "--steps", 6, "--resume", "--quiet", "--out", tmp_path / "resumed").returncode == 0
     a, b = (checkpoint.load_safe(checkpoint.step_path(tmp_path / n / "checkpoints", 6))["model"]
             for n in ("straight", "resumed"))
