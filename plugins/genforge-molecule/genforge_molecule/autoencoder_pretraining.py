@@ -68,12 +68,14 @@ def fit_codec(smiles: Sequence[str], codec_options: dict[str, Any], options: dic
 
 def train_autoencoder(codec: LatentCodec, ids: np.ndarray, o: dict[str, Any], seed: int,
                       report: Callable[[str], None]) -> dict[str, float]:
-    """Adam on the teacher-forced reconstruction loss; held-out greedy reconstruction at the end."""
+    """Adam on the teacher-forced reconstruction loss (on CUDA when there is one); held-out greedy
+    reconstruction at the end."""
     rng = torch.Generator().manual_seed(seed)
     held = max(1, min(1000, len(ids) // 20))
     order = torch.randperm(len(ids), generator=rng).numpy()
     test, train = torch.from_numpy(ids[order[:held]]), torch.from_numpy(ids[order[held:] if len(ids) > held else order])
-    net = codec.network
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # pretraining is the costly part
+    net = codec.network.to(device)
     net.train()
     steps, batch = int(o["ae_steps"]), int(o["ae_batch_size"])
     optimizer = torch.optim.Adam(net.parameters(), lr=float(o["ae_lr"]))
@@ -86,7 +88,7 @@ def train_autoencoder(codec: LatentCodec, ids: np.ndarray, o: dict[str, Any], se
         for step in range(1, steps + 1):
             pick = torch.randint(0, len(train), (batch,), generator=rng)
             part = train[pick]
-            part = part[:, : int((part != 0).sum(1).max())]
+            part = part[:, : int((part != 0).sum(1).max())].to(device)
             loss, accuracy = net.loss(part, float(o["ae_code_noise"]))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -96,7 +98,7 @@ def train_autoencoder(codec: LatentCodec, ids: np.ndarray, o: dict[str, Any], se
             if step % max(1, steps // 10) == 0 or step == steps:
                 report(f"autoencoder: step {step}/{steps} loss {loss.item():.3f} token accuracy {accuracy:.3f} "
                        f"({time.perf_counter() - started:.0f}s)")
-    net.eval()
+    net.eval().cpu()
     decoded = net.greedy_decode(net.encode(test), codec.vocabulary.max_length).numpy()
     exact = float(np.mean([np.array_equal(a[a != 0], b[b != 0]) for a, b in zip(decoded, test.numpy())]))
     summary = {"steps": float(steps), "seconds": time.perf_counter() - started, "reconstruction": exact,

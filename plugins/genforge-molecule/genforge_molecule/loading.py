@@ -258,7 +258,7 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
             else:
                 report.skip(f"element outside the atom vocabulary {sorted(allowed)}", f"{bad} in {m.smiles}")
         good = kept
-    reason = f"more than {max_atoms} heavy atoms (dataset option max_atoms)"
+    reason = f"more than {max_atoms} heavy atoms"
     if max_atoms is None and good:
         max_atoms = size_limit([len(m.elements) for m in good])
         reason = (f"more than {max_atoms} heavy atoms (outlier: the limit is the {SIZE_PERCENTILE}th percentile "
