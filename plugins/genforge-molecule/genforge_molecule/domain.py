@@ -18,7 +18,8 @@ from genforge_molecule.metrics import MoleculeReference
 from genforge_molecule.properties import PROPERTIES, property_table
 from genforge_molecule.samples import MoleculeSamples
 from genforge_molecule.schema import MoleculeSchema
-from genforge_molecule.worker_pool import map_slices
+from genforge_molecule.latent_codec import decode_rows
+from genforge_molecule.worker_pool import map_slices, submit_slices
 
 REAL_SAMPLES = 2000
 #: ``--condition NAME=X`` keeps molecules with NAME >= X (NAME <= X for sa); ``NAME=LO:HI`` a range
@@ -31,8 +32,10 @@ class MoleculeTrainingData(TrainingData):
 
     def __init__(self, corpus: MoleculeCorpus, seed: int):
         self.schema: MoleculeSchema = corpus.train.schema
-        self.nodes, self.edges = corpus.train.dense()
+        self._train = corpus.train
+        self._dense: tuple[torch.Tensor, torch.Tensor] | None = None
         self.smiles = corpus.train.smiles
+        self.schema.training_smiles = self.smiles  # for a latent model's autoencoder
         self.size = len(self.smiles)
         self.report = corpus.train.report
         self.reference = MoleculeReference(set(self.smiles), list(corpus.test_smiles))
@@ -40,10 +43,28 @@ class MoleculeTrainingData(TrainingData):
         self.real_samples = MoleculeSamples([self.smiles[k] for k in pick.tolist()])
 
     def batch(self, batch_size: int, rng: torch.Generator) -> Batch:
+        """Codes of training molecules once a latent model is built, else dense one-hot graphs."""
+        codes = self.schema.training_codes
+        if codes is not None:
+            return Batch(real=codes[torch.randint(0, len(codes), (batch_size,), generator=rng)])
+        if self._dense is None:
+            self._dense = self._train.dense()
+        nodes, edges = self._dense
         idx = torch.randint(0, self.size, (batch_size,), generator=rng)
-        nodes = F.one_hot(self.nodes[idx].long(), self.schema.node_types).float()
-        edges = F.one_hot(self.edges[idx].long(), self.schema.edge_types).float()
-        return Batch(real=(nodes, edges))
+        return Batch(real=(F.one_hot(nodes[idx].long(), self.schema.node_types).float(),
+                           F.one_hot(edges[idx].long(), self.schema.edge_types).float()))
+
+
+def submit_decode_codes(codes: torch.Tensor, schema: MoleculeSchema) -> Callable[[], MoleculeSamples]:
+    """Latent codes -> greedy SELFIES ids (here) -> canonical SMILES (in the workers)."""
+    vocabulary = schema.latent.vocabulary
+    ids = schema.latent.decode_ids(codes)
+    pending = submit_slices(decode_rows, len(ids), (ids,), (vocabulary,), min_parallel=2000)
+
+    def result() -> MoleculeSamples:
+        rows = pending()
+        return MoleculeSamples([s for s, _ in rows], reasons=[r for _, r in rows])
+    return result
 
 
 def decode_graphs(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema,
@@ -54,8 +75,10 @@ def decode_graphs(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSch
 
 def submit_decode(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema,
                   workers: int | None = None) -> Callable[[], MoleculeSamples]:
-    """:func:`decode_graphs` with the SMILES work left running in the workers; call the
-    result for the samples."""
+    """:func:`decode_graphs` (or, for a latent model, :func:`submit_decode_codes`) with the
+    SMILES work left running in the workers; call the result for the samples."""
+    if schema.latent is not None:
+        return submit_decode_codes(output, schema)
     graphs = fix_valences(output, schema)
     pending = submit_smiles(graphs, schema.atom_types, workers)
     return lambda: MoleculeSamples(*pending())
@@ -123,8 +146,8 @@ class MoleculeDomain(Domain):
     def reference_from_state(self, state: dict[str, Any], schema: MoleculeSchema) -> MoleculeReference:
         return MoleculeReference(set(state["train_smiles"]), list(state["test_smiles"]))
 
-    def decode(self, output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSchema) -> MoleculeSamples:
-        return decode_graphs(output, schema)
+    def decode(self, output: Any, schema: MoleculeSchema) -> MoleculeSamples:
+        return submit_decode(output, schema)()
 
     def concat(self, chunks) -> MoleculeSamples:
         return MoleculeSamples.concat(list(chunks))
@@ -144,7 +167,7 @@ class MoleculeDomain(Domain):
             generated += chunk_size
             keep = map_slices(_keep_mask, len(samples.smiles), (samples.smiles,), (ranges,), min_parallel=2000)
             idx = [i for i, good in enumerate(keep) if good][: n - done]
-            samples = MoleculeSamples([samples.smiles[i] for i in idx], samples.raw_valid[idx])
+            samples = samples.subset(idx)
             done += len(samples)
             yield samples
 

@@ -33,6 +33,14 @@ if TYPE_CHECKING:
     from torch_geometric.data import Data
 
 SMILES_SUFFIXES = (".smi", ".txt")
+#: without dataset option max_atoms, molecules above this percentile of heavy-atom counts are
+#: outliers (counted by reason), so one huge molecule does not set every graph's size
+SIZE_PERCENTILE = 99.9
+
+
+def size_limit(sizes: Sequence[int]) -> int:
+    """The heavy-atom limit: the :data:`SIZE_PERCENTILE` th percentile (a size that occurs)."""
+    return int(np.percentile(np.asarray(sizes), SIZE_PERCENTILE, method="higher"))
 
 
 @dataclass
@@ -253,11 +261,16 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
             else:
                 report.skip(f"element outside the atom vocabulary {sorted(allowed)}", f"{bad} in {m.smiles}")
         good = kept
+    reason = f"more than {max_atoms} heavy atoms"
+    if max_atoms is None and good:
+        max_atoms = size_limit([len(m.elements) for m in good])
+        reason = (f"more than {max_atoms} heavy atoms (outlier: the limit is the {SIZE_PERCENTILE}th percentile "
+                  "of the data; dataset option max_atoms sets it)")
     if max_atoms is not None:
         kept = [m for m in good if len(m.elements) <= max_atoms]
         for m in good:
             if len(m.elements) > max_atoms:
-                report.skip(f"more than {max_atoms} heavy atoms", m.smiles)
+                report.skip(reason, m.smiles)
         good = kept
     report.used = len(good)
     if not good:
@@ -266,7 +279,7 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
     if atom_types is None:
         counts = Counter(e for m in good for e in m.elements)
         atom_types = [e for e, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    schema = MoleculeSchema(list(atom_types), max_atoms or max(len(m.elements) for m in good), aromatic=aromatic)
+    schema = MoleculeSchema(list(atom_types), max_atoms, aromatic=aromatic)
     return MoleculeSet(good, schema, report)
 
 

@@ -5,6 +5,7 @@ from genforge.domain import DatasetSpec, MetricSpec, ModelSpec
 from genforge.hookspecs import hookimpl
 from genforge_molecule import corpus, metrics
 from genforge_molecule.domain import MoleculeDomain
+from genforge_molecule.latentgan import LATENTGAN_DEFAULTS, build_latentgan
 from genforge_molecule.molgan import DEFAULTS, build_molgan
 from genforge_molecule.report_section import register_report_sections  # noqa: F401  (report hook)
 
@@ -39,6 +40,13 @@ def register_models(register):
                        "(DenseGraphConv per bond type, batched), reward network for RL (option reward)",
                        defaults=dict(DEFAULTS),
                        sample_options={"hidden": [32, 64], "conv": [16], "aggregate": 16, "mlp": [16]}))
+    register(ModelSpec("latentgan", "molecule", build_latentgan,
+                       "LatentGAN: WGAN-GP of MLPs in the code space of a SELFIES GRU autoencoder "
+                       "(pretrained when the model is built, cached); valid by construction; drug-sized",
+                       defaults=dict(LATENTGAN_DEFAULTS),
+                       sample_options={"hidden": [32], "critic": [32], "latent_dim": 8, "code_dim": 16,
+                                       "ae_hidden": 32, "ae_embedding": 8, "ae_steps": 30,
+                                       "ae_molecules": 300}))
 
 
 def _metric(name, fn, higher, bounds, description):
@@ -70,3 +78,9 @@ def register_metrics(register):
                      "mean Crippen logP of unique valid samples (no direction; compare with the data)"))
     register(_metric("fcd", m.frechet_chemnet_distance, False, (0, None),
                      "Frechet ChemNet Distance to the test split; " + m.fcd_status()))
+
+
+@hookimpl
+def register_commands(register):
+    from genforge_molecule.sample_command import COMMAND
+    register(COMMAND)

@@ -48,6 +48,13 @@ class MoleculeSchema:
     max_atoms: int
     valences: list[int] = field(default_factory=list)
     aromatic: bool = False
+    #: the latent GAN's :class:`~genforge_molecule.latent_codec.LatentCodec` (None for MolGAN):
+    #: set when the ``latentgan`` model is built, then the generator's output means codes
+    latent: Any = None
+    #: the training molecules' SMILES, for building a codec (not saved with the schema)
+    training_smiles: list[str] | None = field(default=None, repr=False, compare=False)
+    #: the codes of (a subset of) the training molecules, the real batches (not saved)
+    training_codes: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.valences:
@@ -64,10 +71,17 @@ class MoleculeSchema:
         return AROMATIC + 1 if self.aromatic else AROMATIC
 
     def to_state(self) -> dict[str, Any]:
-        return {"atom_types": list(self.atom_types), "max_atoms": int(self.max_atoms),
-                "valences": list(self.valences), "aromatic": bool(self.aromatic)}
+        state = {"atom_types": list(self.atom_types), "max_atoms": int(self.max_atoms),
+                 "valences": list(self.valences), "aromatic": bool(self.aromatic)}
+        if self.latent is not None:
+            state["latent"] = self.latent.to_state()
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "MoleculeSchema":
+        latent = None
+        if state.get("latent") is not None:
+            from genforge_molecule.latent_codec import LatentCodec
+            latent = LatentCodec.from_state(state["latent"])
         return cls(list(state["atom_types"]), int(state["max_atoms"]), list(state.get("valences") or []),
-                   bool(state.get("aromatic", False)))
+                   bool(state.get("aromatic", False)), latent)

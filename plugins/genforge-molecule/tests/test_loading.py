@@ -128,3 +128,13 @@ def test_rings_first_puts_ring_atoms_first_in_cycle_order():
     assert sorted(oxetane.elements[:4]) == ["C", "C", "C", "O"]
     assert ethanol.elements == ["C", "C", "O"]
     assert mols.smiles == parse_molecules(records).smiles  # the same molecules
+
+
+def test_size_limit_is_a_high_percentile_and_outliers_are_counted():
+    from genforge_molecule.loading import parse_molecules
+    records = [(f"line {k}", "C" * (3 + k % 5)) for k in range(2000)] + [("line 2001", "C" * 40)]
+    molecules = parse_molecules(records)
+    assert molecules.schema.max_atoms == 7 and molecules.report.used == 2000
+    (reason, count), = molecules.report.skipped.items()
+    assert count == 1 and reason.startswith("more than 7 heavy atoms (outlier: the limit is the 99.9th percentile")
+    assert molecules.report.examples[reason] == ["C" * 40]

@@ -1,0 +1,165 @@
+"""A molecule autoencoder over SELFIES tokens: the latent space the latent GAN learns.
+
+Encoder: token embeddings -> GRU -> last hidden state -> linear -> tanh, a code in
+[-1, 1]^L. Decoder: the code sets the GRU's first hidden state and is fed again
+with every token (so long strings keep it in view); greedy decoding (argmax per
+step) makes a code's molecule a function of the code. Because the decoder writes
+SELFIES, every string it writes is a valid molecule (see
+:mod:`genforge_molecule.selfies_vocabulary`).
+
+:class:`LatentCodec` is what a trained run keeps: vocabulary, sizes and weights
+as plain values and tensors (weights-only checkpoints).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from genforge_molecule.selfies_vocabulary import END, PAD, START, SelfiesVocabulary
+
+CODEC_DEFAULTS: dict[str, Any] = {"code_dim": 64, "hidden": 128, "embedding": 32}
+
+
+class SelfiesAutoencoder(nn.Module):
+    def __init__(self, vocab_size: int, code_dim: int, hidden: int, embedding: int):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embedding, padding_idx=PAD)
+        self.encoder = nn.GRU(embedding, hidden, batch_first=True)
+        self.to_code = nn.Linear(hidden, code_dim)
+        self.from_code = nn.Linear(code_dim, hidden)
+        self.decoder = nn.GRU(embedding + code_dim, hidden, batch_first=True)
+        self.to_token = nn.Linear(hidden, vocab_size)
+
+    def encode(self, ids: torch.Tensor) -> torch.Tensor:
+        """Token ids ``[M, T]`` (end token, then padding) -> codes ``[M, L]`` in [-1, 1]."""
+        lengths = (ids != PAD).sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        _, last = self.encoder(packed)
+        return torch.tanh(self.to_code(last[-1]))
+
+    def reconstruction_logits(self, code: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits ``[M, T, V]`` of ``ids`` given ``code``."""
+        start = torch.full_like(ids[:, :1], START)
+        inputs = self.embed(torch.cat([start, ids[:, :-1]], 1))
+        steps = torch.cat([inputs, code[:, None, :].expand(-1, ids.shape[1], -1)], -1)
+        out, _ = self.decoder(steps, torch.tanh(self.from_code(code))[None])
+        return self.to_token(out)
+
+    def loss(self, ids: torch.Tensor, code_noise: float = 0.0) -> tuple[torch.Tensor, float]:
+        """Cross-entropy of the reconstruction (padding ignored) and the token accuracy.
+        ``code_noise``: Gaussian noise on the code while training, for a smooth latent space."""
+        code = self.encode(ids)
+        if code_noise > 0:
+            code = code + code_noise * torch.randn_like(code)
+        logits = self.reconstruction_logits(code, ids)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1), ignore_index=PAD)
+        mask = ids != PAD
+        accuracy = (logits.argmax(-1) == ids)[mask].float().mean().item()
+        return loss, accuracy
+
+    @torch.no_grad()
+    def greedy_decode(self, code: torch.Tensor, max_length: int, first: torch.Tensor | None = None) -> torch.Tensor:
+        """Token ids ``[M, max_length]`` of the most likely token at each step (end, then padding)."""
+        return self.decode(code, max_length, None, first)
+
+    @torch.no_grad()
+    def decode(self, code: torch.Tensor, max_length: int, rng: torch.Generator | None,
+               first: torch.Tensor | None = None) -> torch.Tensor:
+        """Token ids ``[M, max_length]`` (end, then padding): each token drawn from the decoder's
+        distribution with ``rng``, or the most likely one when ``rng`` is None. ``first``: the
+        tokens allowed first (bool ``[V]``; default: any but the special ones)."""
+        n = code.shape[0]
+        hidden = torch.tanh(self.from_code(code))[None]
+        token = torch.full((n,), START, dtype=torch.long, device=code.device)
+        ids = torch.zeros(n, max_length, dtype=torch.long, device=code.device)
+        done = torch.zeros(n, dtype=torch.bool, device=code.device)
+        for t in range(max_length):
+            step = torch.cat([self.embed(token), code], -1)[:, None, :]
+            out, hidden = self.decoder(step, hidden)
+            logits = self.to_token(out[:, 0])
+            if t == 0:  # the generation step's only mask: an atom first (no empty molecule)
+                if first is None:
+                    logits[:, :END + 1] = -math.inf
+                else:
+                    logits[:, ~first.to(logits.device)] = -math.inf
+            token = (logits.argmax(-1) if rng is None else
+                     torch.multinomial(torch.softmax(logits.float(), -1).cpu(), 1, generator=rng)[:, 0].to(code.device))
+            token = torch.where(done, torch.full_like(token, PAD), token)
+            ids[:, t] = token
+            done |= token == END
+            if bool(done.all()):
+                break
+        return ids
+
+
+@dataclass
+class LatentCodec:
+    """Vocabulary + autoencoder: SMILES -> codes -> SMILES."""
+
+    vocabulary: SelfiesVocabulary
+    options: dict[str, Any]
+    weights: dict[str, torch.Tensor] = field(default_factory=dict)
+    #: how the pretraining went (steps, time, reconstruction), for the README and reports
+    summary: dict[str, float] = field(default_factory=dict)
+
+    #: draw each token from the decoder (True) or take the most likely one
+    sample: bool = True
+
+    def __post_init__(self) -> None:
+        o = {**CODEC_DEFAULTS, **self.options}
+        self.options = {k: int(o[k]) for k in CODEC_DEFAULTS}
+        self.network = SelfiesAutoencoder(self.vocabulary.size, **self.options)
+        if self.weights:
+            self.network.load_state_dict(self.weights)
+        self.network.eval()
+
+    @property
+    def code_dim(self) -> int:
+        return self.options["code_dim"]
+
+    def keep_weights(self) -> None:
+        self.weights = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
+
+    @torch.no_grad()
+    def encode_ids(self, ids: np.ndarray, batch: int = 2048) -> torch.Tensor:
+        parts = [self.network.encode(torch.from_numpy(ids[lo:lo + batch])) for lo in range(0, len(ids), batch)]
+        return torch.cat(parts) if parts else torch.zeros(0, self.code_dim)
+
+    def decode_ids(self, codes: torch.Tensor, batch: int = 4096) -> np.ndarray:
+        """Token ids of each code (the network on the codes' device). With option ``sample``
+        (the default) tokens are drawn, from a generator seeded by the codes themselves, so
+        the same codes give the same molecules; else greedy."""
+        device = codes.device
+        self.network.to(device)
+        parts = []
+        first = torch.tensor(self.vocabulary.atom_tokens())
+        for lo in range(0, len(codes), batch):
+            part = codes[lo:lo + batch]
+            rng = None
+            if self.sample:
+                digest = hashlib.blake2b(part.detach().cpu().numpy().tobytes(), digest_size=8).digest()
+                rng = torch.Generator().manual_seed(int.from_bytes(digest, "little") % 2**62)
+            parts.append(self.network.decode(part, self.vocabulary.max_length, rng, first).cpu().numpy())
+        return np.concatenate(parts) if parts else np.zeros((0, self.vocabulary.max_length), dtype=np.int64)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"vocabulary": self.vocabulary.to_state(), "options": dict(self.options),
+                "weights": dict(self.weights), "summary": dict(self.summary), "sample": bool(self.sample)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "LatentCodec":
+        return cls(SelfiesVocabulary.from_state(state["vocabulary"]), dict(state["options"]),
+                   dict(state["weights"]), dict(state.get("summary") or {}), bool(state.get("sample", True)))
+
+
+def decode_rows(ids: Sequence[np.ndarray], vocabulary: SelfiesVocabulary) -> list[tuple[str | None, str]]:
+    """:meth:`SelfiesVocabulary.decode` for :func:`~genforge_molecule.worker_pool.map_slices`."""
+    return vocabulary.decode(np.asarray(ids))

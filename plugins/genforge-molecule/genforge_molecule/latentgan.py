@@ -1,0 +1,95 @@
+"""LatentGAN (Prykhodko et al. 2019): a WGAN-GP in the latent space of a molecule autoencoder.
+
+Building the model pretrains (or reuses from the cache) a SELFIES autoencoder on the
+training molecules (:mod:`genforge_molecule.autoencoder_pretraining`), encodes them,
+and stores the codec on the schema, so:
+
+* the real batches are the codes of training molecules (``schema.training_codes``);
+* the generator is an MLP ``z -> code`` in [-1, 1]^L, the critic an MLP ``code -> score``,
+  both trained adversarially by genforge's Trainer (no fork of the loop);
+* decoding a generated code runs the autoencoder's greedy SELFIES decoder, so every
+  non-empty string is a valid molecule by construction (SELFIES' valence rules are
+  part of the generation step; no repair happens after it).
+
+Options: ``latent_dim`` (noise), ``hidden`` (generator), ``critic`` (critic widths),
+``code_dim``, ``ae_hidden``, ``ae_embedding`` (autoencoder sizes), and the pretraining
+options of :data:`~genforge_molecule.autoencoder_pretraining.PRETRAIN_DEFAULTS`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from genforge.errors import UserInputError
+from genforge.model import GANModel
+from genforge_molecule.autoencoder_pretraining import PRETRAIN_DEFAULTS, fit_codec, selfies_tokens
+from genforge_molecule.latent_codec import LatentCodec
+from genforge_molecule.schema import MoleculeSchema
+
+LATENTGAN_DEFAULTS: dict[str, Any] = {"latent_dim": 64, "hidden": [256, 256], "critic": [256, 256],
+                                      "code_dim": 64, "ae_hidden": 128, "ae_embedding": 32,
+                                      "decode": "sample",
+                                      **PRETRAIN_DEFAULTS}
+
+
+def mlp(sizes: list[int], out_activation: nn.Module | None) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    if out_activation is not None:
+        layers.append(out_activation)
+    return nn.Sequential(*layers)
+
+
+class CodeCritic(nn.Module):
+    def __init__(self, code_dim: int, widths: list[int]):
+        super().__init__()
+        self.net = mlp([code_dim, *widths, 1], None)
+
+    def forward(self, code: torch.Tensor) -> torch.Tensor:
+        return self.net(code).squeeze(-1)
+
+
+class LatentGAN(GANModel):
+    def __init__(self, codec: LatentCodec, options: dict[str, Any]):
+        o = {**LATENTGAN_DEFAULTS, **options}
+        generator = mlp([int(o["latent_dim"]), *map(int, o["hidden"]), codec.code_dim], nn.Tanh())
+        super().__init__(generator, CodeCritic(codec.code_dim, [int(w) for w in o["critic"]]), int(o["latent_dim"]))
+        self.options = o
+
+
+def codec_options(options: dict[str, Any]) -> dict[str, int]:
+    return {"code_dim": int(options["code_dim"]), "hidden": int(options["ae_hidden"]),
+            "embedding": int(options["ae_embedding"])}
+
+
+def build_latentgan(schema: MoleculeSchema, options: dict[str, Any]) -> LatentGAN:
+    """The model; pretrains the codec first when the schema has none (a new training)."""
+    o = {**LATENTGAN_DEFAULTS, **options}
+    if schema.latent is None:
+        if not schema.training_smiles:
+            raise UserInputError("model latentgan: the schema carries neither an autoencoder nor training "
+                                 "molecules to fit one on")
+        seed = torch.initial_seed() % 2**31
+        schema.latent = fit_codec(schema.training_smiles, codec_options(o),
+                                  {k: o[k] for k in PRETRAIN_DEFAULTS}, seed)
+    elif schema.latent.options != codec_options(o):
+        raise UserInputError(f"model latentgan: the run's autoencoder has sizes {schema.latent.options}, "
+                             f"the options ask for {codec_options(o)}")
+    if o["decode"] not in ("sample", "greedy"):
+        raise UserInputError(f"model option decode={o['decode']!r}: choose sample (draw each SELFIES token) "
+                             "or greedy (the most likely token)")
+    schema.latent.sample = o["decode"] == "sample"
+    if schema.training_smiles and schema.training_codes is None:
+        schema.training_codes = training_codes(schema.latent, schema.training_smiles[: int(o["ae_molecules"])])
+    return LatentGAN(schema.latent, o)
+
+
+def training_codes(codec: LatentCodec, smiles: list[str]) -> torch.Tensor:
+    """Codes of the training molecules the vocabulary can write (the real batches)."""
+    index = set(codec.vocabulary.tokens)
+    tokens = [t for t in selfies_tokens(smiles) if t and all(x in index for x in t)]
+    return codec.encode_ids(codec.vocabulary.encode(tokens))

@@ -1,0 +1,117 @@
+"""``genforge molecule-sample``: a molecule run's samples, honest or steered, in a chemist's files.
+
+    genforge molecule-sample RUN -n 10000 --raw --out gen.smi      # exactly N lines, INVALID marks
+    genforge molecule-sample RUN -n 100 --objective obj.toml --out top.csv --grid top.png
+    genforge molecule-sample RUN -n 500 --exclude my_library.smi --out new.sdf --conformers
+
+Every call prints raw validity (no repair), uniqueness and the rejected outputs by
+reason. With ``--objective`` the run's samples are scored (at most the file's
+``max_calls``, default ``--pool``), filtered against ``--exclude`` and the best ``n``
+written, ranked, with every component's score.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from genforge.domain import CommandSpec
+from genforge.errors import UserInputError
+from genforge_molecule.samples import MoleculeSamples
+
+
+def add_arguments(parser: Any) -> None:
+    parser.add_argument("run", help="a molecule run folder (genforge train molecule ... --out RUN)")
+    parser.add_argument("-n", type=int, required=True, help="molecules to write (with --objective: the best n)")
+    parser.add_argument("--out", required=True, type=Path, help=".smi, .csv, .parquet or .sdf")
+    parser.add_argument("--raw", action="store_true",
+                        help="write exactly n lines, one per generated output in order, INVALID where the "
+                             "output is not a valid molecule as generated (no repair); .smi only")
+    parser.add_argument("--objective", type=Path, help="TOML objective file ([[components]], max_calls)")
+    parser.add_argument("--pool", type=int, help="molecules to generate and score with --objective (default 10 n)")
+    parser.add_argument("--exclude", type=Path, help="your library (.smi/.csv/.sdf): its molecules are not written")
+    parser.add_argument("--grid", type=Path, help="also draw the first 24 molecules to this PNG")
+    parser.add_argument("--conformers", action="store_true", help=".sdf: 3-D conformers (RDKit ETKDG + MMFF)")
+    parser.add_argument("--seed", type=int)
+
+
+def describe(samples: MoleculeSamples) -> list[str]:
+    """Raw validity, uniqueness and rejects by reason, as printed lines."""
+    n = len(samples)
+    valid = int(samples.raw_valid.sum())
+    unique = len(set(s for s, ok in zip(samples.smiles, samples.raw_valid) if ok))
+    lines = [f"{n} generated: raw validity {valid / max(1, n):.4f} ({valid} valid as generated, no repair), "
+             f"uniqueness {unique / max(1, valid):.4f} ({unique} distinct)"]
+    repaired = sum(1 for s, ok in zip(samples.smiles, samples.raw_valid) if s is not None and not ok)
+    if repaired:
+        lines.append(f"  after valence-aware repair: validity {(valid + repaired) / max(1, n):.4f}")
+    for reason, count in sorted(samples.rejects().items(), key=lambda kv: -kv[1]):
+        lines.append(f"  rejected {count}: {reason}")
+    return lines
+
+
+def write_raw(samples: MoleculeSamples, path: Path) -> int:
+    """``samples.raw_lines()`` to ``path`` (temporary name, then renamed); returns the line count."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    lines = samples.raw_lines()
+    partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    os.replace(partial, path)
+    return len(lines)
+
+
+def run_sample(args: Any) -> int:
+    from genforge.runs import Run
+    from genforge_molecule.candidates import candidate_table, rank, read_library, write_grid, write_table
+
+    if args.n <= 0:
+        raise UserInputError(f"-n must be positive, got {args.n}")
+    if args.out.parent and not args.out.parent.exists():
+        raise UserInputError(f"{args.out}: folder {args.out.parent} does not exist")
+    if args.raw and (args.objective or args.out.suffix.lower() not in (".smi", ".txt")):
+        raise UserInputError("--raw writes every output in order as .smi lines; it takes no --objective "
+                             "and needs --out FILE.smi")
+    exclude = read_library(args.exclude) if args.exclude else set()
+    objective = None
+    if args.objective:
+        from genforge_molecule.objectives import read_objective
+        objective = read_objective(args.objective)
+    run = Run(Path(args.run))
+    if run.config.domain != "molecule":
+        raise UserInputError(f"{args.run} is a {run.config.domain!r} run; molecule-sample needs a molecule run")
+    count = args.n if args.raw or objective is None else (objective.max_calls or args.pool or 10 * args.n)
+    samples = run.sample(count, seed=args.seed)
+    for line in describe(samples):
+        print(line)
+    if args.raw:
+        print(f"wrote {write_raw(samples, args.out)} lines to {args.out}")
+        return 0
+    distinct = [s for s in dict.fromkeys(samples.valid) if s not in exclude]
+    if exclude:
+        print(f"  {len(set(samples.valid)) - len(distinct)} distinct molecules left out: in {args.exclude}")
+    scores = None
+    if objective is not None:
+        scored = objective.score(distinct)
+        distinct, scores = rank(distinct, scored, args.n)
+        print(f"  scoring calls used: {objective.calls}" + (f" of max_calls {objective.max_calls}"
+                                                            if objective.max_calls else ""))
+    else:
+        distinct = distinct[: args.n]
+    if not distinct:
+        raise UserInputError("no molecule left to write (all invalid, excluded or unscored)")
+    table = candidate_table(distinct, scores, exclude)
+    if args.out.suffix.lower() in (".smi", ".txt"):
+        partial = args.out.with_name(f".{args.out.name}.partial")
+        partial.write_text("".join(f"{s} {name}\n" for s, name in zip(table["smiles"], table["name"])), encoding="utf-8")
+        os.replace(partial, args.out)
+    else:
+        write_table(table, args.out, conformers=args.conformers, seed=run.config.seed)
+    print(f"wrote {len(table)} molecules to {args.out}"
+          + (f" (best {len(table)} by {args.objective}, ranked)" if objective is not None else ""))
+    if args.grid:
+        print(f"drew {min(24, len(table))} molecules to {write_grid(table, args.grid)}")
+    return 0
+
+
+COMMAND = CommandSpec("molecule-sample", "molecule samples: --raw lines, --objective ranking, chemist's files",
+                      add_arguments, run_sample)
