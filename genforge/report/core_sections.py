@@ -81,7 +81,7 @@ def training_section(snap: RunSnapshot) -> BuiltSection:
     if log.evals:
         blocks.append(Figure(line_figure(_series(log.evals, eval_keys, lambda r: r.get("eval") or {}),
                                          "Evaluation metrics over steps", "value")))
-    best = (snap.summary or {}).get("best") or {}
+    best = ((snap.summary or {}).get("plugin_state") or {}).get("early_stopping") or {}
     if best.get("metric"):
         blocks.append(Text(f"Early stopping watched {best['metric']}: its best value {best.get('best')!s} "
                            f"was reached at step {best.get('best_step')}."))

@@ -11,7 +11,6 @@ written, ranked, with every component's score.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -52,16 +51,15 @@ def describe(samples: MoleculeSamples) -> list[str]:
 
 def write_raw(samples: MoleculeSamples, path: Path) -> int:
     """``samples.raw_lines()`` to ``path`` (temporary name, then renamed); returns the line count."""
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
+    from genforge.output_files import write_text
+
     lines = samples.raw_lines()
-    partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    os.replace(partial, path)
+    write_text(Path(path), "".join(line + "\n" for line in lines))
     return len(lines)
 
 
 def run_sample(args: Any) -> int:
-    from genforge.runs import Run
+    from genforge import TrainedGAN
     from genforge_molecule.candidates import candidate_table, rank, read_library, write_grid, write_table
 
     if args.n <= 0:
@@ -76,9 +74,7 @@ def run_sample(args: Any) -> int:
     if args.objective:
         from genforge_molecule.objectives import read_objective
         objective = read_objective(args.objective)
-    run = Run(Path(args.run))
-    if run.config.domain != "molecule":
-        raise UserInputError(f"{args.run} is a {run.config.domain!r} run; molecule-sample needs a molecule run")
+    run = TrainedGAN.load(Path(args.run), domain="molecule")
     count = args.n if args.raw or objective is None else (objective.max_calls or args.pool or 10 * args.n)
     samples = run.sample(count, seed=args.seed)
     for line in describe(samples):
@@ -101,9 +97,9 @@ def run_sample(args: Any) -> int:
         raise UserInputError("no molecule left to write (all invalid, excluded or unscored)")
     table = candidate_table(distinct, scores, exclude)
     if args.out.suffix.lower() in (".smi", ".txt"):
-        partial = args.out.with_name(f".{args.out.name}.partial")
-        partial.write_text("".join(f"{s} {name}\n" for s, name in zip(table["smiles"], table["name"])), encoding="utf-8")
-        os.replace(partial, args.out)
+        from genforge.output_files import write_text
+
+        write_text(args.out, "".join(f"{s} {name}\n" for s, name in zip(table["smiles"], table["name"])))
     else:
         write_table(table, args.out, conformers=args.conformers, seed=run.config.seed)
     print(f"wrote {len(table)} molecules to {args.out}"

@@ -136,5 +136,5 @@ def test_size_limit_is_a_high_percentile_and_outliers_are_counted():
     molecules = parse_molecules(records)
     assert molecules.schema.max_atoms == 7 and molecules.report.used == 2000
     (reason, count), = molecules.report.skipped.items()
-    assert count == 1 and reason.startswith("more than 7 heavy atoms (outlier: the limit is the 99.9th percentile")
+    assert count == 1 and reason.startswith("more than 7 heavy atoms (outlier: over 1.5x the 99th percentile")
     assert molecules.report.examples[reason] == ["C" * 40]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from genforge.hookspecs import hookimpl
+from genforge import hookimpl
 from genforge.report import Figure, ReportContext, ReportSectionSpec, Table, Text
 
 SHOWN, TOP_NGRAMS = 60, 15
