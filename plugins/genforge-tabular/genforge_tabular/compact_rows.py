@@ -57,8 +57,8 @@ class CompactRows:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, idx: torch.Tensor) -> torch.Tensor:
-        idx = torch.as_tensor(idx, dtype=torch.long)
+    def __getitem__(self, idx: torch.Tensor | slice) -> torch.Tensor:
+        idx = torch.arange(len(self))[idx] if isinstance(idx, slice) else torch.as_tensor(idx, dtype=torch.long)
         out = torch.zeros(len(idx), self.width)
         row = torch.arange(len(idx))[:, None]
         if len(self.discrete_starts):
