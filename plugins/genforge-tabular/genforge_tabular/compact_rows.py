@@ -18,6 +18,10 @@ import torch
 from genforge_tabular.encoders import ContinuousEncoder, DiscreteEncoder
 from genforge_tabular.transformer import TableTransformer
 
+#: tables of at least this many training rows are held compactly (smaller ones as the dense
+#: tensor, which the target classifier's tests and callers of ``data.encoded`` read directly)
+COMPACT_ROWS = 100_000
+
 
 class CompactRows:
     """Row-indexable like the dense encoded tensor: ``rows[idx]`` is ``(len(idx), width)`` float32."""
@@ -54,6 +58,10 @@ class CompactRows:
 
         return cls(width, torch.tensor(d_starts, dtype=torch.long), stack(d_codes, torch.int32),
                    torch.tensor(n_starts, dtype=torch.long), stack(scalars, torch.float32), stack(modes, torch.int16))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.codes), self.width)
 
     def __len__(self) -> int:
         return len(self.codes)

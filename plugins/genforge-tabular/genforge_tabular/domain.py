@@ -12,7 +12,7 @@ from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
 from genforge import generate_raw
 from genforge_tabular.bundled import TableSource
-from genforge_tabular.compact_rows import CompactRows
+from genforge_tabular.compact_rows import COMPACT_ROWS, CompactRows
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, prepare_rules, rules_of,
                                                       save_rules)
@@ -112,7 +112,8 @@ class TabularDomain(Domain):
             if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
         schema = TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
         rng = torch.Generator().manual_seed(seed)
-        encoded = CompactRows.encode(transformer, train, rng)  # = transformer.encode(train, rng), compactly
+        encoded = (CompactRows.encode(transformer, train, rng) if len(train) >= COMPACT_ROWS  # the same rows,
+                   else transformer.encode(train, rng))                                   # held compactly
         reference = TabularReference(train, kinds, holdout, target, seed)
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
         draws = schema.condition_draws(float(options.get("log_frequency", 0.0)))

@@ -46,7 +46,9 @@ def constrained_chunks(rules: TableRules, source: Source, n: int, conditions: di
         parts, have = [], 0
         for _ in range(MAX_ROUNDS):
             rate = kept / generated if generated else 1.0
-            ask = int(min(max((k - have) / max(rate, 1 / MAX_ASK) * 1.05 + 8, 1), MAX_ASK * chunk_size))
+            margin = 1.0 if rate >= 1.0 else 1.05  # no rejection seen: ask for exactly what is missing
+            ask = int(min(max((k - have) / max(rate, 1 / MAX_ASK) * margin + 8 * (margin > 1), 1),
+                          MAX_ASK * chunk_size))
             candidates = _draw(source, ask, plain, groups, seed_rng)
             rows = rules.inverse(candidates.reset_index(drop=True), int(seed_rng.integers(2**62)), produced)
             ok, counts = rules.valid(rows)
