@@ -36,6 +36,7 @@ class TableSchema:
         self.cond_dim = int(sum(self.cond_widths))
         self.cond_offsets = np.cumsum([0] + self.cond_widths[:-1]).tolist() if self.discrete else []
         self.pairs = pairs
+        self.privacy = None  # a privacy.budget.PrivacyLedger under differentially private training
         self.draws = None  # unconditional sampling's conditions, drawn as in training
         if self.discrete:
             self.draws = ConditionDraws(self.cond_widths, self._level_frequencies(), self.column_weights(), pairs)
@@ -67,7 +68,8 @@ class TableSchema:
         return {"version": SCHEMA_VERSION, "columns": [i.to_state() for i in self.infos],
                 "transformer": self.transformer.to_state(), "target": self.target,
                 "slot_counts": self.slot_counts, "target_share": self.target_share,
-                "pairs": None if self.pairs is None else self.pairs.to_state()}
+                "pairs": None if self.pairs is None else self.pairs.to_state(),
+                "privacy": None if self.privacy is None else self.privacy.to_state()}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableSchema":
@@ -75,10 +77,14 @@ class TableSchema:
             raise UserInputError(f"tabular schema version {state.get('version')!r} is not supported "
                                  f"(this plugin reads version {SCHEMA_VERSION})")
         pairs = state.get("pairs")  # files written before the key: none
-        return cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
-                   state["target"], [list(map(int, c)) for c in state["slot_counts"]],
-                   state.get("target_share", 0.5),  # files written before the key: 0.5
-                   None if pairs is None else TargetPairs.from_state(pairs))
+        schema = cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
+                     state["target"], [list(map(int, c)) for c in state["slot_counts"]],
+                     state.get("target_share", 0.5),  # files written before the key: 0.5
+                     None if pairs is None else TargetPairs.from_state(pairs))
+        if state.get("privacy") is not None:
+            from genforge_tabular.privacy.budget import PrivacyLedger
+            schema.privacy = PrivacyLedger.from_state(state["privacy"])
+        return schema
 
     # -- conditions ------------------------------------------------------------------------------
     def condition_slots(self, conditions: dict[str, Any]) -> dict[int, tuple[int, ...]]:
