@@ -32,6 +32,8 @@ NUMERIC_BINS = 32
 #: signed powers of two for the range search: +-2**-8 ... +-2**40 (and 0)
 RANGE_EXPONENTS = np.arange(-8, 41)
 RANGE_QUANTILES = (0.01, 0.99)
+#: range-search bins whose noisy count is below RANGE_FLOOR / epsilon count as empty (post-processing)
+RANGE_FLOOR = 10.0
 
 
 def range_edges() -> np.ndarray:
@@ -51,6 +53,7 @@ def private_range(x: np.ndarray, epsilon: float, rng: np.random.Generator) -> tu
     edges = range_edges()
     counts = np.histogram(np.clip(x, edges[0], edges[-1]), bins=edges)[0]
     noisy = noisy_counts(counts, epsilon, rng)
+    noisy[noisy < RANGE_FLOOR / epsilon] = 0.0  # most of ~100 bins are empty: keep their noise out
     if noisy.sum() <= 0:
         raise UserInputError("privacy: a numeric column's range could not be found privately "
                              "(too few rows for the budget); declare it in privacy public={column = [lo, hi]}")
@@ -97,7 +100,9 @@ def category_proxy(series: pd.Series, levels: list[Any] | None, epsilon: float, 
         noisy = noisy_counts(counts.reindex(levels, fill_value=0).to_numpy(dtype=float), epsilon, rng)
     missing = noisy_counts(np.array([float(series.isna().sum())]), epsilon, rng)
     weights = np.append(noisy, missing)
-    if not levels or weights[:-1].sum() <= 0:
+    if levels and weights.sum() <= 0:  # declared levels, all drowned in noise: uniform over them
+        weights[:-1] = 1.0
+    if not levels:
         raise UserInputError(f"privacy: column {series.name!r}: no level survives the noise at this budget; "
                              "declare its levels in privacy public={column = [levels]} or raise epsilon")
     values = np.empty(len(levels) + 1, dtype=object)
