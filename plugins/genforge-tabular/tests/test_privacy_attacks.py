@@ -38,8 +38,8 @@ def test_fresh_rows_of_the_population_look_like_the_hold_out(reference):
     assert 0.42 < domias_auc(fresh, reference) < 0.58
 
 
-def test_without_a_hold_out_the_attacks_are_nan():
-    ref = TabularReference(population(100, 0), KINDS, None, None, 0)
+def test_with_too_few_hold_out_rows_the_attacks_are_nan():
+    ref = TabularReference(population(100, 0), KINDS, population(8, 1), None, 0)
     assert all(math.isnan(f(population(50, 3), ref)) for f in (dcr_ratio, nndr_ratio, domias_auc))
 
 
