@@ -162,3 +162,13 @@ def test_private_training_costs_at_most_three_times_non_private(mixed_table):
     ratio = min(seconds(True) for _ in range(2)) / min(seconds(False) for _ in range(2))
     print(f"DP / non-private training time: {ratio:.2f}x")
     assert ratio <= 3.0
+
+
+def test_the_request_reads_as_a_cli_string_with_public_domains_from_a_json_file(tmp_path):
+    from genforge_tabular.privacy.budget import PrivacySpec
+
+    (tmp_path / "domains.json").write_text('{"age": [18, 90], "colour": ["red", "blue"]}')
+    spec = PrivacySpec.parse(f"epsilon=3,delta=1e-6,public={tmp_path / 'domains.json'}")
+    assert (spec.epsilon, spec.delta, spec.public["age"]) == (3.0, 1e-6, [18, 90])
+    with pytest.raises(UserInputError, match="not a readable JSON file"):
+        PrivacySpec.parse("epsilon=3,public=missing.json")

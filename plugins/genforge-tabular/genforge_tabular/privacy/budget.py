@@ -30,7 +30,8 @@ class PrivacySpec:
     """The user's request: ``epsilon``, ``delta`` (default ``1 / n**1.1``), the clipping norm,
     the share of the budget for the column statistics, the accountant (``rdp`` or ``prv``) and
     ``public``: column domains declared as public knowledge (``{column: [lo, hi]}`` for numbers,
-    ``{column: [levels...]}`` for categories), which then cost no budget to find."""
+    ``{column: [levels...]}`` for categories; or a JSON file of that), which then cost no budget
+    to find (their frequencies still do)."""
 
     epsilon: float
     delta: float | None = None
@@ -65,7 +66,7 @@ class PrivacySpec:
                     numbers[key] = float(value[key])
                 except (TypeError, ValueError):
                     raise UserInputError(f"{where}: {key}={value[key]!r} is not a number") from None
-        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), public=dict(value.get("public") or {}))
+        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), public=read_public(value.get("public")))
         spec.check()
         return spec
 
@@ -152,6 +153,22 @@ class PrivacyLedger:
     def from_state(cls, state: dict[str, Any]) -> "PrivacyLedger":
         return cls(state["epsilon"], state["delta"], state["rows"], state.get("spec"), state.get("parts"),
                    state.get("sgd"))
+
+
+def read_public(value: Any) -> dict[str, list[Any]]:
+    """Public column domains: a dict, or the path of a JSON file holding one."""
+    if value is None or isinstance(value, dict):
+        return dict(value or {})
+    import json
+    from pathlib import Path
+
+    try:
+        loaded = json.loads(Path(str(value)).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserInputError(f"dataset option privacy: public={value!r}: not a readable JSON file ({exc})") from None
+    if not isinstance(loaded, dict):
+        raise UserInputError(f"dataset option privacy: public={value!r}: expected a JSON object {{column: domain}}")
+    return loaded
 
 
 def sgd_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float,
