@@ -7,7 +7,9 @@ through its documented methods instead of a fork of the loop:
   reward term, a diversity term;
 * :meth:`auxiliary_step` plus :meth:`auxiliary_optimizers` — a network with its
   own optimizer (MolGAN's reward network), updated once per training step;
-* :meth:`set_temperature` — the Gumbel-softmax temperature the engine schedules.
+* :meth:`set_temperature` — the Gumbel-softmax temperature the engine schedules;
+* :meth:`discriminator_optimizer` — the model supplies (wraps) D's optimizer, e.g. a
+  differentially private one, and refuses the engine features it cannot train with.
 
 Capabilities the engine reads are declared class attributes
 (:attr:`GANModel.joint_discriminator_batch`). ``generator`` and ``discriminator``
@@ -66,6 +68,17 @@ class GANModel(nn.Module):
     def auxiliary_step(self, real: Batch, fake: Any, step: int) -> dict[str, float]:
         """Update auxiliary networks (after D's update, before G's); return logs."""
         return {}
+
+    def discriminator_optimizer(self, optimizer: torch.optim.Optimizer, config: Any,
+                                steps: int) -> torch.optim.Optimizer:
+        """The optimizer the engine steps for D. Called once by the Trainer (after DDP wrapping)
+        with the default ``optimizer`` over D's parameters, the run's ``TrainConfig`` and the
+        planned number of training steps (each does ``config.n_critic`` D updates). Return it
+        unchanged (the default) or a wrapper/replacement with the same interface — e.g. Opacus's
+        ``DPOptimizer`` (per-sample clipping and noise, see genforge-tabular's ``privacy``
+        package). Raise :class:`genforge.errors.UserInputError` naming any ``config`` setting the
+        model cannot train with (it is called before the first step)."""
+        return optimizer
 
     def set_temperature(self, tau: float) -> None:
         """Receive the engine's scheduled Gumbel-softmax temperature."""

@@ -60,7 +60,9 @@ class Trainer:
         # the fused kernel: one pass over all parameters, ~2x faster than the per-tensor loop on CPU
         fused = self.device.type in ("cpu", "cuda")
         self.opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=config.betas_g, fused=fused)
-        self.opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=config.betas_d, fused=fused)
+        self.opt_d = model.discriminator_optimizer(  # the model may wrap it (differential privacy)
+            torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=config.betas_d, fused=fused),
+            config, total_steps(config, data.size))
         self.precision = resolve_precision(config.precision, self.device)
         generator = {id(p) for p in gen.parameters()}  # see _only_generator_learns (not under DDP)
         self._not_generator = [] if self.group.enabled else [p for p in model.parameters() if id(p) not in generator]

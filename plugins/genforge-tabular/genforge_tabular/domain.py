@@ -31,7 +31,7 @@ from genforge_tabular.writing import write_table_chunks
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
-                   "calibrate", "resample", *RULE_OPTIONS}
+                   "calibrate", "resample", "privacy", *RULE_OPTIONS}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
@@ -100,6 +100,10 @@ class TabularDomain(Domain):
         if not any(k in MODELLED_AS_CONTINUOUS + MODELLED_AS_DISCRETE for k in kinds.values()):
             raise UserInputError(f"{where}: no column can be modelled (all are constant or ID-like)")
         train, holdout = split_holdout(df, float(options.get("holdout", 0.0)), target, seed)
+        if options.get("privacy") is not None:  # differentially private training: see privacy/preparation.py
+            from genforge_tabular.privacy.preparation import prepare_private
+            return prepare_private(train, holdout, infos, target, options, seed, where,
+                                   lambda schema: self._report(df, schema, where), target_share(options))
         dependencies = find_dependencies(train, infos, target, seed) if option_flag(options, "dependencies") else {}
         transformer = TableTransformer.fit(train, infos, seed, int(options.get("fit_rows", FIT_ROWS)),
                                            int(options.get("max_categories", MAX_CATEGORIES)), dependencies,

@@ -158,7 +158,13 @@ class TabularGANModel(GANModel):
 
 
 def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
-    """Build from the schema's output spans and condition layout."""
+    """Build from the schema's output spans and condition layout (under the privacy dataset
+    option: the DP-SGD model of ``privacy/private_model.py``)."""
+    model_class = TabularGANModel
+    if getattr(schema, "privacy", None) is not None:
+        from genforge_tabular.plugin import MODEL_DEFAULTS
+        from genforge_tabular.privacy.private_model import PrivateTabularGANModel, private_options
+        options, model_class = private_options(options, MODEL_DEFAULTS), PrivateTabularGANModel
     spans = schema.transformer.spans()
     cond_dim = schema.cond_dim
     out_dim = schema.transformer.width
@@ -170,5 +176,6 @@ def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
     weight = float(options.get("classifier_weight", 0.0))
     block = schema.target_block()
     classifier = TargetClassifier(out_dim, block) if weight > 0 and block is not None else None
-    return TabularGANModel(gen, disc, options["latent_dim"], schema.cond_to_output(),
-                           float(options["condition_weight"]), classifier, weight)
+    model = model_class(gen, disc, options["latent_dim"], schema.cond_to_output(),
+                        float(options["condition_weight"]), classifier, weight)
+    return model.attach(schema) if model_class is not TabularGANModel else model

@@ -10,6 +10,8 @@ from genforge_tabular import metrics as m
 from genforge_tabular.bundled import BUNDLED, load_bundled, load_file
 from genforge_tabular.domain import TabularDomain
 from genforge_tabular.networks import build_tabular_gan
+from genforge_tabular.privacy import attacks
+from genforge_tabular.privacy.reporting import on_train_end  # noqa: F401  (a hook implementation)
 from genforge_tabular.reading import CSV_SUFFIXES, PARQUET_SUFFIXES
 from genforge_tabular.report_section import register_report_sections, report_reference  # noqa: F401  (report hooks)
 
@@ -60,6 +62,12 @@ METRICS = [
     ("exact_copies", m.exact_copies, False, (0, 1), "share of synthetic rows identical to a training row"),
     ("dcr_protection", m.dcr_overfitting_protection, True, (0, 1),
      "SDMetrics DCROverfittingProtection: 2 x share of rows closer to hold-out than training, capped at 1"),
+    ("dcr_ratio", attacks.dcr_ratio, True, (0, float("inf")),
+     "median distance to the closest training row, synthetic over hold-out rows (< 1: memorisation)"),
+    ("nndr_ratio", attacks.nndr_ratio, True, (0, float("inf")),
+     "nearest-neighbour distance ratio to the training rows, synthetic over hold-out rows (< 1: memorisation)"),
+    ("mia_auc", attacks.domias_auc, False, (0, 1),
+     "DOMIAS membership inference: AUC telling training rows from hold-out rows (0.5 is best)"),
 ]
 
 

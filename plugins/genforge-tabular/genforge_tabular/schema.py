@@ -43,6 +43,7 @@ class TableSchema:
         self.resampler: DensityRatioResampler | None = None
         #: the condition draws of training batches and unconditional sampling (None: no discrete column)
         self.draws = ConditionDraws.of_counts(slot_counts, self.column_weights(), pairs) if self.discrete else None
+        self.privacy = None  # a privacy.budget.PrivacyLedger under differentially private training
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -72,7 +73,8 @@ class TableSchema:
                 "transformer": self.transformer.to_state(), "target": self.target,
                 "slot_counts": self.slot_counts, "target_share": self.target_share,
                 "pairs": None if self.pairs is None else self.pairs.to_state(),
-                "resampler": None if self.resampler is None else self.resampler.state}
+                "resampler": None if self.resampler is None else self.resampler.state,
+                "privacy": None if self.privacy is None else self.privacy.to_state()}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableSchema":
@@ -86,6 +88,9 @@ class TableSchema:
                      None if pairs is None else TargetPairs.from_state(pairs))
         if state.get("resampler"):
             schema.resampler = DensityRatioResampler(state["resampler"])
+        if state.get("privacy") is not None:
+            from genforge_tabular.privacy.budget import PrivacyLedger
+            schema.privacy = PrivacyLedger.from_state(state["privacy"])
         return schema
 
     # -- conditions ------------------------------------------------------------------------------

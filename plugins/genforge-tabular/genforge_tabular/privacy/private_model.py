@@ -1,0 +1,152 @@
+"""The tabular GAN under DP-SGD: the critic (the only network that sees real rows) is trained
+with Opacus's per-sample clipping and Gaussian noise; the generator only ever sees the critic,
+so it is post-processing.
+
+What differs from :class:`~genforge_tabular.networks.TabularGANModel`:
+
+* the condition's last column is the Poisson batch's mask (``poisson_batches.py``): the critic's
+  output is multiplied by it, so padding rows contribute exactly zero per-sample gradient;
+* real and fake rows go through the critic in two passes of the same size, so Opacus sums a
+  row's real and fake gradients into one per-sample gradient (the fake row carries the real
+  row's condition, so both depend on that row) before clipping: sensitivity = the clip norm;
+* the engine features that per-sample gradients rule out are refused with a clear error
+  (:func:`check_engine_config`): gradient penalties (WGAN-GP, R1), PacGAN packing, reusing the
+  critic's fake batch (its conditions come from real rows) for the generator step, early
+  stopping on real-data metrics, DDP. EMA works (post-processing). The objective is the
+  non-saturating loss (no Lipschitz constraint needed).
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import torch
+
+from genforge.domain import Batch
+from genforge.errors import UserInputError
+from genforge_tabular.networks import TabularGANModel
+from genforge_tabular.privacy.budget import MAX_NOISE_MULTIPLIER, TRUNCATION_DELTA_SHARE, PrivacyLedger
+from genforge_tabular.privacy.poisson_batches import poisson_rate
+
+#: the engine settings private training needs (``TabularGAN(epsilon=...)`` and a ``--privacy``
+#: CLI flag apply them; ``genforge train`` users pass them as flags)
+PRIVATE_TRAINING_CONFIG = {"loss": "non-saturating", "pac": 1, "reuse_fake": False, "gp_weight": None,
+                           "r1_weight": 0.0, "early_stop_metric": "", "precision": "fp32"}
+#: the losses whose discriminator term is a plain mean over rows (no penalty)
+PRIVATE_LOSSES = ("non-saturating", "minimax", "hinge", "least-squares")
+
+
+def private_options(options: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Model options under DP: no packing; no target classifier (it trains on real rows without
+    noise): off when left at its default, an error when asked for."""
+    if int(options.get("pac", 1)) > 1:
+        raise UserInputError(f"privacy: PacGAN packing (pac={options['pac']}) mixes rows inside one per-sample "
+                             "gradient; set pac=1 (--option pac=1) for private training")
+    weight = float(options.get("classifier_weight", 0.0))
+    if weight > 0 and weight != defaults.get("classifier_weight"):
+        raise UserInputError(f"privacy: classifier_weight={weight:g} trains the target classifier on real rows "
+                             "without privacy; set classifier_weight=0 for private training")
+    return {**options, "classifier_weight": 0.0}
+
+
+def check_engine_config(config: Any) -> None:
+    """Refuse the engine features DP-SGD cannot train with, naming the setting to change."""
+    problems = []
+    if config.loss not in PRIVATE_LOSSES:
+        problems.append(f"loss {config.loss!r} (use --loss non-saturating; a gradient penalty has no "
+                        "per-sample gradient)")
+    if config.gp_weight or config.r1_weight:
+        problems.append("gp_weight / r1_weight > 0 (gradient penalties have no per-sample gradient)")
+    if config.pac > 1:
+        problems.append(f"pac={config.pac} (use --option pac=1)")
+    if config.reuse_fake:
+        problems.append("reuse_fake=true (the generator step would see real rows' conditions; set it false)")
+    if config.early_stop_metric:
+        problems.append(f"early_stop_metric={config.early_stop_metric!r} (early stopping on real-data metrics "
+                        "is not private)")
+    if config.precision == "bf16":
+        problems.append("precision=bf16 (per-sample gradients are computed in fp32; use fp32)")
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        problems.append("distributed (DDP) training (Opacus needs its own DPDDP wrapper)")
+    if problems:
+        raise UserInputError("privacy: these settings do not work with differentially private training: "
+                             + "; ".join(problems))
+
+
+class PrivateTabularGANModel(TabularGANModel):
+    """:class:`TabularGANModel` whose critic trains under DP-SGD (see the module docstring)."""
+
+    joint_discriminator_batch = False  # real and fake in two passes: Opacus sums them per row
+    ledger: PrivacyLedger | None = None
+    batches: Any = None  # the PoissonTrainingData whose rate this model sets
+
+    def attach(self, schema: Any) -> "PrivateTabularGANModel":
+        self.ledger, self.batches = schema.privacy, getattr(schema.privacy, "batches", None)
+        self.cond_dim = schema.cond_dim
+        return self
+
+    def _split(self, condition: torch.Tensor | None) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        if condition is None or condition.shape[1] != self.cond_dim + 1:
+            return condition, None
+        cond = condition[:, :-1]
+        return (cond if self.cond_dim else None), condition[:, -1]
+
+    def generate(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> Any:
+        return super().generate(z, self._split(condition)[0])
+
+    def discriminate(self, x: Any, condition: torch.Tensor | None = None) -> torch.Tensor:
+        cond, mask = self._split(condition)
+        hooks = getattr(self, "_grad_sample_hooks", None)
+        if hooks is not None:  # per-sample gradients only in the critic's own step
+            learning = any(p.requires_grad for p in self.discriminator.parameters()) and torch.is_grad_enabled()
+            hooks.enable_hooks() if learning else hooks.disable_hooks()
+        out = super().discriminate(x, cond)
+        return out if mask is None else out * mask.to(out.dtype)
+
+    def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
+        return super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras))
+
+    def discriminator_optimizer(self, optimizer: torch.optim.Optimizer, config: Any,
+                                steps: int) -> torch.optim.Optimizer:
+        """Wrap the critic's optimizer in Opacus's DPOptimizer, with the noise multiplier calibrated
+        to the ledger's remaining budget for ``steps * n_critic`` Poisson-sampled steps."""
+        from opacus.accountants.utils import get_noise_multiplier
+        from opacus.grad_sample import GradSampleHooks
+        from opacus.optimizers import DPOptimizer
+
+        check_engine_config(config)
+        ledger, data = self.ledger, self.batches
+        if ledger is None or data is None:
+            raise UserInputError("privacy: this model was not prepared for private training (load the data "
+                                 "with the privacy dataset option)")
+        epsilon, delta = ledger.remaining()
+        spec = ledger.spec
+        dp_steps = int(steps) * int(config.n_critic)
+        truncation_delta = ledger.delta * TRUNCATION_DELTA_SHARE
+        rate = poisson_rate(data.size, config.batch_size, dp_steps, epsilon, truncation_delta)
+        sgd_delta = delta - truncation_delta
+        try:
+            sigma = get_noise_multiplier(target_epsilon=epsilon, target_delta=sgd_delta, sample_rate=rate,
+                                         steps=dp_steps, accountant=spec.get("accountant", "rdp"),
+                                         epsilon_tolerance=0.005 * epsilon)
+        except ValueError as exc:
+            raise UserInputError(f"privacy: no noise level reaches epsilon {epsilon:.3g} in {dp_steps} steps "
+                                 f"at rate {rate:.3g} ({exc}); raise epsilon or train fewer steps") from None
+        if sigma > MAX_NOISE_MULTIPLIER:
+            raise UserInputError(f"privacy: the budget is too small to train: epsilon {epsilon:.3g} for {dp_steps} "
+                                 f"critic steps at Poisson rate {rate:.3g} needs noise multiplier {sigma:.1f} "
+                                 f"(> {MAX_NOISE_MULTIPLIER:g}: the gradients would be noise); raise epsilon, "
+                                 "train fewer epochs, or use a larger batch")
+        data.sample_rate = rate
+        clip = float(spec.get("max_grad_norm", 1.0))
+        ledger.sgd = {"noise_multiplier": float(sigma), "sample_rate": float(rate), "planned_steps": dp_steps,
+                      "steps": 0, "delta": float(sgd_delta), "truncation_delta": float(truncation_delta),
+                      "accountant": spec.get("accountant", "rdp"), "budget": float(epsilon),
+                      "max_grad_norm": clip, "physical_batch": int(config.batch_size)}
+        self._grad_sample_hooks = GradSampleHooks(self.discriminator, loss_reduction="mean")
+        noise_rng = torch.Generator().manual_seed(int(config.seed) + 104_729)
+        dp = DPOptimizer(optimizer, noise_multiplier=sigma, max_grad_norm=clip,
+                         expected_batch_size=max(1, round(rate * data.size)), generator=noise_rng)
+        dp.attach_step_hook(lambda _opt: ledger.sgd.__setitem__("steps", ledger.sgd["steps"] + 1))
+        print("\n".join(ledger.lines()), file=sys.stderr)
+        return dp

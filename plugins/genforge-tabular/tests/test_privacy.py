@@ -1,0 +1,174 @@
+"""Differentially private training (issue 23): the accountant, DP really on, bad input, cost."""
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from genforge.engine.trainer import Trainer
+from genforge.errors import UserInputError
+from genforge.plugins import get_registry
+from genforge.training import build_model, make_config, train
+from genforge_tabular.columns import infer_columns
+from genforge_tabular.domain import TabularDomain
+from genforge_tabular.privacy import PRIVATE_TRAINING_CONFIG
+from genforge_tabular.privacy.budget import sgd_epsilon
+from genforge_tabular.privacy.marginals import domains_of
+from genforge_tabular.schema import TableSchema
+
+pytest.importorskip("opacus")  # the `privacy` extra (in [test])
+
+SMALL = {"generator_dims": [32], "critic_dims": [32], "latent_dim": 8, "pac": 1, "classifier_weight": 0.0}
+
+
+def private_config(table: pd.DataFrame, steps: int = 30, privacy: dict | None = None, **overrides):
+    kinds = {i.name: i.kind for i in infer_columns(table, "t")}
+    privacy = {"epsilon": 3.0, "delta": 1e-5, "public": domains_of(table, kinds), **(privacy or {})}
+    engine = {k: v for k, v in PRIVATE_TRAINING_CONFIG.items() if k != "pac"}
+    values = {**engine, "model": "ctgan-residual", "steps": steps, "batch_size": 128, "eval_samples": 200, "ema_decay": 0.0,
+              "model_options": dict(SMALL), "dataset_options": {"target": "label", "holdout": 0.2,
+                                                                 "privacy": privacy}, **overrides}
+    return make_config("tabular", values)
+
+
+def prepare(table, config):
+    return TabularDomain().prepare(table, dict(config.dataset_options), config.seed)
+
+
+@pytest.fixture(scope="module")
+def private_run(mixed_table):
+    config = private_config(mixed_table)
+    data = prepare(mixed_table, config)
+    return train(config, data=data, report=lambda *_: None)
+
+
+def test_accountant_matches_opacus_own_for_the_same_noise_rate_and_steps():
+    from opacus.accountants import RDPAccountant
+
+    acc = RDPAccountant()
+    for _ in range(300):
+        acc.step(noise_multiplier=1.1, sample_rate=0.05)
+    assert sgd_epsilon(1.1, 0.05, 300, 1e-6) == pytest.approx(acc.get_epsilon(1e-6), rel=1e-9)
+    assert sgd_epsilon(1.1, 0.05, 600, 1e-6) > sgd_epsilon(1.1, 0.05, 300, 1e-6)
+    # and inverts Opacus's calibration: the noise get_noise_multiplier picks for epsilon 3 spends <= 3
+    from opacus.accountants.utils import get_noise_multiplier
+    sigma = get_noise_multiplier(target_epsilon=3.0, target_delta=1e-6, sample_rate=0.05, steps=300)
+    assert 2.95 <= sgd_epsilon(sigma, 0.05, 300, 1e-6) <= 3.0
+
+
+def test_a_private_run_uses_dp_sgd_and_spends_at_most_the_budget(private_run):
+    from opacus.optimizers import DPOptimizer
+
+    trainer, ledger = private_run.trainer, private_run.data.schema.privacy
+    assert isinstance(trainer.opt_d, DPOptimizer)
+    assert trainer.opt_d.noise_multiplier > 0.5 and trainer.opt_d.max_grad_norm == 1.0
+    assert ledger.sgd["steps"] == trainer.step == 30
+    assert 0 < ledger.sgd["sample_rate"] < 128 / 320  # Poisson rate leaves room in the physical batch
+    spent = ledger.spent_epsilon()
+    assert 2.5 < spent <= 3.0 and ledger.spent_delta() <= 1e-5 * (1 + 1e-9)
+    # the critic's epsilon is Opacus's for its (noise, rate, steps)
+    assert ledger.sgd_epsilon() == pytest.approx(
+        sgd_epsilon(trainer.opt_d.noise_multiplier, ledger.sgd["sample_rate"], 30, ledger.sgd["delta"]))
+    assert private_run.summary["privacy"]["spent_epsilon"] == pytest.approx(spent)
+
+
+def test_per_sample_gradients_are_clipped_and_padding_rows_contribute_nothing(private_run):
+    trainer, data = private_run.trainer, private_run.data
+    model, opt = trainer.model, trainer.opt_d
+    batch = data.batch(128, torch.Generator().manual_seed(1))
+    k = int(batch.condition[:, -1].sum())
+    assert 0 < k < 128
+    z = model.noise(128, torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        fake = model.generate(z, batch.condition)
+    opt.zero_grad(set_to_none=True)
+    loss = trainer.loss.discriminator(model.discriminate(batch.real, batch.condition),
+                                      model.discriminate(fake, batch.condition))
+    loss.backward()
+    samples = [p.grad_sample.reshape(128, -1) for p in model.discriminator.parameters()]
+    norms = torch.cat(samples, 1).norm(dim=1)
+    assert norms[k:].max() == 0  # padding rows (and their fake partners): exactly zero
+    assert norms[:k].max() > opt.max_grad_norm  # so clipping has work to do
+    opt.clip_and_accumulate()
+    summed = torch.cat([p.summed_grad.reshape(-1) for p in model.discriminator.parameters()]).norm()
+    assert summed <= k * opt.max_grad_norm * (1 + 1e-5)
+    opt.zero_grad(set_to_none=True)
+
+
+def test_the_ledger_is_saved_with_the_model(private_run):
+    schema = private_run.data.schema
+    loaded = TableSchema.from_state(schema.to_state())
+    assert loaded.privacy.spent_epsilon() == pytest.approx(schema.privacy.spent_epsilon())
+    assert loaded.privacy.sgd["steps"] == 30
+    assert "critic DP-SGD" in "\n".join(loaded.privacy.lines())
+
+
+@pytest.mark.parametrize("privacy, message", [
+    ({"epsilon": 0}, "epsilon must be a positive"),
+    ({"epsilon": -1}, "epsilon must be a positive"),
+    ({"delta": 0.01}, "not below 1/n"),
+    ({"epsilon": 3, "color": 1}, "unknown key 'color'"),
+])
+def test_bad_privacy_requests_are_clear_errors(mixed_table, privacy, message):
+    with pytest.raises(UserInputError, match=message):
+        prepare(mixed_table, private_config(mixed_table, privacy=privacy))
+
+
+def test_an_option_that_would_leak_is_refused_before_training(mixed_table):
+    config = private_config(mixed_table)
+    with pytest.raises(UserInputError, match="calibrate=True uses the real rows"):
+        TabularDomain().prepare(mixed_table, {**config.dataset_options, "calibrate": True}, 0)
+    data = prepare(mixed_table, config)
+    for bad in ({"loss": "wgan-gp"}, {"reuse_fake": True}, {"early_stop_metric": "quality"}):
+        with pytest.raises(UserInputError, match="do not work with differentially private"):
+            train(private_config(mixed_table, **bad), data=data, report=lambda *_: None)
+    with pytest.raises(UserInputError, match="classifier_weight=0.7"):
+        build_model(private_config(mixed_table, model_options={**SMALL, "classifier_weight": 0.7}), data.schema,
+                    get_registry())
+
+
+def test_a_budget_too_small_to_train_is_refused(mixed_table):
+    config = private_config(mixed_table, steps=5000, privacy={"epsilon": 0.05})
+    with pytest.raises(UserInputError, match="too small to train|no noise level"):
+        train(config, data=prepare(mixed_table, config), report=lambda *_: None)
+
+
+def test_column_statistics_without_public_domains_are_private(mixed_table):
+    big = pd.concat([mixed_table] * 10, ignore_index=True)  # 4,000 rows: the stability threshold passes
+    config = private_config(big, privacy={"public": {}, "epsilon": 8.0})
+    data = prepare(big, config)
+    x = next(e for e in data.schema.transformer.encoders if e.state["name"] == "x")
+    assert -16 <= x.state["lo"] and x.state["hi"] <= 16  # the private range, to a power of two
+    colours = next(e for e in data.schema.transformer.encoders if e.state["name"] == "colour")
+    assert set(colours.categories) == {"red", "blue", "green"}
+    assert data.schema.privacy.parts["column statistics"]["epsilon"] == pytest.approx(0.8)
+
+
+def test_private_training_costs_at_most_three_times_non_private(mixed_table):
+    def seconds(private: bool) -> float:
+        config = private_config(mixed_table, steps=60)
+        if not private:
+            options = {k: v for k, v in config.dataset_options.items() if k != "privacy"}
+            config = make_config("tabular", {**config.to_dict(), "dataset_options": options,
+                                             "model_options": dict(SMALL)})
+        data = prepare(mixed_table, config)
+        trainer = Trainer(build_model(config, data.schema, get_registry()), data, config,
+                          loss=get_registry().loss(config.loss))
+        start = time.perf_counter()
+        trainer.fit()
+        return time.perf_counter() - start
+    seconds(True)  # warm-up (imports)
+    ratio = min(seconds(True) for _ in range(2)) / min(seconds(False) for _ in range(2))
+    print(f"DP / non-private training time: {ratio:.2f}x")
+    assert ratio <= 3.0
+
+
+def test_the_request_reads_as_a_cli_string_with_public_domains_from_a_json_file(tmp_path):
+    from genforge_tabular.privacy.budget import PrivacySpec
+
+    (tmp_path / "domains.json").write_text('{"age": [18, 90], "colour": ["red", "blue"]}')
+    spec = PrivacySpec.parse(f"epsilon=3,delta=1e-6,public={tmp_path / 'domains.json'}")
+    assert (spec.epsilon, spec.delta, spec.public["age"]) == (3.0, 1e-6, [18, 90])
+    with pytest.raises(UserInputError, match="not a readable JSON file"):
+        PrivacySpec.parse("epsilon=3,public=missing.json")
