@@ -164,7 +164,7 @@ class TabularDomain(Domain):
                      for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
             schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
                                          for k in sizes)
-        table = data.table
+        table = getattr(data, "table", None)  # None under differential privacy: no post-hoc step on real rows
         if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
         real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from genforge.errors import UserInputError
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, ColumnInfo
-from genforge_tabular.transformer import to_numbers
+from genforge_tabular.encoders import to_numbers
 
 NUMERIC_BINS = 32
 #: signed powers of two for the range search: +-2**-8 ... +-2**40 (and 0)

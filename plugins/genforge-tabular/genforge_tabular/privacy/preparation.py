@@ -33,11 +33,13 @@ from genforge_tabular.metrics import TabularReference
 from genforge_tabular.privacy.budget import PrivacyLedger, PrivacySpec
 from genforge_tabular.privacy.marginals import private_proxy
 from genforge_tabular.privacy.poisson_batches import PoissonTrainingData
-from genforge_tabular.transformer import (FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder,
-                                          TableTransformer, _plain, to_numbers)
+from genforge_tabular.encoders import FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder, to_numbers
+from genforge_tabular.encoders import plain as _plain
+from genforge_tabular.transformer import TableTransformer
 
 #: dataset options that would use real rows without privacy, and the value that is safe
-LEAKING_OPTIONS = {"calibrate": False, "dependencies": False, "target_pairs": False, "log_frequency": 0.0}
+LEAKING_OPTIONS = {"calibrate": False, "dependencies": False, "target_pairs": False, "log_frequency": 0.0,
+                   "resample": False}  # resample: a real-vs-synthetic classifier fitted on real rows
 
 
 def check_private_options(options: dict[str, Any]) -> None:
