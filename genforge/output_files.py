@@ -152,7 +152,9 @@ def _fsync(path: Path) -> None:
 
 
 def _remove(path: Path) -> None:
+    """Remove a temporary file on the way out of a failed write; the write's own error is the one
+    reported, so a second failure here (the folder went read-only) is not raised over it."""
     try:
         path.unlink(missing_ok=True)
     except OSError:
-        pass
+        return

@@ -14,6 +14,7 @@ from typing import Any
 from genforge.config import TrainConfig
 from genforge.engine import checkpoint
 from genforge.errors import CheckpointError, UserInputError
+from genforge.output_files import write_text
 from genforge.plugins import Registry, get_registry
 from genforge.trained import TrainedGAN
 
@@ -93,5 +94,5 @@ class Run(TrainedGAN):
         if plots:
             self.domain.report(samples, reference, self.path)
         record = {"step": self.step, "metrics": results, "failed": self.metric_failures}
-        (self.path / "evaluation.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        write_text(self.path / "evaluation.json", json.dumps(record, indent=2) + "\n")
         return results

@@ -12,6 +12,7 @@ from genforge.config import TrainConfig, read_toml
 from genforge.domain import Domain, ModelSpec, TrainingData
 from genforge.engine.trainer import Trainer, seed_all
 from genforge.errors import UserInputError
+from genforge.output_files import write_text
 from genforge.model import GANModel
 from genforge.plugins import Registry, get_registry
 from genforge.runs import CONFIG_FILE, write_reference
@@ -143,7 +144,7 @@ def _prepare_run_dir(run_dir: Path, config: TrainConfig, resume: bool) -> None:
         raise UserInputError(f"{run_dir} already holds a training run; pass --resume to continue it "
                              "or choose a new --out")
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    write_text(run_dir / CONFIG_FILE, json.dumps(config.to_dict(), indent=2) + "\n")
 
 
 def _write_outputs(trainer: Trainer, run_dir: Path) -> None:

@@ -34,10 +34,9 @@ def environment(device=None) -> dict:
 def write_summary(run_dir, summary: dict, device=None) -> None:
     """Write the summary atomically (temporary name, then rename)."""
     record = {**{k: v for k, v in summary.items()}, **environment(device)}
-    path = run_dir / SUMMARY_FILE
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from genforge.output_files import write_text
+
+    write_text(run_dir / SUMMARY_FILE, json.dumps(record, indent=2, default=str) + "\n")
 
 
 @hookimpl

@@ -1,7 +1,6 @@
 """``genforge report``: one self-contained HTML file for a run folder."""
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,13 +32,12 @@ def report_sections(snap: RunSnapshot, registry) -> list:
 
 
 def write_html(text: str, out: Path) -> Path:
-    """Write atomically: a temporary name in the same folder, then rename."""
+    """Write atomically (:func:`genforge.output_files.write_text`), creating the folder."""
+    from genforge.output_files import make_folder, write_text
+
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    make_folder(out.parent)
+    return write_text(out, text)
 
 
 def page_extra() -> dict:

@@ -3,7 +3,6 @@ fresh samples and the reference data, with a plain note for every part that is m
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,12 +216,14 @@ def _cached_reference(snap: RunSnapshot) -> dict[str, float]:
 
 
 def _write_json(path: Path, record: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Atomically, through the project's writer; a run folder that cannot be written (read-only)
+    only loses the cache, which is an optimisation, so the report still gets built."""
+    from genforge.output_files import OutputWriteError, write_text
+
     try:
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # a read-only run folder: the cache is only an optimisation
-        pass
+        write_text(path, json.dumps(record, indent=2) + "\n")
+    except OutputWriteError:
+        return
 
 
 def _one_line(exc: BaseException) -> str:

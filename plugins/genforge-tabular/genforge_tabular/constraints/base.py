@@ -141,17 +141,25 @@ def from_numbers(x: np.ndarray, style: dict[str, Any], name: str) -> pd.Series:
     return pd.Series(x, name=name)
 
 
+def date_constant_seconds(text: Any) -> float | None:
+    """A date written as text (``"2020-01-01"``) in seconds since the epoch; None if it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return (pd.Timestamp(text) - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+    except ValueError:
+        return None
+
+
 def bound_values(df: pd.DataFrame, bound: Any, where: str) -> np.ndarray | float:
     """A bound that is a column name (its values) or a constant (a number, or a date as text)."""
     if isinstance(bound, str) and bound in df.columns:
         return numbers(df[bound], where, bound)
     if isinstance(bound, (int, float)) and not isinstance(bound, bool):
         return float(bound)
-    if isinstance(bound, str):
-        try:
-            return (pd.Timestamp(bound) - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
-        except ValueError:
-            pass
+    seconds = date_constant_seconds(bound)
+    if seconds is not None:
+        return seconds
     raise UserInputError(f"{where}: {bound!r} is neither a column of the table nor a number or date")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from genforge.errors import UserInputError
-from genforge_tabular.constraints.base import Constraint
+from genforge_tabular.constraints.base import Constraint, date_constant_seconds
 from genforge_tabular.constraints.loading import read_constraints, rule_where
 from genforge_tabular.pii import GeneratedColumn
 from genforge_tabular.sdv_metadata import format_datetimes
@@ -148,12 +148,9 @@ def _check_columns(rule: Constraint, df: pd.DataFrame, where: str) -> None:
     for column in rule.columns():
         if column in df.columns:
             continue
-        if getattr(rule, "low", None) == column or getattr(rule, "high", None) == column:
-            try:
-                pd.Timestamp(column)
-                continue  # a date constant as a bound
-            except ValueError:
-                pass
+        if column in (getattr(rule, "low", None), getattr(rule, "high", None)) \
+                and date_constant_seconds(column) is not None:
+            continue  # a date constant as a bound
         shown = ", ".join(map(str, df.columns[:20])) + (" ..." if len(df.columns) > 20 else "")
         raise UserInputError(f"{where}: column {column!r} is not in the table; columns: {shown}")
 
