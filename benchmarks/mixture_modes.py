@@ -67,7 +67,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     defaults = make_config("mixture", settings)
     print(f"mixture settings: {defaults.steps} steps, batch {defaults.batch_size}, "
-          f"loss {defaults.loss or 'non-saturating'}, pac {defaults.pac}, lr {defaults.lr_g:g}/{defaults.lr_d:g}, "
+          f"loss {defaults.loss or 'non-saturating'}, pac {defaults.model_options.get('pac', 1)}, lr {defaults.lr_g:g}/{defaults.lr_d:g}, "
           f"betas {defaults.betas_g}, R1 {defaults.r1_weight:g} every {defaults.penalty_every} D steps, "
           f"EMA {defaults.ema_decay}; "
           f"{args.threads} torch threads")

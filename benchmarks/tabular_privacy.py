@@ -59,7 +59,7 @@ def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict,
     if math.isinf(epsilon):
         values["batch_size"] = batch - batch % 5  # pac 5
         return make_config("tabular", values)
-    engine = {k: v for k, v in PRIVATE_TRAINING_CONFIG.items() if k != "pac"}
+    engine = dict(PRIVATE_TRAINING_CONFIG)
     values.update(engine)
     values["model_options"] = {"pac": 1, "classifier_weight": 0.0}
     values["dataset_options"]["privacy"] = {"epsilon": epsilon, "public": public}

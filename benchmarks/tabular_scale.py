@@ -96,15 +96,10 @@ def child_train(table: str, rows: int, epochs: float, steps: int | None, rules: 
 def child_sample(model: str, n: int, out: str) -> dict:
     import torch
     torch.set_num_threads(1)
-    from genforge.plugins import get_registry
-    from genforge.sampling import decoded_chunks
-    from genforge_tabular import TabularGAN
-    gan = TabularGAN.load(model)
-    domain = get_registry().domain("tabular")
+    from genforge import TrainedGAN
+    trained = TrainedGAN.load(model, domain="tabular")
     start, start_cpu = time.perf_counter(), cpu()
-    chunks = decoded_chunks(domain, gan.model_, gan.schema_, n, {}, torch.Generator().manual_seed(0),
-                            torch.device("cpu"), chunk_size=50_000)
-    count = domain.write_samples(chunks, Path(out))
+    count = trained.sample_to(out, n, seed=0, chunk_size=50_000)
     return {"rows": count, "wall": time.perf_counter() - start, "cpu": cpu() - start_cpu, "rss_gb": peak_gb(),
             "bytes": Path(out).stat().st_size}
 

@@ -69,7 +69,7 @@ def _check_names(args, registry, options: dict[str, Any]) -> None:
                                  f"datasets: {', '.join(sorted(named))}")
     spec = registry.models.get((args.domain, args.model or domain.default_model))
     for key in options:
-        if spec is not None and key not in spec.defaults and key != "pac":
+        if spec is not None and key not in spec.defaults:
             raise UserInputError(f"model {spec.name!r} has no option {key!r}"
                                  f"{did_you_mean(key, spec.defaults) or ';'} its options: "
                                  f"{', '.join(sorted(spec.defaults)) or 'none'} (`genforge models "

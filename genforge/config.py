@@ -30,7 +30,6 @@ class TrainConfig:
     gp_weight: float | None = None  # None: the loss's default (10 for wgan-gp)
     r1_weight: float = 0.0
     penalty_every: int = 1  # lazy regularization (StyleGAN2): GP/R1 on every k-th D update, weight x k
-    pac: int = 1
     # the G step reuses the last D step's fake batch (and its conditions), generated with
     # gradients: one generator forward less per step (the DCGAN reference loop does this)
     reuse_fake: bool = False
@@ -54,14 +53,10 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         self.betas_g, self.betas_d = tuple(self.betas_g), tuple(self.betas_d)
-        if "pac" in self.model_options:  # `[model] pac = N` / `--option pac=N`: the engine's pac
-            self.model_options = dict(self.model_options)
-            self.pac = self.model_options.pop("pac")
         self.validate()
 
     def validate(self) -> None:
-        positive = {"batch_size": self.batch_size, "n_critic": self.n_critic, "pac": self.pac,
-                    "penalty_every": self.penalty_every,
+        positive = {"batch_size": self.batch_size, "n_critic": self.n_critic, "penalty_every": self.penalty_every,
                     "lr_g": self.lr_g, "lr_d": self.lr_d, "log_every": self.log_every,
                     "eval_samples": self.eval_samples, "keep_checkpoints": self.keep_checkpoints}
         for key, value in positive.items():
@@ -74,8 +69,6 @@ class TrainConfig:
         if self.precision not in PRECISIONS:
             raise UserInputError(f"config key 'precision' must be one of {', '.join(PRECISIONS)}, "
                                  f"got {self.precision!r}")
-        if self.batch_size % self.pac:
-            raise UserInputError(f"batch_size {self.batch_size} must be a multiple of pac {self.pac}")
         for key in ("checkpoint_every", "checkpoint_minutes"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
@@ -97,6 +90,7 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         aliases = {"model": "model_options", "dataset": "dataset_options"}
         flat: dict[str, Any] = {}
+        values = _moved_keys(values)
         for key, value in values.items():
             if isinstance(value, dict) and key in aliases:  # [model] / [dataset] tables
                 flat[aliases[key]] = value
@@ -114,6 +108,19 @@ class TrainConfig:
         values = read_toml(path)
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         return cls.from_dict(values, source=str(path))
+
+
+def _moved_keys(values: dict[str, Any]) -> dict[str, Any]:
+    """Keys that moved: ``pac`` (PacGAN packing) was an engine key and is a model option
+    (``[model] pac = N`` / ``--option pac=N``) since format 2; a run saved before reads as one."""
+    if "pac" not in values:
+        return values
+    values = dict(values)
+    pac = values.pop("pac")
+    if pac != 1:
+        table = "model" if isinstance(values.get("model"), dict) else "model_options"
+        values[table] = {"pac": pac, **(values.get(table) or {})}
+    return values
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -4,17 +4,18 @@ The engine drives a :class:`GANModel`; domain-specific training signals enter
 through its documented methods instead of a fork of the loop:
 
 * :meth:`generator_extra_loss` — CTGAN's condition cross-entropy, MolGAN's
-  reward term, a diversity term;
+  reward term, a diversity term; what G computed beside its samples for it (e.g. CTGAN's
+  log-probabilities) comes from :meth:`generate_with_extras` and is passed to it explicitly;
 * :meth:`auxiliary_step` plus :meth:`auxiliary_optimizers` — a network with its
   own optimizer (MolGAN's reward network), updated once per training step;
 * :meth:`set_temperature` — the Gumbel-softmax temperature the engine schedules;
 * :meth:`discriminator_optimizer` — the model supplies (wraps) D's optimizer, e.g. a
   differentially private one, and refuses the engine features it cannot train with.
 
-Capabilities the engine reads are declared class attributes
-(:attr:`GANModel.joint_discriminator_batch`). ``generator`` and ``discriminator``
-are always the plain modules in every hook: under ``torchrun`` the DDP wrappers
-stay private to the Trainer.
+Capabilities the engine reads are declared attributes
+(:attr:`GANModel.joint_discriminator_batch`, :attr:`GANModel.samples_per_score`).
+``generator`` and ``discriminator`` are always the plain modules in every hook: under
+``torchrun`` the DDP wrappers stay private to the Trainer.
 """
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ class GANModel(nn.Module):
         self.discriminator = discriminator
         self.latent_dim = latent_dim
         self.temperature = 1.0
+        #: capability: D gives one score per this many samples (PacGAN packing, a model option:
+        #: ``pac``), so a training batch must be a multiple of it. Read from the discriminator's
+        #: ``pac`` attribute (:class:`genforge.nn.PackedDiscriminator` has one); 1 otherwise.
+        self.samples_per_score = int(getattr(discriminator, "pac", 1))
 
     # -- the adversarial pair ----------------------------------------------------
     def noise(self, n: int, rng: torch.Generator) -> torch.Tensor:
@@ -56,9 +61,20 @@ class GANModel(nn.Module):
     def discriminate(self, x: Any, condition: torch.Tensor | None = None) -> torch.Tensor:
         return self.discriminator(x) if condition is None else self.discriminator(x, condition)
 
+    def generate_with_extras(self, z: torch.Tensor, condition: torch.Tensor | None = None
+                             ) -> tuple[Any, dict[str, torch.Tensor]]:
+        """The samples the generator loss is computed on, and what G computed beside them for
+        :meth:`generator_extra_loss` (e.g. log-probabilities before Gumbel noise). The engine
+        calls it for every fake batch that G learns from (either phase, see ``reuse_fake``)
+        and hands the extras on unchanged. Default: :meth:`generate`, no extras."""
+        return self.generate(z, condition), {}
+
     # -- hooks for domain-specific training signals -------------------------------
-    def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
-        """An extra term added to the generator loss (``None`` for none)."""
+    def generator_extra_loss(self, fake: Any, batch: Batch,
+                             extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """An extra term added to the generator loss (``None`` for none). ``fake``: the samples
+        G learns from; ``batch``: their conditions; ``extras``: what
+        :meth:`generate_with_extras` returned beside ``fake``."""
         return None
 
     def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:

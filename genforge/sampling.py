@@ -1,11 +1,11 @@
-"""Drawing samples from a trained model: raw generator output, then decoded chunks."""
+"""Raw generator output for sampling (eval mode, reproducible); decoding and chunking live in
+:class:`genforge.trained.TrainedGAN`, the one sampling path."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 
-from genforge.domain import Domain
 from genforge.engine.tensor_tree import tree_map
 from genforge.model import GANModel
 
@@ -30,10 +30,3 @@ def generate_raw(model: GANModel, n: int, condition: torch.Tensor | None, rng: t
     finally:
         model.train(was_training)
     return tree_map(lambda t: t.detach().cpu(), out)
-
-
-def decoded_chunks(domain: Domain, model: GANModel, schema: Any, n: int, conditions: dict[str, str],
-                   rng: torch.Generator, device: torch.device, chunk_size: int = 10_000) -> Iterator[Any]:
-    """Decoded samples in chunks of at most ``chunk_size`` (bounded memory)."""
-    return domain.sample_chunks(lambda k, c: generate_raw(model, k, c, rng, device),
-                                schema, n, conditions, rng, chunk_size=chunk_size)

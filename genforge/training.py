@@ -69,16 +69,11 @@ def fill_names(config: TrainConfig, domain: Domain) -> TrainConfig:
 
 def model_options(spec: ModelSpec, config: TrainConfig) -> dict[str, Any]:
     """The model's defaults overridden by ``config.model_options`` (unknown keys refused)."""
-    unknown = sorted(set(config.model_options) - set(spec.defaults) - {"pac"})
+    unknown = sorted(set(config.model_options) - set(spec.defaults))
     if unknown:
         raise UserInputError(f"model {spec.name!r} has no option {unknown[0]!r}; "
                              f"its options: {', '.join(sorted(spec.defaults)) or 'none'}")
-    options = {**spec.defaults, **config.model_options}
-    if "pac" in spec.defaults:
-        options["pac"] = config.pac
-    elif config.pac > 1:
-        raise UserInputError(f"model {spec.name!r} does not support PacGAN packing (pac={config.pac})")
-    return options
+    return {**spec.defaults, **config.model_options}
 
 
 def load_training_data(config: TrainConfig, registry: Registry, report=print) -> TrainingData:

@@ -57,7 +57,7 @@ def test_option_flags_merge_into_the_config_file_tables(tmp_path):
     packed = tmp_path / "packed"
     assert cli.main(["train", "mixture", *TINY, "--option", "pac=2", "--out", str(packed)]) == 0
     saved = json.loads((packed / "config.json").read_text())
-    assert (saved["pac"], saved["model_options"]) == (2, {})  # the engine's pac, not a lost option
+    assert "pac" not in saved and saved["model_options"] == {"pac": 2}  # a model option, as documented
     assert cli.parse_options(["target=species", "sizes=[1, 2]", "on=true"], "--option") == \
         {"target": "species", "sizes": [1, 2], "on": True}
 
@@ -87,7 +87,8 @@ def test_user_mistakes_exit_2_with_one_clear_line(argv, message, capsys, tmp_pat
 @pytest.mark.parametrize("text, message", [
     ("batch_size = [", "malformed TOML"),
     ("bach_size = 12\n", "unknown key 'bach_size'"),
-    ("pac = 3\nbatch_size = 64\n", "multiple of pac"),
+    ("batch_size = 64\n[model]\npac = 3\n", "batch_size 64 must be a multiple of the model's pac 3"),
+    ("pac = 3\nbatch_size = 64\n", "multiple of the model's pac 3"),  # a config from before pac moved
     ("[model]\nwidth = 3\n", "model 'mlp' has no option 'width'"),
 ])
 def test_malformed_config_names_the_key(text, message, tmp_path, capsys):

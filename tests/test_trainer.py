@@ -85,9 +85,14 @@ class RecordingModel(GANModel):
         self.aux_opt = torch.optim.SGD(self.aux.parameters(), lr=0.1)
         self.seen = {"extra": 0, "aux": 0, "temperatures": []}
 
-    def generator_extra_loss(self, fake, batch):
+    def generate_with_extras(self, z, condition=None):
+        fake = self.generate(z, condition)
+        return fake, {"fake": fake}  # what G computed beside its samples, handed on unchanged
+
+    def generator_extra_loss(self, fake, batch, extras):
         self.seen["extra"] += 1
         assert batch.condition is not None and batch.real is None
+        assert extras["fake"] is fake  # the extras of this very fake batch, not of another pass
         return 0.1 * fake.pow(2).mean()
 
     def auxiliary_optimizers(self):
@@ -131,8 +136,8 @@ def test_reuse_fake_saves_a_generator_forward_and_trains_g_on_the_critic_batch_c
         model = RecordingModel()
         model.generator.register_forward_hook(lambda m, args, out: calls.append(reuse))
         extra = model.generator_extra_loss
-        model.generator_extra_loss = lambda fake, batch: seen.append((fake.requires_grad, batch.condition)) \
-            or extra(fake, batch)
+        model.generator_extra_loss = lambda fake, batch, extras: seen.append((fake.requires_grad, batch.condition)) \
+            or extra(fake, batch, extras)
         before = weights(model.generator)
         Trainer(model, data, TrainConfig(steps=5, batch_size=16, n_critic=2, reuse_fake=reuse), loss=NS).fit()
         assert not torch.equal(before, weights(model.generator))

@@ -25,7 +25,7 @@ from genforge.engine.penalties import r1_penalty, wgan_gradient_penalty
 from genforge.engine.precision import autocast, resolve_precision
 from genforge.engine.schedule import seed_all, total_steps  # noqa: F401 - seed_all: re-exported
 from genforge.engine.tensor_tree import batch_size, tree_cat, tree_map, tree_split, tree_to
-from genforge.errors import TrainingDiverged
+from genforge.errors import TrainingDiverged, UserInputError
 from genforge.model import GANModel
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ class Trainer:
     def __init__(self, model: GANModel, data: TrainingData, config: TrainConfig, *,
                  loss: LossSpec, metrics: Sequence[MetricSpec] = (), domain: Domain | None = None,
                  run_dir: Path | None = None, hook: Any = None):
+        if config.batch_size % model.samples_per_score:
+            raise UserInputError(f"batch_size {config.batch_size} must be a multiple of the model's pac "
+                                 f"{model.samples_per_score} (its discriminator judges samples in packs)")
         self.config, self.data, self.loss, self.metrics = config, data, loss, list(metrics)
         self.domain, self.hook = domain, hook
         self.run_dir = Path(run_dir) if run_dir is not None else None
@@ -105,10 +108,10 @@ class Trainer:
             real = tree_to(batch.real, self.device)
             cond = _to(batch.condition, self.device)
             z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-            fake_g = None
+            fake_g, extras = None, {}
             with self._forward(), self._distributed():
                 if cfg.reuse_fake and i == cfg.n_critic - 1:  # this fake batch also serves the G step
-                    fake_g = model.generate(z, cond)
+                    fake_g, extras = model.generate_with_extras(z, cond)
                     fake = tree_map(lambda t: t.detach(), fake_g)
                 else:
                     with torch.no_grad():
@@ -118,7 +121,7 @@ class Trainer:
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
-        return _DiscriminatorPass(batch, real, cond, fake, fake_g, d_loss, real_out, fake_out, penalty)
+        return _DiscriminatorPass(batch, real, cond, fake, fake_g, extras, d_loss, real_out, fake_out, penalty)
 
     def _generator_phase(self, step: int, d: "_DiscriminatorPass"):
         """One generator update; returns its loss, the model's extra loss and (on logging steps)
@@ -130,13 +133,13 @@ class Trainer:
         with self._only_generator_learns():
             with self._forward():
                 with self._distributed():
-                    fake_g = d.fake_g
+                    fake_g, extras = d.fake_g, d.extras
                     if not cfg.reuse_fake:
                         z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
-                        fake_g = model.generate(z, gbatch.condition)
+                        fake_g, extras = model.generate_with_extras(z, gbatch.condition)
                     g_out = model.discriminate(fake_g, gbatch.condition)
                 g_loss = self.loss.generator(g_out)
-                extra = model.generator_extra_loss(fake_g, gbatch)
+                extra = model.generator_extra_loss(fake_g, gbatch, extras)
                 total_g = g_loss if extra is None else g_loss + extra
             _check_finite(total_g, step, "generator")
             self.opt_g.zero_grad(set_to_none=True)
@@ -368,6 +371,7 @@ class _DiscriminatorPass:
     condition: torch.Tensor | None
     fake: Any
     fake_g: Any  # the fake batch with gradients (``reuse_fake``), else None
+    extras: dict[str, torch.Tensor]  # what G computed beside ``fake_g`` (generate_with_extras)
     loss: torch.Tensor
     real_out: torch.Tensor
     fake_out: torch.Tensor

@@ -251,9 +251,9 @@ class ConformanceKit:
         dom = self.registry.domain(domain)
         dataset = dataset or self.default_dataset(domain)
         spec = self.registry.model(domain, model)
-        pac = int(dom.train_defaults.get("pac", 1)) if "pac" in spec.defaults else 1
+        pac = int({**spec.defaults, **spec.sample_options}.get("pac", 1))  # a batch of whole packs
         values = {"dataset": dataset, "model": model, "steps": self.steps, "seed": SEED,
-                  "batch_size": BATCH * pac, "pac": pac, "eval_samples": 64, "eval_every": 0,
+                  "batch_size": BATCH * pac, "eval_samples": 64, "eval_every": 0,
                   "checkpoint_every": 0, "log_every": 1, "device": "cpu", "early_stop_metric": "",
                   "model_options": dict(spec.sample_options),
                   "dataset_options": self.dataset_options(domain, dataset)}
@@ -289,9 +289,9 @@ class ConformanceKit:
                              "D sees both, so they must match")
             for label, x in (("real", batch.real), ("generated", fake)):
                 scores = gan.discriminate(x, batch.condition)
-                if scores.numel() not in (n, n // config.pac):
+                if scores.numel() not in (n, n // gan.samples_per_score):
                     _fail(where, f"discriminator gave {scores.numel()} scores for {n} {label} items "
-                                 f"(expected one per item or per pack of {config.pac})")
+                                 f"(expected one per item or per pack of {gan.samples_per_score})")
                 if not torch.isfinite(scores).all():
                     _fail(where, f"discriminator scores on {label} items are not finite")
         samples = dom.decode(fake, data.schema)
@@ -348,7 +348,7 @@ class ConformanceKit:
         """(real samples, bad samples of the same size, reference) for the domain's metrics."""
         key = ("bad", domain)
         if key not in self._data:
-            from genforge.sampling import decoded_chunks
+            from genforge.trained import TrainedGAN
 
             dom = self.registry.domain(domain)
             data = self.load(domain)
@@ -357,10 +357,8 @@ class ConformanceKit:
             if self.bad_samples is not None:
                 bad = self.bad_samples(data, self.registry)
             else:
-                gan, _, _ = self.build(domain, dom.default_model, seed=SEED + 1)
-                rng = torch.Generator().manual_seed(SEED + 1)
-                chunks = decoded_chunks(dom, gan, data.schema, n, {}, rng, torch.device("cpu"))
-                bad = dom.concat(list(chunks))
+                gan, _, config = self.build(domain, dom.default_model, seed=SEED + 1)
+                bad = TrainedGAN(dom, gan, data.schema, config).sample(n, seed=SEED + 1)
             self._data[key] = (real, head(bad, n), data.reference)
         return self._data[key]
 

@@ -47,5 +47,6 @@ class ConditionalImageGAN(GANModel):
         self._optimizer.step()
         return {"loss_ac_real": loss.item()}
 
-    def generator_extra_loss(self, fake: torch.Tensor, batch: Batch) -> torch.Tensor | None:
+    def generator_extra_loss(self, fake: torch.Tensor, batch: Batch,
+                             extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
         return self.ac_weight * F.cross_entropy(self._class_logits(fake), batch.condition.long())

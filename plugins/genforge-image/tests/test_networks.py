@@ -90,6 +90,6 @@ def test_ac_head_trains_through_the_engine_hooks():
     losses = [model.auxiliary_step(Batch(real, labels), None, step)["loss_ac_real"] for step in range(60)]
     assert losses[-1] < 0.5 * losses[0]
     fake = model.generate(torch.randn(4, 64), labels[:4])
-    extra = model.generator_extra_loss(fake, Batch(None, labels[:4]))
+    extra = model.generator_extra_loss(fake, Batch(None, labels[:4]), {})
     extra.backward()
     assert extra.item() > 0 and model.generator.project.weight.grad is not None

@@ -129,7 +129,7 @@ class MolGAN(GANModel):
         n = real.real[0].shape[0]
         return {"loss_reward": loss.item(), "reward_fake": target[n:].mean().item()}
 
-    def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
+    def generator_extra_loss(self, fake: Any, batch: Batch, extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
         terms = []
         if self.options["diversity"] > 0:
             terms.append(-self.options["diversity"] * batch_spread(fake))

@@ -51,7 +51,7 @@ def test_reward_network_learns_from_rdkit_scores_and_drives_the_generator():
     logs = model.auxiliary_step(Batch(real=(real_nodes, real_edges)), fake, step=1)
     assert set(logs) == {"loss_reward", "reward_fake"}
     assert any(not torch.equal(a, b) for a, b in zip(before, model.reward_net.parameters()))
-    extra = model.generator_extra_loss(model.generate(model.noise(32, rng)), Batch())
+    extra = model.generator_extra_loss(model.generate(model.noise(32, rng)), Batch(), {})
     extra.backward()
     assert model.generator.node_head.weight.grad.abs().sum() > 0
     assert set(model.auxiliary_optimizers()) == {"reward"}
@@ -77,7 +77,7 @@ def test_policy_gradient_raises_the_reward_of_the_generator_samples():
     rng = torch.Generator().manual_seed(0)
     rewards = []
     for step in range(80):
-        loss = model.generator_extra_loss(model.generate(model.noise(64, rng)), Batch())
+        loss = model.generator_extra_loss(model.generate(model.noise(64, rng)), Batch(), {})
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

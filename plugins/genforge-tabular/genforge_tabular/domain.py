@@ -72,7 +72,7 @@ class TabularDomain(Domain):
     sample_suffix = ".csv"
     #: ``genforge train``'s defaults; the dataset's are those of ``TabularGAN`` (no hold-out: the
     #: model is trained on all the user's rows, so CLI and Python API fit the same model)
-    train_defaults = {"epochs": 300, "batch_size": 500, "pac": 5, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
+    train_defaults = {"epochs": 300, "batch_size": 500, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
                       "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
                       "precision": "auto", "dataset_options": {"holdout": 0.0}}
 

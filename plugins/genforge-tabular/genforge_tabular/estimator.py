@@ -86,13 +86,14 @@ class TabularGAN(GANEstimator):
     def _settings(self, rows: int, target: str | None) -> dict[str, Any]:
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
                          "critic_dims": list(self.critic_dims), "dropout": self.dropout,
-                         "gumbel_hard": self.gumbel_hard, "classifier_weight": self.classifier_weight}
+                         "gumbel_hard": self.gumbel_hard, "classifier_weight": self.classifier_weight,
+                         "pac": self.pac}
         batch = self._batch_size(rows)
         steps = self.steps if self.steps is not None else total_steps(TrainConfig(epochs=self.epochs,
                                                                                   batch_size=batch), rows)
         return {
             "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
-            "batch_size": batch, "pac": self.pac, "lr_g": self.lr_g, "lr_d": self.lr_d,
+            "batch_size": batch, "lr_g": self.lr_g, "lr_d": self.lr_d,
             "n_critic": self.n_critic, "penalty_every": self.penalty_every, "ema_decay": self._ema_decay(steps),
             "seed": self.seed, "device": self.device, "precision": self.precision,
             "dataset_options": self._dataset_options(target), "model_options": model_options,

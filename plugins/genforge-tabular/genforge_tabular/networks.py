@@ -54,23 +54,23 @@ class ConditionalGenerator(nn.Module):
             self.register_buffer(f"blocks_{w}", idx, persistent=False)
         self.tau, self.hard = 0.2, False
 
-    def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None, *,
+                with_log_probs: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The encoded rows; with ``with_log_probs`` also the blocks' log-probabilities before
+        Gumbel noise (for the condition loss), as ``(rows, log_probs)``."""
         h = z if condition is None else torch.cat([z, condition], dim=1)
         raw = self.head(self.body(h)).float()  # activations in fp32 under bf16 autocast
         out = torch.empty_like(raw)
         out[:, self.tanh_idx] = torch.tanh(raw[:, self.tanh_idx])
-        keep_log_probs = self.training and torch.is_grad_enabled()
-        log_probs = torch.zeros_like(raw) if keep_log_probs else None
+        log_probs = torch.zeros_like(raw) if with_log_probs else None
         for w in self.widths:
             idx = getattr(self, f"blocks_{w}")
             logits = raw[:, idx]  # (batch, blocks of width w, w)
             soft = gumbel_softmax(logits, tau=self.tau, hard=self.hard, dim=-1)
             out[:, idx.reshape(-1)] = soft.reshape(len(raw), -1)
-            if keep_log_probs:  # for the condition loss: log-probabilities before Gumbel noise
+            if log_probs is not None:
                 log_probs[:, idx.reshape(-1)] = torch.log_softmax(logits, dim=-1).reshape(len(raw), -1)
-        if keep_log_probs:
-            self.last_log_probs = log_probs
-        return out
+        return out if log_probs is None else (out, log_probs)
 
 
 class ConditionalCritic(nn.Module):
@@ -146,10 +146,17 @@ class TabularGANModel(GANModel):
         self.classifier_optimizer.step()
         return {"loss_classifier": loss.item()}
 
-    def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
+    def generate_with_extras(self, z: torch.Tensor, condition: torch.Tensor | None = None
+                             ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The rows G learns from and their log-probabilities (the condition loss reads them)."""
+        rows, log_probs = self.generator(z, condition, with_log_probs=True)
+        return rows, {"log_probs": log_probs}
+
+    def generator_extra_loss(self, fake: Any, batch: Batch,
+                             extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
         terms = []
         if batch.condition is not None and self.cond_to_output.numel():
-            log_probs = self.generator.last_log_probs
+            log_probs = extras["log_probs"]
             nll = -(batch.condition * log_probs[:, self.cond_to_output]).sum(1)
             terms.append(self.cond_weight * nll.mean())
         if self.classifier is not None and self.classifier_weight > 0:

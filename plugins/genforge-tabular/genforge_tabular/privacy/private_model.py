@@ -30,23 +30,25 @@ from genforge_tabular.privacy.poisson_batches import poisson_rate
 
 #: the engine settings private training needs (``TabularGAN(epsilon=...)`` and a ``--privacy``
 #: CLI flag apply them; ``genforge train`` users pass them as flags)
-PRIVATE_TRAINING_CONFIG = {"loss": "non-saturating", "pac": 1, "reuse_fake": False, "gp_weight": None,
+PRIVATE_TRAINING_CONFIG = {"loss": "non-saturating", "reuse_fake": False, "gp_weight": None,
                            "r1_weight": 0.0, "early_stop_metric": "", "precision": "fp32"}
 #: the losses whose discriminator term is a plain mean over rows (no penalty)
 PRIVATE_LOSSES = ("non-saturating", "minimax", "hinge", "least-squares")
 
 
 def private_options(options: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """Model options under DP: no packing; no target classifier (it trains on real rows without
-    noise): off when left at its default, an error when asked for."""
-    if int(options.get("pac", 1)) > 1:
+    """Model options under DP: no packing (one per-sample gradient per row); no target classifier
+    (it trains on real rows without noise): each off when left at its default, an error when
+    asked for."""
+    pac = int(options.get("pac", 1))
+    if pac > 1 and pac != defaults.get("pac"):
         raise UserInputError(f"privacy: PacGAN packing (pac={options['pac']}) mixes rows inside one per-sample "
                              "gradient; set pac=1 (--option pac=1) for private training")
     weight = float(options.get("classifier_weight", 0.0))
     if weight > 0 and weight != defaults.get("classifier_weight"):
         raise UserInputError(f"privacy: classifier_weight={weight:g} trains the target classifier on real rows "
                              "without privacy; set classifier_weight=0 for private training")
-    return {**options, "classifier_weight": 0.0}
+    return {**options, "classifier_weight": 0.0, "pac": 1}
 
 
 def check_engine_config(config: Any) -> None:
@@ -57,8 +59,6 @@ def check_engine_config(config: Any) -> None:
                         "per-sample gradient)")
     if config.gp_weight or config.r1_weight:
         problems.append("gp_weight / r1_weight > 0 (gradient penalties have no per-sample gradient)")
-    if config.pac > 1:
-        problems.append(f"pac={config.pac} (use --option pac=1)")
     if config.reuse_fake:
         problems.append("reuse_fake=true (the generator step would see real rows' conditions; set it false)")
     if config.early_stop_metric:
@@ -94,6 +94,9 @@ class PrivateTabularGANModel(TabularGANModel):
     def generate(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> Any:
         return super().generate(z, self._split(condition)[0])
 
+    def generate_with_extras(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> Any:
+        return super().generate_with_extras(z, self._split(condition)[0])
+
     def discriminate(self, x: Any, condition: torch.Tensor | None = None) -> torch.Tensor:
         cond, mask = self._split(condition)
         hooks = getattr(self, "_grad_sample_hooks", None)
@@ -103,8 +106,9 @@ class PrivateTabularGANModel(TabularGANModel):
         out = super().discriminate(x, cond)
         return out if mask is None else out * mask.to(out.dtype)
 
-    def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
-        return super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras))
+    def generator_extra_loss(self, fake: Any, batch: Batch, extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        return super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras),
+                                            extras)
 
     def discriminator_optimizer(self, optimizer: torch.optim.Optimizer, config: Any,
                                 steps: int) -> torch.optim.Optimizer:
