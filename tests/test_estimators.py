@@ -142,3 +142,24 @@ def test_a_domain_declares_its_own_train_options():
     plain = argparse.ArgumentParser()
     get_registry().domain("mixture").add_train_arguments(plain)
     assert plain.parse_args([]) == argparse.Namespace()
+
+
+SKLEARN_CHECKS = ("check_no_attributes_set_in_init", "check_get_params_invariance", "check_set_params",
+                  "check_parameters_default_constructible", "check_estimator_cloneable",
+                  "check_estimator_repr", "check_do_not_raise_errors_in_init_or_set_params")
+
+
+def _oversampler():
+    from genforge_tabular import GANOverSampler
+    return GANOverSampler(), ()
+
+
+@pytest.mark.parametrize("check", SKLEARN_CHECKS)
+@pytest.mark.parametrize("domain", sorted(ESTIMATORS) + ["oversampler"])
+def test_scikit_learn_s_own_estimator_checks_that_apply_to_a_generator(domain, check):
+    """The checks of sklearn.utils.estimator_checks that do not need predict/transform (a GAN
+    samples): parameters only set in __init__, get/set_params, clone, repr."""
+    from sklearn.utils import estimator_checks
+
+    est, _ = (ESTIMATORS.get(domain) or _oversampler)()
+    getattr(estimator_checks, check)(type(est).__name__, est)
