@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from genforge.cli_parsing import (GenforgeParser, check_name, command_of, did_you_mean, first_positional,
-                                  registry_for, run_domain)
+from genforge.cli_parsing import GenforgeParser, command_of, first_positional, registry_for, run_domain
 from genforge.errors import GenforgeError, UserInputError
+from genforge.suggestions import did_you_mean
 
 #: ``genforge sample`` computes the domain's summary figures on at most this many samples
 SUMMARY_LIMIT = 100_000
@@ -54,19 +54,15 @@ def _quiet(args) -> None:
 
 # -- training, sampling, evaluation ---------------------------------------------------------
 def _check_names(args, registry, options: dict[str, Any]) -> None:
-    """Unknown domain, model, loss, dataset or model option: refused with the closest match."""
-    if did_you_mean(args.domain, registry.domains):
-        check_name("domain", args.domain, registry.domains, label="installed domains")
+    """Unknown domain, model, loss, dataset or model option: refused with the closest match
+    before any data is loaded."""
     domain = registry.domain(args.domain)
-    models = {n for d, n in registry.models if d == args.domain}
-    check_name("model", args.model, models, f" for domain {args.domain!r}")
-    check_name("loss", args.loss, registry.losses)
-    named = {n for (d, n), s in registry.datasets.items() if d == args.domain and not s.suffixes}
-    if args.dataset and args.dataset not in named and not Path(args.dataset).exists():
-        hint = did_you_mean(args.dataset, named)
-        if hint:
-            raise UserInputError(f"unknown dataset {args.dataset!r} of domain {args.domain!r}{hint} "
-                                 f"datasets: {', '.join(sorted(named))}")
+    if args.model is not None:
+        registry.model(args.domain, args.model)
+    if args.loss is not None:
+        registry.loss(args.loss)
+    if args.dataset:
+        registry.dataset(args.domain, args.dataset)
     spec = registry.models.get((args.domain, args.model or domain.default_model))
     for key in options:
         if spec is not None and key not in spec.defaults and key != "pac":

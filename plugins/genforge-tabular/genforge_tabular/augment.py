@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from genforge.domain import CommandSpec
+from genforge import did_you_mean
 from genforge.errors import UserInputError
 from genforge_tabular.columns import infer_columns
 from genforge_tabular.metrics import TabularReference, downstream_scores
@@ -109,7 +110,8 @@ def _run(args) -> int:
         raise UserInputError(f"{out}: folder {out.parent} does not exist")
     frame = read_table(Path(args.data), {"delimiter": args.delimiter} if args.delimiter else {})
     if args.target not in frame.columns:
-        raise UserInputError(f"{args.data}: target column {args.target!r} not found; columns: "
+        raise UserInputError(f"{args.data}: target column {args.target!r} not found"
+                             f"{did_you_mean(args.target, frame.columns) or ';'} columns: "
                              f"{', '.join(frame.columns)}")
     result = augment_table(frame, args.target, where=str(args.data), rows=args.rows,
                            epochs=args.epochs, seed=args.seed, measure=args.measure_uplift)
