@@ -124,16 +124,3 @@ def _run(args) -> int:
 
 AUGMENT_COMMAND = CommandSpec("augment", "train a tabular GAN and write the table plus synthetic rows",
                               _add_arguments, _run)
-
-
-def demo_lines(out_dir: Path, seed: int) -> list[str]:
-    """Balance the bundled ACTG 175 table (13% minority) and report the downstream uplift."""
-    from genforge_tabular.bundled import load_bundled
-
-    source = load_bundled("actg175")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = augment_table(source.frame, "drugs", where=source.where, epochs=60, seed=seed, measure=True)
-    path = out_dir / "actg175_augmented.csv"
-    write_table_chunks([result.table], path)
-    return ["ACTG 175, target 'drugs' (13% minority), balanced by GANOverSampler-style conditional sampling:",
-            *result.lines(), f"augmented table {path}"]
