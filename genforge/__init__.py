@@ -7,6 +7,8 @@ The public API (what plugins and users import; see docs/architecture.md):
 * the plugin contract: :class:`Domain`, :class:`TrainingData`, :class:`Batch`, the specs,
   :class:`GANModel`, :data:`hookimpl`, the errors
 * reusable layers: :mod:`genforge.nn`
+* for plugins: :func:`track` (progress of data preparation), :func:`did_you_mean` and
+  :func:`check_name` (close-match suggestions for mistyped names)
 
 The public names are imported on first use (PEP 562), so ``import genforge`` (and the CLI's
 ``--help``) does not import torch.
@@ -35,6 +37,8 @@ _EXPORTS = {
     "generate_raw": "genforge.sampling",
     **{name: "genforge.engine.checkpoint" for name in ("load_safe", "save_atomic")},
     "plot_losses": "genforge.builtin.loss_plot",  # the loss curve of a run folder (matplotlib)
+    "track": "genforge.builtin.progress",  # progress of long data preparation, as for training
+    **{name: "genforge.suggestions" for name in ("check_name", "did_you_mean")},  # "did you mean ...?"
 }
 
 __all__ = sorted(_EXPORTS)
@@ -58,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from genforge.domain import (Batch, CommandSpec, DataReport, DatasetSpec, Domain, LossSpec, MetricSpec,
                                  ModelSpec, TensorTrainingData, TrainingData)
     from genforge.builtin.loss_plot import plot_losses
+    from genforge.builtin.progress import track
     from genforge.engine.checkpoint import load_safe, save_atomic
     from genforge.engine.trainer import total_steps
     from genforge.errors import CheckpointError, GenforgeError, TrainingDiverged, UserInputError
@@ -65,5 +70,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from genforge.hookspecs import hookimpl
     from genforge.model import GANModel
     from genforge.sampling import generate_raw
+    from genforge.suggestions import check_name, did_you_mean
     from genforge.trained import TrainedGAN
     from genforge.training import TrainResult, make_config, train

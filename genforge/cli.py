@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from genforge.cli_parsing import (GenforgeParser, check_name, command_of, did_you_mean, first_positional,
-                                  registry_for, run_domain)
+from genforge.cli_parsing import GenforgeParser, command_of, first_positional, registry_for, run_domain
 from genforge.errors import GenforgeError, UserInputError
+from genforge.suggestions import did_you_mean
 
 #: ``genforge sample`` computes the domain's summary figures on at most this many samples
 SUMMARY_LIMIT = 100_000
@@ -54,19 +54,15 @@ def _quiet(args) -> None:
 
 # -- training, sampling, evaluation ---------------------------------------------------------
 def _check_names(args, registry, options: dict[str, Any]) -> None:
-    """Unknown domain, model, loss, dataset or model option: refused with the closest match."""
-    if did_you_mean(args.domain, registry.domains):
-        check_name("domain", args.domain, registry.domains, label="installed domains")
+    """Unknown domain, model, loss, dataset or model option: refused with the closest match
+    before any data is loaded."""
     domain = registry.domain(args.domain)
-    models = {n for d, n in registry.models if d == args.domain}
-    check_name("model", args.model, models, f" for domain {args.domain!r}")
-    check_name("loss", args.loss, registry.losses)
-    named = {n for (d, n), s in registry.datasets.items() if d == args.domain and not s.suffixes}
-    if args.dataset and args.dataset not in named and not Path(args.dataset).exists():
-        hint = did_you_mean(args.dataset, named)
-        if hint:
-            raise UserInputError(f"unknown dataset {args.dataset!r} of domain {args.domain!r}{hint} "
-                                 f"datasets: {', '.join(sorted(named))}")
+    if args.model is not None:
+        registry.model(args.domain, args.model)
+    if args.loss is not None:
+        registry.loss(args.loss)
+    if args.dataset:
+        registry.dataset(args.domain, args.dataset)
     spec = registry.models.get((args.domain, args.model or domain.default_model))
     for key in options:
         if spec is not None and key not in spec.defaults:
@@ -74,6 +70,24 @@ def _check_names(args, registry, options: dict[str, Any]) -> None:
                                  f"{did_you_mean(key, spec.defaults) or ';'} its options: "
                                  f"{', '.join(sorted(spec.defaults)) or 'none'} (`genforge models "
                                  f"{args.domain}` describes them)")
+
+
+def _cap_steps(config, registry) -> None:
+    """``GENFORGE_MAX_STEPS=N``: at most N training steps (epochs become steps) and at most N of
+    each ``*_steps`` model option (e.g. an autoencoder's pretraining), said on stderr; for quick
+    checks of command lines (``benchmarks/readme_tour.py`` runs the READMEs' commands so)."""
+    text = os.environ.get("GENFORGE_MAX_STEPS", "").strip()
+    if not text:
+        return
+    if not text.isdigit() or int(text) <= 0:
+        raise UserInputError(f"GENFORGE_MAX_STEPS={text!r}: expected a positive whole number")
+    cap = int(text)
+    spec = registry.models.get((config.domain, config.model))
+    options = {**(spec.defaults if spec else {}), **config.model_options}
+    config.steps = min(config.steps, cap) if config.steps else cap
+    config.model_options.update({k: min(int(v), cap) for k, v in options.items()
+                                 if k.endswith("_steps") and isinstance(v, int) and int(v) > cap})
+    print(f"GENFORGE_MAX_STEPS={cap}: training {config.steps} steps", file=sys.stderr)
 
 
 def cmd_train(args) -> int:
@@ -103,6 +117,7 @@ def cmd_train(args) -> int:
         config = make_config(args.domain, overrides, args.config, registry)
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
+    _cap_steps(config, registry)
     _quiet(args)
     from genforge.report.cli_commands import apply_log_argument
 

@@ -3,23 +3,16 @@ and loading only the plugins a command needs (``--help`` imports none of them)."
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from genforge.errors import UserInputError
+from genforge.suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from genforge.plugins import Registry
 
 ALL_PLUGINS = None  # ``registry_for(ALL_PLUGINS)`` loads every plugin
-
-
-def did_you_mean(word: str, known: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``known``, or ``""``."""
-    matches = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f"; did you mean {matches[0]!r}?" if matches else ""
 
 
 class GenforgeParser(argparse.ArgumentParser):
@@ -101,13 +94,3 @@ def registry_for(domain: str | None) -> "Registry":
         if domain in registry.domains:
             return registry
     return plugins.build_registry()
-
-
-def check_name(kind: str, name: str | None, known: Iterable[str], where: str = "",
-               label: str = "available") -> None:
-    """Refuse a name that is not among ``known`` with the closest match and the full list."""
-    known = sorted(known)
-    if name is None or name in known:
-        return
-    raise UserInputError(f"unknown {kind} {name!r}{where}{did_you_mean(name, known) or ';'} "
-                         f"{label}: {', '.join(known) or 'none'}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from genforge.engine.precision import PRECISIONS
 from genforge.errors import UserInputError
+from genforge.suggestions import did_you_mean
 
 
 @dataclass
@@ -95,7 +96,8 @@ class TrainConfig:
             if isinstance(value, dict) and key in aliases:  # [model] / [dataset] tables
                 flat[aliases[key]] = value
             elif key not in known:
-                raise UserInputError(f"{source}: unknown key {key!r}; known keys: {', '.join(sorted(known))}")
+                raise UserInputError(f"{source}: unknown key {key!r}{did_you_mean(key, known) or ';'} "
+                                     f"known keys: {', '.join(sorted(known))}")
             else:
                 flat[key] = value
         try:

@@ -21,6 +21,7 @@ import pluggy
 from genforge import hookspecs
 from genforge.report import hookspecs as report_hookspecs
 from genforge.errors import UserInputError
+from genforge.suggestions import did_you_mean, unknown_name
 
 if TYPE_CHECKING:  # only annotations: importing this module must not import torch (fast CLI start)
     from genforge.domain import CommandSpec, DatasetSpec, Domain, LossSpec, MetricSpec, ModelSpec
@@ -149,17 +150,14 @@ class Registry:
     # -- lookups ---------------------------------------------------------------
     def domain(self, name: str) -> Domain:
         if name not in self.domains:
-            raise UserInputError(f"unknown domain {name!r}; installed domains: "
-                                 f"{', '.join(sorted(self.domains)) or 'none'}"
-                                 + self._broken_hint())
+            error = unknown_name("domain", name, self.domains, label="installed domains")
+            raise UserInputError(f"{error}{self._broken_hint()}")
         return self.domains[name]
 
     def _named(self, table: dict, kind: str, domain: str, name: str):
         self.domain(domain)
         if (domain, name) not in table:
-            known = sorted(n for d, n in table if d == domain)
-            raise UserInputError(f"unknown {kind} {name!r} for domain {domain!r}; "
-                                 f"available: {', '.join(known) or 'none'}")
+            raise unknown_name(kind, name, (n for d, n in table if d == domain), f" for domain {domain!r}")
         return table[(domain, name)]
 
     def model(self, domain: str, name: str) -> ModelSpec:
@@ -173,7 +171,7 @@ class Registry:
 
     def loss(self, name: str) -> LossSpec:
         if name not in self.losses:
-            raise UserInputError(f"unknown loss {name!r}; available: {', '.join(sorted(self.losses))}")
+            raise unknown_name("loss", name, self.losses)
         return self.losses[name]
 
     def dataset(self, domain: str, name_or_path: str) -> tuple[DatasetSpec, Path | None]:
@@ -186,8 +184,8 @@ class Registry:
         named = sorted(n for (d, n), s in self.datasets.items() if d == domain and not s.suffixes)
         if not path.exists():
             raise UserInputError(
-                f"{name_or_path!r} is neither a dataset of domain {domain!r} nor an existing path; "
-                f"datasets: {', '.join(named) or 'none'}; file types: "
+                f"{name_or_path!r} is neither a dataset of domain {domain!r} nor an existing path"
+                f"{did_you_mean(name_or_path, named) or ';'} datasets: {', '.join(named) or 'none'}; file types: "
                 f"{', '.join(sfx for s in loaders for sfx in s.suffixes) or 'none'}")
         suffix = "/" if path.is_dir() else "".join(path.suffixes[-2:]).lower()
         for spec in loaders:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from genforge.hookspecs import hookimpl
 
@@ -47,17 +47,19 @@ def format_duration(seconds: float) -> str:
 
 
 class _Progress:
-    """One progress display: a tqdm bar or timed plain lines."""
+    """One progress display: a tqdm bar or timed plain lines. ``lazy``: nothing for work that
+    ends within a second (bar) or within the line interval (plain lines)."""
 
-    def __init__(self, desc: str, total: int | None, initial: int = 0, unit: str = "step"):
+    def __init__(self, desc: str, total: int | None, initial: int = 0, unit: str = "step",
+                 lazy: bool = False):
         self.desc, self.total, self.unit, self.kind = desc, total, unit, mode()
         self.start_n, self.n, self.started = initial, initial, time.monotonic()
-        self.last_line, self.postfix, self.bar = self.started, "", None
+        self.last_line, self.postfix, self.bar, self.lines = self.started, "", None, 0
         if self.kind == "bar":
             from tqdm.auto import tqdm
             self.bar = tqdm(total=total, initial=initial, unit=unit, desc=desc, file=sys.stderr,
-                            dynamic_ncols=True, mininterval=0.5)
-        elif self.kind == "plain":
+                            dynamic_ncols=True, mininterval=0.5, delay=1.0 if lazy else 0.0)
+        elif self.kind == "plain" and not lazy:
             self._line("started")
 
     def update(self, n: int, postfix: str = "") -> None:
@@ -78,11 +80,11 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-        elif self.kind == "plain" and self.n > self.start_n:
+        elif self.kind == "plain" and self.n > self.start_n and self.lines:
             self._line(f"done in {format_duration(time.monotonic() - self.started)}")
 
     def _line(self, note: str = "") -> None:
-        self.last_line = time.monotonic()
+        self.last_line, self.lines = time.monotonic(), self.lines + 1
         elapsed = self.last_line - self.started
         rate = (self.n - self.start_n) / elapsed if elapsed > 0 else 0.0
         where = f"{self.unit} {self.n}" + (f"/{self.total}" if self.total else "")
@@ -96,17 +98,22 @@ class _Progress:
 
 
 def track(items: Iterable[T], total: int | None = None, desc: str = "preparing",
-          unit: str = "item") -> Iterator[T]:
-    """Iterate ``items`` showing progress (bar, plain lines or nothing, as for training)."""
+          unit: str = "item", size: Callable[[T], int] | None = None) -> Iterator[T]:
+    """Iterate ``items`` showing progress (bar, plain lines or nothing, as for training).
+    ``size``: how many units one item counts for (e.g. ``len`` of a chunk of molecules), so
+    ``total`` and the rate are in units, not items."""
     if mode() == "quiet":
         yield from items
         return
-    total = total if total is not None else (len(items) if hasattr(items, "__len__") else None)
-    progress = _Progress(desc, total, unit=unit)
+    if total is None and size is None and hasattr(items, "__len__"):
+        total = len(items)
+    progress = _Progress(desc, total, unit=unit, lazy=True)
+    done = 0
     try:
-        for i, item in enumerate(items, 1):
+        for item in items:
             yield item
-            progress.update(i)
+            done += 1 if size is None else size(item)
+            progress.update(done)
     finally:
         progress.close()
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from genforge import track
 from genforge.domain import DataReport
 from genforge.errors import UserInputError
 
@@ -188,7 +189,7 @@ def load_folder(path: Path, options: dict[str, Any]) -> ImageSet:
             raise UserInputError(f"{bad}: with class subfolders every image must sit directly in one "
                                  f"subfolder of {path} (one subfolder per class)")
     decoded: list[tuple[Path, np.ndarray]] = []
-    for f in candidates:
+    for f in track(candidates, desc=f"reading images in {path}", unit="image"):
         report.total += 1
         try:
             decoded.append((f, _read_image(f)))

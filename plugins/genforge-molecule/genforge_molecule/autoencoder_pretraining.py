@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
+from genforge import track
 from genforge.errors import UserInputError
 from genforge_molecule.latent_codec import LatentCodec
 from genforge_molecule.selfies_vocabulary import SelfiesVocabulary, to_selfies
@@ -31,8 +32,10 @@ def cache_folder() -> Path:
     return Path(os.environ.get("GENFORGE_CACHE") or Path.home() / ".cache" / "genforge") / "molecule-autoencoders"
 
 
-def selfies_tokens(smiles: Sequence[str]) -> list[list[str] | None]:
-    return map_slices(to_selfies, len(smiles), (list(smiles),), min_parallel=5000)
+def selfies_tokens(smiles: Sequence[str], chunk: int = 20_000) -> list[list[str] | None]:
+    chunks = [list(smiles[lo:lo + chunk]) for lo in range(0, len(smiles), chunk)]
+    return [t for part in track(chunks, len(smiles), "SELFIES tokens", "molecule", size=len)
+            for t in map_slices(to_selfies, len(part), (part,), min_parallel=5000)]
 
 
 def fit_codec(smiles: Sequence[str], codec_options: dict[str, Any], options: dict[str, Any], seed: int,

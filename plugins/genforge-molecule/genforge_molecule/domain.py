@@ -11,6 +11,7 @@ import torch
 from torch.nn import functional as F
 
 from genforge.domain import Batch, Domain, TrainingData
+from genforge import did_you_mean
 from genforge.errors import UserInputError
 from genforge_molecule.corpus import MoleculeCorpus
 from genforge_molecule.decoding import fix_valences, submit_smiles
@@ -89,7 +90,7 @@ def parse_property_conditions(conditions: dict[str, str]) -> list[tuple[str, flo
     out = []
     for name, text in conditions.items():
         if name not in HIGHER_IS_BETTER:
-            raise UserInputError(f"--condition {name}={text}: unknown property; use one of "
+            raise UserInputError(f"--condition {name}={text}: unknown property{did_you_mean(name, HIGHER_IS_BETTER)}; use one of "
                                  f"{', '.join(HIGHER_IS_BETTER)} (e.g. qed=0.7, sa=3, logp=1:3)")
         try:
             if ":" in text:

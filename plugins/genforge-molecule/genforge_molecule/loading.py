@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from rdkit import Chem
 
+from genforge import track
 from genforge.domain import DataReport
 from genforge.errors import UserInputError
 from genforge_molecule.datasets import option_bool, option_int
@@ -37,6 +38,8 @@ SMILES_SUFFIXES = (".smi", ".txt")
 #: heavy-atom counts are outliers (counted by reason), so a few huge molecules do not set every
 #: graph's size (a percentile alone keeps them when they are more than 1 - p of the data)
 SIZE_PERCENTILE, SIZE_SLACK = 99, 1.5
+#: molecules parsed per progress update (each chunk still fans out to the worker pool)
+PARSE_CHUNK = 40_000
 
 
 def size_limit(sizes: Sequence[int]) -> int:
@@ -248,7 +251,9 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
     records = list(records)
     report.total += len(records)
     texts = [s for _, s in records]
-    parsed = map_slices(_parse_many, len(texts), (texts,), (aromatic, rings_first), min_parallel=20_000)
+    chunks = [texts[lo:lo + PARSE_CHUNK] for lo in range(0, len(texts), PARSE_CHUNK)]
+    parsed = [m for chunk in track(chunks, len(texts), f"featurising {source}", "molecule", size=len)
+              for m in map_slices(_parse_many, len(chunk), (chunk,), (aromatic, rings_first), min_parallel=20_000)]
     good: list[ParsedMolecule] = []
     for (where, text), result in zip(records, parsed):
         if isinstance(result, str):

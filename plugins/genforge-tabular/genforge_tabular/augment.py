@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from genforge.domain import CommandSpec
+from genforge import did_you_mean
 from genforge.errors import UserInputError
 from genforge_tabular.columns import infer_columns
 from genforge_tabular.metrics import TabularReference, downstream_scores
@@ -109,7 +110,8 @@ def _run(args) -> int:
         raise UserInputError(f"{out}: folder {out.parent} does not exist")
     frame = read_table(Path(args.data), {"delimiter": args.delimiter} if args.delimiter else {})
     if args.target not in frame.columns:
-        raise UserInputError(f"{args.data}: target column {args.target!r} not found; columns: "
+        raise UserInputError(f"{args.data}: target column {args.target!r} not found"
+                             f"{did_you_mean(args.target, frame.columns) or ';'} columns: "
                              f"{', '.join(frame.columns)}")
     result = augment_table(frame, args.target, where=str(args.data), rows=args.rows,
                            epochs=args.epochs, seed=args.seed, measure=args.measure_uplift)
@@ -122,16 +124,3 @@ def _run(args) -> int:
 
 AUGMENT_COMMAND = CommandSpec("augment", "train a tabular GAN and write the table plus synthetic rows",
                               _add_arguments, _run)
-
-
-def demo_lines(out_dir: Path, seed: int) -> list[str]:
-    """Balance the bundled ACTG 175 table (13% minority) and report the downstream uplift."""
-    from genforge_tabular.bundled import load_bundled
-
-    source = load_bundled("actg175")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = augment_table(source.frame, "drugs", where=source.where, epochs=60, seed=seed, measure=True)
-    path = out_dir / "actg175_augmented.csv"
-    write_table_chunks([result.table], path)
-    return ["ACTG 175, target 'drugs' (13% minority), balanced by GANOverSampler-style conditional sampling:",
-            *result.lines(), f"augmented table {path}"]

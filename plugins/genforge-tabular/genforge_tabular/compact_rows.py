@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from genforge import track
 from genforge_tabular.encoders import ContinuousEncoder, DiscreteEncoder
 from genforge_tabular.transformer import TableTransformer
 
@@ -36,7 +37,8 @@ class CompactRows:
     def encode(cls, transformer: TableTransformer, df: pd.DataFrame, rng: torch.Generator) -> "CompactRows":
         """The rows of ``df`` as ``transformer.encode`` would give them, held compactly."""
         d_starts, d_codes, n_starts, scalars, modes = [], [], [], [], []
-        for enc, (start, _) in zip(transformer.encoders, transformer.blocks):
+        pairs = zip(transformer.encoders, transformer.blocks)
+        for enc, (start, _) in track(pairs, len(transformer.encoders), f"encoding {len(df):,} rows", "column"):
             if not enc.width:
                 continue
             series = df[enc.state["name"]]

@@ -45,6 +45,7 @@ def column_plot(samples: pd.DataFrame, ref: TabularReference, path: Path) -> Pat
             bins = np.histogram_bin_edges(real, bins=30)
             ax.hist(real, bins=bins, density=True, alpha=0.5, label="real")
             ax.hist(fake, bins=bins, density=True, alpha=0.5, label="synthetic")
+            ax.set_ylabel("density", fontsize=7)
         else:
             p = ref.real[column].astype(str).value_counts(normalize=True).iloc[:MAX_LEVELS]
             q = samples[column].astype(str).value_counts(normalize=True).reindex(p.index, fill_value=0)
@@ -52,7 +53,9 @@ def column_plot(samples: pd.DataFrame, ref: TabularReference, path: Path) -> Pat
             ax.bar(x - 0.2, p.to_numpy(), 0.4, label="real")
             ax.bar(x + 0.2, q.to_numpy(), 0.4, label="synthetic")
             ax.set_xticks(x, [s[:8] for s in p.index], rotation=60, fontsize=6)
+            ax.set_ylabel("share of rows", fontsize=7)
         ax.set_title(column, fontsize=8)
+        ax.set_xlabel(column, fontsize=7)
     for ax in list(axes.flat)[len(columns):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6)
@@ -73,6 +76,11 @@ def correlation_plot(samples: pd.DataFrame, ref: TabularReference, path: Path) -
         if keep.sum() > 1 else np.zeros((1, 1))
     fig, ax = plt.subplots(figsize=(5, 4.2))
     image = ax.imshow(np.atleast_2d(diff), vmin=0, vmax=1, cmap="viridis")
+    names = [c for c, idx in features.column_slices().items() for _ in idx]  # a column's features
+    kept = [n for n, k in zip(names, keep) if k] if keep.sum() > 1 else []
+    ticks = [i for i, n in enumerate(kept) if i == 0 or kept[i - 1] != n]  # one tick per column
+    ax.set_xticks(ticks, [kept[i][:14] for i in ticks], rotation=90, fontsize=5)
+    ax.set_yticks(ticks, [kept[i][:14] for i in ticks], fontsize=5)
     ax.set_title("|corr(real) - corr(synthetic)|", fontsize=9)
     fig.colorbar(image, ax=ax)
     fig.tight_layout()

@@ -18,13 +18,12 @@ from genforge_tabular.report_section import register_report_sections, report_ref
 
 
 class TabularDomainWithDemo(TabularDomain):
-    """The registered domain: :class:`TabularDomain` plus ``genforge demo``, which runs
-    ``genforge augment`` (kept here, above both, so that ``domain.py`` never imports
-    ``augment.py``, which imports it)."""
+    """The registered domain: :class:`TabularDomain` plus ``genforge demo`` (``demo.py``: a run
+    folder and a balanced table; kept here so that ``domain.py`` never imports ``augment.py``)."""
 
     def demo(self, out_dir: Path, seed: int) -> list[str]:
-        from genforge_tabular.augment import demo_lines
-        return demo_lines(Path(out_dir), seed)
+        from genforge_tabular.demo import run_demo
+        return run_demo(Path(out_dir), seed)
 
 
 _DOMAIN = TabularDomainWithDemo()

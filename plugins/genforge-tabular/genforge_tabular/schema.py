@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from genforge import did_you_mean
 from genforge.errors import UserInputError
 from genforge_tabular.columns import ColumnInfo
 from genforge_tabular.sampler import ConditionDraws, TargetPairs
@@ -101,7 +102,8 @@ class TableSchema:
         out: dict[int, tuple[int, ...]] = {}
         for column, value in conditions.items():
             if column not in self.kinds:
-                raise UserInputError(f"condition on column {column!r}: no such column; columns: "
+                raise UserInputError(f"condition on column {column!r}: no such column"
+                                     f"{did_you_mean(column, self.columns) or ';'} columns: "
                                      f"{', '.join(self.columns)}")
             derived = self.transformer.derived.get(column)
             if derived is not None:
@@ -230,7 +232,7 @@ def value_index(categories: list[Any], missing_slot: int, value: Any, column: st
             return missing_slot
     shown = ", ".join(map(str, categories[:10])) + (" ..." if len(categories) > 10 else "")
     raise UserInputError(f"condition {column}={value!r}: this value never occurs in column {column!r} of the "
-                         f"training data (values: {shown})")
+                         f"training data{did_you_mean(text, map(str, categories))} (values: {shown})")
 
 
 def _number(text: str) -> float | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from genforge import did_you_mean
 from genforge.errors import UserInputError
 from genforge_tabular.columns import MODELLED_AS_DISCRETE
 
@@ -20,7 +21,8 @@ def split_holdout(df: pd.DataFrame, fraction: float, target: str | None, seed: i
 
 def check_target(df: pd.DataFrame, target: str, kinds: dict[str, str], where: str) -> None:
     if target not in df.columns:
-        raise UserInputError(f"{where}: target column {target!r} not found; columns: {', '.join(df.columns)}")
+        raise UserInputError(f"{where}: target column {target!r} not found{did_you_mean(target, df.columns) or ';'} "
+                             f"columns: {', '.join(map(str, df.columns))}")
     classes = df[target].dropna().nunique()
     if classes < 2:
         raise UserInputError(f"{where}, column {target!r}: the target has {classes} class"

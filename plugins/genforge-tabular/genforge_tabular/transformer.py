@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from genforge import track
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, ColumnInfo
 from genforge_tabular.encoders import (FIT_ROWS, MAX_CATEGORIES, ColumnEncoder, ContinuousEncoder, DerivedColumn,
                                        DiscreteEncoder, FixedColumn, encoder_from_state, output_seed)
@@ -43,7 +44,7 @@ class TableTransformer:
         calibrated after training (:meth:`calibrate`)."""
         encoders = []
         dependencies = dependencies or {}
-        for i, info in enumerate(infos):
+        for i, info in enumerate(track(infos, desc="fitting column encoders", unit="column")):
             if info.name in dependencies:
                 encoders.append(DerivedColumn.fit(info, df[info.name], df[dependencies[info.name]]))
             elif info.kind in MODELLED_AS_CONTINUOUS:

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import torch
 
 from genforge import (DatasetSpec, Domain, MetricSpec, ModelSpec, TensorTrainingData, UserInputError,
-                      hookimpl)
+                      did_you_mean, hookimpl)
 
 from genforge_text.corpus import Corpus, read_corpus, split_by_text
 from genforge_text.encoding import CharSchema
@@ -76,7 +76,8 @@ class TextDomain(Domain):
                                  f"'category' (one of {', '.join(schema.categories)})")
         if "category" in values:
             if values["category"] not in schema.categories:
-                raise UserInputError(f"--condition category={values['category']}: unknown category; "
+                raise UserInputError(f"--condition category={values['category']}: unknown category"
+                                     f"{did_you_mean(values['category'], schema.categories) or ';'} "
                                      f"known: {', '.join(schema.categories)}")
             return schema.category_index([values["category"]] * n)
         return torch.multinomial(torch.tensor(schema.category_freq), n, replacement=True, generator=rng)
