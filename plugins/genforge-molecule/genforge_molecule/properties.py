@@ -45,6 +45,17 @@ def property_table(smiles: Sequence[str], names: Sequence[str] = tuple(PROPERTIE
     out: dict[str, list[float]] = {n: [] for n in names}
     for s in smiles:
         mol = Chem.MolFromSmiles(s)
+        scores = {} if mol is None else _scores(mol, names)
         for n in names:
-            out[n].append(float("nan") if mol is None else float(PROPERTIES[n](mol)))
+            out[n].append(float(scores.get(n, float("nan"))))
     return out
+
+
+def _scores(mol: Chem.Mol, names: Sequence[str]) -> dict[str, float]:
+    """The named properties of ``mol``; QED's own logP and weight are reused (the same RDKit
+    calls, made once)."""
+    if "qed" not in names:
+        return {n: PROPERTIES[n](mol) for n in names}
+    shared = QED.properties(mol)
+    known = {"qed": QED.qed(mol, qedProperties=shared), "logp": shared.ALOGP, "weight": shared.MW}
+    return {n: known[n] if n in known else PROPERTIES[n](mol) for n in names}

@@ -18,12 +18,22 @@ PROPERTY_NAMES = {"qed": "QED", "sa": "SA score", "logp": "logP", "weight": "mol
 
 def scored_molecules(samples) -> tuple[list[str], dict[str, list[float]]]:
     """Unique valid SMILES and their properties: all of them when the metrics already computed them
-    (cached on the samples), else the first PROPERTY_SAMPLE (RDKit's SA score is ~1 ms a molecule)."""
-    cached = samples.__dict__.get("unique_properties")
-    if cached is not None:
-        return samples.unique_valid, cached
-    smiles = samples.unique_valid[:PROPERTY_SAMPLE]
-    return smiles, property_table(smiles)
+    (cached on the samples), else the first PROPERTY_SAMPLE (QED + SA cost ~1 ms a molecule),
+    scored once for every section (cached on the samples too)."""
+    for key in ("unique_properties", "report_properties"):
+        cached = samples.__dict__.get(key)
+        if cached is not None:
+            return samples.unique_valid[:len(cached["qed"])], cached
+    cached = samples.__dict__["report_properties"] = property_table(samples.unique_valid[:PROPERTY_SAMPLE])
+    return samples.unique_valid[:len(cached["qed"])], cached
+
+
+def scored_note(samples) -> str:
+    """How many of the unique valid samples the candidates and histograms are drawn from."""
+    scored, unique = len(scored_molecules(samples)[0]), len(samples.unique_valid)
+    return (f"all {unique} unique valid samples" if scored == unique else
+            f"the first {scored} of {unique} unique valid samples (a random subset: samples are drawn "
+            f"independently; QED and SA scores cost ~1 ms a molecule)")
 
 
 def top_candidates(context: ReportContext) -> list[tuple[str, dict[str, float]]]:
@@ -34,7 +44,7 @@ def top_candidates(context: ReportContext) -> list[tuple[str, dict[str, float]]]
     return scored[:TOP_CANDIDATES]
 
 
-def candidates_image(candidates) -> Image:
+def candidates_image(candidates, scored: str) -> Image:
     from rdkit import Chem
     from rdkit.Chem import Draw
 
@@ -43,8 +53,7 @@ def candidates_image(candidates) -> Image:
     picture = Draw.MolsToGridImage(mols, molsPerRow=PER_ROW, subImgSize=(200, 180), legends=legends,
                                    returnPNG=False)
     return Image(png_of(picture), alt=f"the {len(mols)} best generated molecules by QED",
-                 caption=f"Top candidates by QED (ties by synthetic accessibility) among the unique valid "
-                         f"samples scored (the first {PROPERTY_SAMPLE}, or all when the metrics scored them)")
+                 caption=f"Top candidates by QED (ties by synthetic accessibility) among {scored}")
 
 
 def build_candidates(context: ReportContext) -> list:
@@ -55,7 +64,7 @@ def build_candidates(context: ReportContext) -> list:
     in_training = context.reference.train_smiles if context.reference is not None else set()
     rows = [[s, p["qed"], p["sa"], p["logp"], p["weight"], "yes" if s in in_training else "no"]
             for s, p in candidates]
-    return [candidates_image(candidates),
+    return [candidates_image(candidates, scored_note(context.samples)),
             Table(["SMILES", "QED", "SA", "logP", "weight", "in training set"], rows)]
 
 
@@ -78,7 +87,9 @@ def build_properties(context: ReportContext) -> list:
                                            marker_color=color, legendgroup=label, showlegend=k == 0), 1, k + 1)
     fig.update_layout(barmode="overlay", height=320, template="plotly_white", margin=dict(l=40, r=20, t=50, b=30),
                       title="Properties of unique valid molecules: generated vs training set")
-    return [Figure(fig)]
+    count = len(context.real_samples.unique_valid) if context.real_samples is not None else 0
+    return [Figure(fig, caption=f"Generated: {scored_note(context.samples)}. Training set: {count} unique "
+                                "molecules picked at random from it.")]
 
 
 def loss_breakdown(context: ReportContext) -> tuple[list[list], dict[str, list[str]]]:
