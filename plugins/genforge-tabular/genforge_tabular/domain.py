@@ -25,6 +25,7 @@ from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMP
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.target_column import check_target, split_holdout
+from genforge_tabular.threads import ensure_threads
 from genforge_tabular.encoders import FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder, to_numbers
 from genforge_tabular.transformer import TableTransformer
 from genforge_tabular.writing import write_table_chunks
@@ -32,6 +33,14 @@ from genforge_tabular.writing import write_table_chunks
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
                    "calibrate", "resample", "privacy", *RULE_OPTIONS}
+#: the hold-out share of both ``genforge train tabular`` and ``TabularGAN``: none, the model is
+#: trained on all the user's rows (``evaluate`` then scores against the training rows)
+DEFAULT_HOLDOUT = 0.0
+#: ``genforge train tabular``'s engine defaults, which ``TabularGAN``'s signature reads, so the
+#: CLI and the Python API fit the same model from the same rows and seed
+TRAIN_DEFAULTS = {"epochs": 300, "batch_size": 500, "pac": 5, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
+                  "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
+                  "precision": "auto", "dataset_options": {"holdout": DEFAULT_HOLDOUT}}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
@@ -70,11 +79,8 @@ class TabularDomain(Domain):
     default_model = "ctgan-residual"
     default_loss = "wgan-gp"
     sample_suffix = ".csv"
-    #: ``genforge train``'s defaults; the dataset's are those of ``TabularGAN`` (no hold-out: the
-    #: model is trained on all the user's rows, so CLI and Python API fit the same model)
-    train_defaults = {"epochs": 300, "batch_size": 500, "pac": 5, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
-                      "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
-                      "precision": "auto", "dataset_options": {"holdout": 0.0}}
+    #: ``genforge train``'s defaults, and ``TabularGAN``'s (its signature reads them)
+    train_defaults = TRAIN_DEFAULTS
 
     # -- data in ----------------------------------------------------------------------------
     def prepare(self, raw: Any, options: dict[str, Any], seed: int) -> TabularTrainingData:
@@ -173,13 +179,13 @@ class TabularDomain(Domain):
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
 
     def add_train_arguments(self, parser: Any) -> None:
-        """``genforge train tabular --target COLUMN``."""
-        parser.add_argument("--target", metavar="COLUMN", help="the class column (shorthand for "
-                            "--dataset-option target=COLUMN): conditioned on more often, used by the metrics")
+        """``genforge train tabular``'s own options (``train_options.py``)."""
+        from genforge_tabular.train_options import add_train_arguments
+        add_train_arguments(parser)
 
     def train_overrides(self, args: Any) -> dict[str, Any]:
-        target = getattr(args, "target", None)
-        return {"dataset_options": {"target": target}} if target is not None else {}
+        from genforge_tabular.train_options import train_overrides
+        return train_overrides(args)
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return save_rules(schema.to_state(), schema)
@@ -226,6 +232,7 @@ class TabularDomain(Domain):
         metadata) rows come back in the original columns and obey every rule
         (``constraints/sampling.py``).
         """
+        ensure_threads()  # `genforge sample`: GENFORGE_THREADS or the default (threads.py)
         rules = rules_of(schema)
         if rules is not None:
             levels = lambda column: (schema.discrete[schema.discrete_names.index(column)].categories  # noqa: E731
