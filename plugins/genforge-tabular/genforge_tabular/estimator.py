@@ -77,10 +77,10 @@ class TabularGAN(GANEstimator):
         return {"epsilon": self.epsilon} if self.epsilon is not None else self.privacy
 
     def _dataset_options(self, target: str | None = None) -> dict[str, Any]:
-        """The dataset options ``genforge train tabular`` would get: on/off flags only when off
-        (their default is on, and privacy refuses them when given)."""
-        flags = {name: False for name in ("dependencies", "target_pairs", "calibrate", "resample")
-                 if getattr(self, name) is False}
+        """The dataset options ``genforge train tabular`` would get: on/off flags only when not
+        on (on is their default, and privacy refuses them when given)."""
+        flags = {name: getattr(self, name) for name in ("dependencies", "target_pairs", "calibrate", "resample")
+                 if getattr(self, name) is not True}
         return {k: v for k, v in {"target": target, "discrete_columns": self.discrete_columns,
                                   "metadata": self.metadata, "holdout": self.holdout, **flags,
                                   "constraints": constraints_option(self.constraints),

@@ -31,7 +31,8 @@ def train_overrides(args: Any) -> dict[str, Any]:
     """Config overrides from the options above; sets torch's thread count for this process."""
     use_threads(getattr(args, "threads", None))
     dataset = {key: getattr(args, key, None) for key in ("target", "constraints", "privacy")}
-    overrides: dict[str, Any] = {"dataset_options": {k: v for k, v in dataset.items() if v is not None}}
+    options = {k: v for k, v in dataset.items() if v is not None}
+    overrides: dict[str, Any] = {"dataset_options": options} if options else {}
     if dataset["privacy"] is not None:
         from genforge_tabular.privacy.private_model import PRIVATE_TRAINING_CONFIG
         engine = dict(PRIVATE_TRAINING_CONFIG)
