@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from genforge import GANEstimator, TrainConfig, UserInputError, make_config, total_steps
-from genforge_tabular.bundled import TableSource
+from genforge_tabular.bundled import TableSource, load_file
 from genforge_tabular.constraints.loading import constraints_option
 from genforge_tabular.domain import DEFAULT_HOLDOUT, TRAIN_DEFAULTS
 from genforge_tabular.reading import read_table
@@ -146,14 +146,16 @@ class TabularGAN(GANEstimator):
         return self
 
     def _training_data(self, X: Any, y: Any, registry: Any) -> Any:
-        frame = read_table(X)
         target = self.target
-        if y is not None:
-            target = self.target or getattr(y, "name", None) or "target"
-            frame[target] = pd.Series(list(y), index=frame.index)
-        where = str(X) if isinstance(X, (str, Path)) else "the DataFrame"
-        data = registry.domain("tabular").prepare(TableSource(frame, where), self._dataset_options(target),
-                                                  self.seed)
+        if isinstance(X, (str, Path)) and y is None:  # the reader of `genforge train --dataset FILE`
+            source = load_file(Path(X), {})        # (a large file is streamed: streaming.py)
+        else:
+            frame = read_table(X)
+            if y is not None:
+                target = self.target or getattr(y, "name", None) or "target"
+                frame[target] = pd.Series(list(y), index=frame.index)
+            source = TableSource(frame, str(X) if isinstance(X, (str, Path)) else "the DataFrame")
+        data = registry.domain("tabular").prepare(source, self._dataset_options(target), self.seed)
         self.report_, self.target_ = data.report, target
         return data
 

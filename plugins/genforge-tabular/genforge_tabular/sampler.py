@@ -170,7 +170,7 @@ class TabularTrainingData(TrainingData):
         self.starts = torch.zeros(n_disc, max_w, dtype=torch.long)
         self.order = torch.zeros(n_disc, self.size, dtype=torch.long)
         for j in range(n_disc):
-            self.counts[j, :widths[j]] = torch.bincount(codes[:, j], minlength=widths[j])
+            self.counts[j, :widths[j]] = torch.bincount(codes[:, j].long(), minlength=widths[j])
             self.starts[j, 1:] = self.counts[j].cumsum(0)[:-1]
             self.order[j] = torch.argsort(codes[:, j], stable=True)
 
@@ -188,7 +188,7 @@ class TabularTrainingData(TrainingData):
         rows = self.rows_with(column, level, rng)
         cond = self.layout.one_hot(column, level)
         if self.draws.pairs is not None:  # the partner's level of the same real row
-            self.draws.pairs.add_partners(cond, self.layout, column, level, rng, self.codes[rows])
+            self.draws.pairs.add_partners(cond, self.layout, column, level, rng, self.codes[rows].long())
         return Batch(real=self.encoded[rows], condition=cond)
 
     def conditions(self, batch_size: int, rng: torch.Generator) -> Batch:
