@@ -2,6 +2,9 @@
 a 50,000-level merchant column, dependencies, formulas, business rules). Each step runs in a
 process of its own, so each peak RSS is that process's (``ru_maxrss``), with one torch thread:
 
+* ``cli-train`` ``genforge train tabular --dataset table.parquet`` (streamed in chunks): wall
+              time, rows/s of the fit, peak RSS of the command (run it first: peak RSS of children
+              is a maximum over all of them)
 * ``train``   TabularGAN on N rows (``--epochs`` or ``--train-steps``): data preparation and fit
               seconds (wall and CPU), rows/s of the fit, peak RSS, the encoded width
 * ``ctgan``   the ``ctgan`` package on the same rows, same epochs, under a memory cap
@@ -61,26 +64,14 @@ def child(args: list[str], timeout: float, memory_gb: float | None = None) -> di
     return {"status": "ok", **json.loads(lines[-1])}
 
 
-class RuledGAN:
-    """TabularGAN with the ``constraints`` dataset option (until the estimator takes it)."""
-
-    @staticmethod
-    def make(rules, **params):
-        from genforge_tabular import TabularGAN
-
-        class _Ruled(TabularGAN):
-            def _dataset_options(self):
-                return {**super()._dataset_options(), "constraints": rules}
-
-        return _Ruled(**params)
-
-
 # -- the children --------------------------------------------------------------------------------
 def child_train(table: str, rows: int, epochs: float, steps: int | None, rules: bool, out: str) -> dict:
     import torch
     torch.set_num_threads(1)
     df = pd.read_parquet(table).iloc[:rows]
-    gan = RuledGAN.make(RULES if rules else None, epochs=epochs, steps=steps, target="fraud", batch_size=500)
+    from genforge_tabular import TabularGAN
+    gan = TabularGAN(constraints=RULES if rules else None, epochs=epochs, steps=steps, target="fraud",
+                     batch_size=500, threads=1)
     start, start_cpu = time.perf_counter(), cpu()
     gan.fit(df)
     wall, used = time.perf_counter() - start, cpu() - start_cpu
@@ -91,6 +82,33 @@ def child_train(table: str, rows: int, epochs: float, steps: int | None, rules: 
     return {"wall": wall, "cpu": used, "fit_wall": fit_wall, "rows_trained": trained,
             "width": int(sum(b - a for a, b, _ in gan.schema_.transformer.spans())), "rss_gb": peak_gb(),
             "report": [line for line in gan.report_.lines() if "constraint" in line or "left out" in line]}
+
+
+def cli_train(table: Path, epochs: float, steps: int | None, out: Path, timeout: float) -> dict:
+    """``genforge train tabular --dataset TABLE`` as a user runs it (a large file streams:
+    ``streaming.py``): wall time, the fit's rows/s from the run summary, peak RSS of the process."""
+    import shutil
+    shutil.rmtree(out, ignore_errors=True)
+    length = ["--steps", str(steps)] if steps else ["--epochs", str(epochs)]
+    cmd = [str(Path(sys.executable).with_name("genforge")), "train", "tabular", "--dataset", str(table),
+           "--target", "fraud", *length, "--threads", "1", "--out", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV)
+    except subprocess.TimeoutExpired:
+        return {"status": f"stopped after {timeout:.0f} s"}
+    wall = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode:
+        return {"status": f"exit {proc.returncode}", "tail": " | ".join(proc.stderr.strip().splitlines()[-3:])}
+    import re
+    trained = re.search(r"trained (\d+) steps in ([\d.]+)s", proc.stdout)  # the fit and the steps after it
+    config = json.loads((out / "config.json").read_text())
+    return {"status": "ok", "wall": wall, "rss_gb": max(rss, before) / 2**20, "steps": int(trained.group(1)),
+            "fit_wall": float(trained.group(2)), "batch": config["batch_size"],
+            "lines": [line for line in proc.stderr.splitlines() if "pass " in line and "read" in line][-2:],
+            "rss_is_this_run": rss > before}
 
 
 def child_sample(model: str, n: int, out: str) -> dict:
@@ -203,6 +221,17 @@ def main() -> None:
                   f"{r['wall'] - r['fit_wall']:.0f} s wall), fit {r['rows_trained']:,} rows in {r['fit_wall']:.0f} s "
                   f"= {r['rows_trained'] / r['fit_wall']:,.0f} rows/s, peak RSS {r['rss_gb']:.2f} GB")
             for line in r["report"]:
+                print("   ", line)
+    if "cli-train" in steps:
+        r = cli_train(table, args.epochs, args.train_steps, args.work / "cli_run", args.time_limit)
+        if r["status"] != "ok":
+            print(f"genforge train tabular: {r}")
+        else:
+            rate = (f"fit {r['steps'] * r['batch']:,} rows in {r['fit_wall']:.0f} s = "
+                    f"{r['steps'] * r['batch'] / r['fit_wall']:,.0f} rows/s, " if r["fit_wall"] else "")
+            print(f"genforge train tabular --dataset {table.name} (streamed): {r['wall']:.0f} s wall in all, {rate}"
+                  f"peak RSS {r['rss_gb']:.2f} GB{'' if r['rss_is_this_run'] else ' (an earlier child peaked higher)'}")
+            for line in r["lines"]:
                 print("   ", line)
     if "ctgan" in steps:
         rows = args.ctgan_rows or args.rows

@@ -21,6 +21,8 @@ from genforge_tabular.columns import infer_columns
 from genforge_tabular.metrics import TabularReference, downstream_scores
 from genforge_tabular.reading import read_table
 from genforge_tabular.target_column import check_target, split_holdout
+from genforge_tabular.threads import resolve_threads
+from genforge_tabular.train_options import add_threads_argument
 from genforge_tabular.writing import write_table_chunks
 
 SOURCE_COLUMN = "synthetic"
@@ -102,6 +104,7 @@ def _add_arguments(parser) -> None:
     parser.add_argument("--epochs", type=float, default=300, help="training epochs (default: 300)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--delimiter")
+    add_threads_argument(parser)
 
 
 def _run(args) -> int:
@@ -114,7 +117,8 @@ def _run(args) -> int:
                              f"{did_you_mean(args.target, frame.columns) or ';'} columns: "
                              f"{', '.join(frame.columns)}")
     result = augment_table(frame, args.target, where=str(args.data), rows=args.rows,
-                           epochs=args.epochs, seed=args.seed, measure=args.measure_uplift)
+                           epochs=args.epochs, seed=args.seed, measure=args.measure_uplift,
+                           threads=resolve_threads(args.threads, "--threads"))
     write_table_chunks([result.table], out)
     print("\n".join(result.lines()))
     print(f"wrote {len(result.table)} rows ({result.synthetic_rows} synthetic, column "

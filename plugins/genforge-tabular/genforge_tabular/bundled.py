@@ -14,11 +14,13 @@ DATA = Path(__file__).parent / "data"
 
 @dataclass
 class TableSource:
-    """A loaded table, where it came from, and dataset options it implies (e.g. its target)."""
+    """A loaded table, where it came from, and dataset options it implies (e.g. its target);
+    a file too large to load whole has ``stream`` (``streaming.py``) and no ``frame``."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     where: str
     defaults: dict[str, Any] = field(default_factory=dict)
+    stream: Any = None
 
 
 #: name -> (file, default options, description)
@@ -39,6 +41,15 @@ def load_bundled(name: str, options: dict[str, Any] | None = None) -> TableSourc
 
 
 def load_file(path: Path, options: dict[str, Any]) -> TableSource:
+    """A table file, whole, or in chunks when it is large (``streaming.py``); ``rows=N`` of a
+    large file is a uniform sample drawn while streaming."""
+    from genforge_tabular.streaming import StreamedTable, bounded_sample, should_stream
+
+    if should_stream(Path(path), options):
+        stream = StreamedTable(Path(path), options)
+        if options.get("rows"):
+            return TableSource(bounded_sample(stream.chunks(), int(options["rows"]), 0)[0], str(path))
+        return TableSource(None, str(path), stream=stream)
     return TableSource(_some_rows(read_table(path, options), options), str(path))
 
 

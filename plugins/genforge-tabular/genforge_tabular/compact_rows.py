@@ -61,9 +61,12 @@ class CompactRows:
         return cls(width, torch.tensor(d_starts, dtype=torch.long), stack(d_codes, torch.int32),
                    torch.tensor(n_starts, dtype=torch.long), stack(scalars, torch.float32), stack(modes, torch.int16))
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (len(self.codes), self.width)
+    @classmethod
+    def concat(cls, parts: list["CompactRows"]) -> "CompactRows":
+        """The rows of ``parts`` one after the other (chunks encoded by the same transformer)."""
+        first = parts[0]
+        return cls(first.width, first.discrete_starts, torch.cat([p.codes for p in parts]), first.numeric_starts,
+                   torch.cat([p.scalars for p in parts]), torch.cat([p.modes for p in parts]))
 
     def __len__(self) -> int:
         return len(self.codes)

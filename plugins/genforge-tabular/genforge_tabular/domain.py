@@ -25,13 +25,22 @@ from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMP
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.target_column import check_target, split_holdout
+from genforge_tabular.threads import ensure_threads
 from genforge_tabular.encoders import FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder, to_numbers
 from genforge_tabular.transformer import TableTransformer
 from genforge_tabular.writing import write_table_chunks
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
-                   "calibrate", "resample", "privacy", *RULE_OPTIONS}
+                   "calibrate", "resample", "privacy", "stream", "chunk_rows", "sample_rows", *RULE_OPTIONS}
+#: the hold-out share of both ``genforge train tabular`` and ``TabularGAN``: none, the model is
+#: trained on all the user's rows (``evaluate`` then scores against the training rows)
+DEFAULT_HOLDOUT = 0.0
+#: ``genforge train tabular``'s engine defaults, which ``TabularGAN``'s signature reads, so the
+#: CLI and the Python API fit the same model from the same rows and seed
+TRAIN_DEFAULTS = {"epochs": 300, "batch_size": 500, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
+                  "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
+                  "precision": "auto", "dataset_options": {"holdout": DEFAULT_HOLDOUT}}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
 REJECTION_ROUNDS = 8
 #: unconditional rows generated after training to calibrate the numeric marginals (in chunks of
@@ -70,11 +79,8 @@ class TabularDomain(Domain):
     default_model = "ctgan-residual"
     default_loss = "wgan-gp"
     sample_suffix = ".csv"
-    #: ``genforge train``'s defaults; the dataset's are those of ``TabularGAN`` (no hold-out: the
-    #: model is trained on all the user's rows, so CLI and Python API fit the same model)
-    train_defaults = {"epochs": 300, "batch_size": 500, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
-                      "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
-                      "precision": "auto", "dataset_options": {"holdout": 0.0}}
+    #: ``genforge train``'s defaults, and ``TabularGAN``'s (its signature reads them)
+    train_defaults = TRAIN_DEFAULTS
 
     # -- data in ----------------------------------------------------------------------------
     def prepare(self, raw: Any, options: dict[str, Any], seed: int) -> TabularTrainingData:
@@ -85,12 +91,43 @@ class TabularDomain(Domain):
             raise UserInputError(f"tabular dataset option {unknown[0]!r} is unknown; options: "
                                  f"{', '.join(sorted(DATASET_OPTIONS))}")
         options = {**source.defaults, **options}
+        if source.stream is not None:  # a large file: read in chunks, fitted on a bounded sample
+            from genforge_tabular.streaming import prepare_streamed
+            return prepare_streamed(self, source.stream, options, seed)
         df, where, target = source.frame, source.where, options.get("target")
         ruled = prepare_rules(df, options, where, target)  # constraints= / SDV metadata=: what the GAN learns
         if ruled is not None:
             df = ruled.model_frame
-        infos = infer_columns(df, where, None if ruled else options.get("discrete_columns"),
-                              ruled.metadata if ruled else options.get("metadata"))
+        infos, kinds = self.fit_columns(df, where, target, None if ruled else options.get("discrete_columns"),
+                                        ruled.metadata if ruled else options.get("metadata"))
+        train, holdout = split_holdout(df, float(options.get("holdout", 0.0)), target, seed)
+        if options.get("privacy") is not None:  # differentially private training: see privacy/preparation.py
+            from genforge_tabular.privacy.preparation import prepare_private
+            return prepare_private(train, holdout, infos, target, options, seed, where,
+                                   lambda schema: self._report(len(df), schema, where), target_share(options))
+        transformer = self.fit_transformer(train, infos, target, options, seed)
+        codes = transformer.codes(train)
+        schema = self.fit_schema(infos, transformer, target, codes, options)
+        rng = torch.Generator().manual_seed(seed)
+        encoded = (CompactRows.encode(transformer, train, rng) if len(train) >= COMPACT_ROWS  # the same rows,
+                   else transformer.encode(train, rng))                                   # held compactly
+        reference = TabularReference(train, kinds, holdout, target, seed)
+        real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
+        report = self.training_report(len(df), schema, where, options, len(train))
+        if ruled is not None:
+            schema.rules = ruled.rules
+            reference, real = ruled.reference(split_holdout, float(options.get("holdout", 0.0)), target, seed)
+            report.total += len(source.frame) - len(df)
+            report.skipped.update(ruled.report)
+        return TabularTrainingData(encoded, codes, schema.condition_draws(float(options.get("log_frequency", 0.0))),
+                                   schema=schema, table=train, options=options, reference=reference,
+                                   real_samples=real.reset_index(drop=True), report=report)
+
+    # -- the steps of prepare (also those of streaming.py, on a bounded sample) ------------------
+    @staticmethod
+    def fit_columns(df: pd.DataFrame, where: str, target: str | None, discrete: Any, metadata: Any):
+        """Column infos and kinds; a numeric target with at most 50 values is categorical."""
+        infos = infer_columns(df, where, discrete, metadata)
         kinds = {i.name: i.kind for i in infos}
         if target:
             if target in kinds and kinds[target] not in MODELLED_AS_DISCRETE and df[target].nunique() <= 50:
@@ -99,56 +136,50 @@ class TabularDomain(Domain):
             check_target(df, target, kinds, where)
         if not any(k in MODELLED_AS_CONTINUOUS + MODELLED_AS_DISCRETE for k in kinds.values()):
             raise UserInputError(f"{where}: no column can be modelled (all are constant or ID-like)")
-        train, holdout = split_holdout(df, float(options.get("holdout", 0.0)), target, seed)
-        if options.get("privacy") is not None:  # differentially private training: see privacy/preparation.py
-            from genforge_tabular.privacy.preparation import prepare_private
-            return prepare_private(train, holdout, infos, target, options, seed, where,
-                                   lambda schema: self._report(df, schema, where), target_share(options))
-        dependencies = find_dependencies(train, infos, target, seed) if option_flag(options, "dependencies") else {}
-        transformer = TableTransformer.fit(train, infos, seed, int(options.get("fit_rows", FIT_ROWS)),
-                                           int(options.get("max_categories", MAX_CATEGORIES)), dependencies,
-                                           option_flag(options, "calibrate"))
-        codes = transformer.codes(train)
-        slot_counts = [torch.bincount(codes[:, j], minlength=transformer.encoders[i].width).tolist()
-                       for j, i in enumerate(transformer.discrete)]
-        names = [transformer.columns[i] for i in transformer.discrete]
-        pairs = TargetPairs.of_codes(codes, names.index(target), [len(c) for c in slot_counts]) \
-            if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
-        schema = TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
-        rng = torch.Generator().manual_seed(seed)
-        encoded = (CompactRows.encode(transformer, train, rng) if len(train) >= COMPACT_ROWS  # the same rows,
-                   else transformer.encode(train, rng))                                   # held compactly
-        reference = TabularReference(train, kinds, holdout, target, seed)
-        real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
-        draws = schema.condition_draws(float(options.get("log_frequency", 0.0)))
-        report = self._report(df, schema, where)
-        if option_flag(options, "resample") and len(train) < MIN_ROWS:
-            report.skipped[f"{len(train)} training rows: fewer than the {MIN_ROWS} the resampling step needs; "
-                           "rows are sampled without it"] = 1
-        if ruled is not None:
-            schema.rules = ruled.rules
-            reference, real = ruled.reference(split_holdout, float(options.get("holdout", 0.0)), target, seed)
-            report.total += len(source.frame) - len(df)
-            report.skipped.update(ruled.report)
-        return TabularTrainingData(encoded, codes, draws, schema=schema, table=train, options=options,
-                                   reference=reference, real_samples=real.reset_index(drop=True),
-                                   report=report)
+        return infos, kinds
 
     @staticmethod
-    def _report(df: pd.DataFrame, schema: TableSchema, where: str) -> DataReport:
+    def fit_transformer(train: pd.DataFrame, infos: list, target: str | None, options: dict[str, Any],
+                        seed: int) -> TableTransformer:
+        dependencies = find_dependencies(train, infos, target, seed) if option_flag(options, "dependencies") else {}
+        return TableTransformer.fit(train, infos, seed, int(options.get("fit_rows", FIT_ROWS)),
+                                    int(options.get("max_categories", MAX_CATEGORIES)), dependencies,
+                                    option_flag(options, "calibrate"))
+
+    @staticmethod
+    def fit_schema(infos: list, transformer: TableTransformer, target: str | None, codes: torch.Tensor,
+                   options: dict[str, Any]) -> TableSchema:
+        slot_counts = [torch.bincount(codes[:, j].long(), minlength=transformer.encoders[i].width).tolist()
+                       for j, i in enumerate(transformer.discrete)]
+        names = [transformer.columns[i] for i in transformer.discrete]
+        pairs = TargetPairs.of_codes(codes.long(), names.index(target), [len(c) for c in slot_counts]) \
+            if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
+        return TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
+
+    def training_report(self, rows: int, schema: TableSchema, where: str, options: dict[str, Any],
+                        train_rows: int) -> DataReport:
+        """The data report of :meth:`_report`, plus a note when the resampling step cannot run."""
+        report = self._report(rows, schema, where)
+        if option_flag(options, "resample") and train_rows < MIN_ROWS:
+            report.skipped[f"{train_rows} training rows: fewer than the {MIN_ROWS} the resampling step needs; "
+                           "rows are sampled without it"] = 1
+        return report
+
+    @staticmethod
+    def _report(rows: int, schema: TableSchema, where: str) -> DataReport:
         """Rows are all used; columns that are not modelled as such are listed with counts."""
-        report = DataReport(total=len(df), used=len(df))
+        report = DataReport(total=rows, used=rows)
         for enc in schema.transformer.encoders:
             name, kind = enc.state["name"], enc.state["kind"]
             if kind == "constant":
-                report.skipped[f"column {name!r} is constant: reproduced, not modelled ({len(df)} rows)"] = 1
+                report.skipped[f"column {name!r} is constant: reproduced, not modelled ({rows} rows)"] = 1
             elif kind == "id":
                 report.skipped[f"column {name!r} is ID-like (unique per row): regenerated as fresh "
-                               f"unique values, not modelled ({len(df)} rows)"] = 1
+                               f"unique values, not modelled ({rows} rows)"] = 1
             elif kind == "derived":
                 how = "on every row" if enc.exact else "nearly (drawn from the values of its level)"
                 report.skipped[f"column {name!r} is determined by column {enc.state['parent']!r} {how}: "
-                               f"derived from it, not modelled ({len(df)} rows)"] = 1
+                               f"derived from it, not modelled ({rows} rows)"] = 1
             elif kind in MODELLED_AS_DISCRETE and enc.state["rare_values"]:
                 rare = len(enc.state["rare_values"])
                 report.skipped[f"column {name!r}: {rare} rare levels share one 'other' slot "
@@ -173,13 +204,13 @@ class TabularDomain(Domain):
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
 
     def add_train_arguments(self, parser: Any) -> None:
-        """``genforge train tabular --target COLUMN``."""
-        parser.add_argument("--target", metavar="COLUMN", help="the class column (shorthand for "
-                            "--dataset-option target=COLUMN): conditioned on more often, used by the metrics")
+        """``genforge train tabular``'s own options (``train_options.py``)."""
+        from genforge_tabular.train_options import add_train_arguments
+        add_train_arguments(parser)
 
     def train_overrides(self, args: Any) -> dict[str, Any]:
-        target = getattr(args, "target", None)
-        return {"dataset_options": {"target": target}} if target is not None else {}
+        from genforge_tabular.train_options import train_overrides
+        return train_overrides(args)
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return save_rules(schema.to_state(), schema)
@@ -226,6 +257,7 @@ class TabularDomain(Domain):
         metadata) rows come back in the original columns and obey every rule
         (``constraints/sampling.py``).
         """
+        ensure_threads()  # `genforge sample`: GENFORGE_THREADS or the default (threads.py)
         rules = rules_of(schema)
         if rules is not None:
             levels = lambda column: (schema.discrete[schema.discrete_names.index(column)].categories  # noqa: E731

@@ -12,8 +12,11 @@ from typing import Any
 import pandas as pd
 
 from genforge import GANEstimator, TrainConfig, UserInputError, make_config, total_steps
-from genforge_tabular.bundled import TableSource
+from genforge_tabular.bundled import TableSource, load_file
+from genforge_tabular.constraints.loading import constraints_option
+from genforge_tabular.domain import DEFAULT_HOLDOUT, TRAIN_DEFAULTS
 from genforge_tabular.reading import read_table
+from genforge_tabular.threads import torch_threads
 
 #: the smallest ``batch_size="auto"`` picks (see ``TabularGAN._batch_size``)
 MIN_AUTO_BATCH = 128
@@ -25,23 +28,35 @@ EMA_SHARE = 1 / 6
 class TabularGAN(GANEstimator):
     """Conditional tabular GAN (CTGAN design, trained by the genforge engine).
 
-    Parameters are stored as given (scikit-learn convention); ``epochs`` or
-    ``steps`` set the training length. ``target`` names a class column that is
-    conditioned on more often (for balanced augmentation). ``evaluate=True``
-    computes the registered metrics after training (``training_summary_``);
+    Parameters are stored as given (scikit-learn convention); ``epochs`` or ``steps`` set the
+    training length. Every default is ``genforge train tabular``'s (``TabularDomain.train_defaults``
+    and the model's defaults), so the CLI and this class fit the same model from the same rows
+    and seed. ``target`` names a class column that is conditioned on more often (for balanced
+    augmentation); ``holdout`` keeps that share of rows out of training for the metrics;
+    ``resample`` is the discriminator-driven resampling step of ``sample`` (``resampling.py``);
+    ``constraints`` a TOML path or a list of rules (``constraints/``); ``epsilon`` (or
+    ``privacy``, a dict such as ``{"epsilon": 3, "delta": 1e-6}``) trains with differential
+    privacy (``privacy/``); ``threads`` torch's thread count while fitting and sampling
+    (``threads.py``: "auto" is 1 on <= 2 cores). ``batch_size="auto"`` (a quarter of the table,
+    128-500 rows) and ``ema_decay="auto"`` (about the last sixth of the steps) are opt-in.
+    ``evaluate=True`` computes the registered metrics after training (``training_summary_``);
     ``verbose=True`` prints the data report and the training time.
     """
 
     domain = "tabular"
 
-    def __init__(self, epochs: float = 300, steps: int | None = None, batch_size: int | str = "auto",
-                 discrete_columns: list[str] | None = None, metadata: Any = None, target: str | None = None,
-                 latent_dim: int = 128, generator_dims: tuple[int, ...] = (128, 128),
-                 critic_dims: tuple[int, ...] = (128, 128), pac: int = 5, lr_g: float = 1e-3,
-                 lr_d: float = 1e-3, n_critic: int = 1, dropout: float = 0.5, ema_decay: float | str = "auto",
-                 holdout: float = 0.0, evaluate: bool = False, seed: int = 0, device: str = "cpu",
-                 precision: str = "auto", gumbel_hard: bool = True, penalty_every: int = 1, dependencies: bool = True,
-                 target_pairs: bool = True, calibrate: bool = True, classifier_weight: float = 0.5,
+    def __init__(self, epochs: float = TRAIN_DEFAULTS["epochs"], steps: int | None = None,
+                 batch_size: int | str = TRAIN_DEFAULTS["batch_size"], discrete_columns: list[str] | None = None,
+                 metadata: Any = None, target: str | None = None, latent_dim: int = 128,
+                 generator_dims: tuple[int, ...] = (128, 128), critic_dims: tuple[int, ...] = (128, 128),
+                 pac: int = 5, lr_g: float = TRAIN_DEFAULTS["lr_g"],
+                 lr_d: float = TRAIN_DEFAULTS["lr_d"], n_critic: int = 1, dropout: float = 0.5,
+                 ema_decay: float | str = TRAIN_DEFAULTS["ema_decay"], holdout: float = DEFAULT_HOLDOUT,
+                 evaluate: bool = False, seed: int = 0, device: str = "auto",
+                 precision: str = TRAIN_DEFAULTS["precision"], gumbel_hard: bool = True, penalty_every: int = 1,
+                 dependencies: bool = True, target_pairs: bool = True, calibrate: bool = True,
+                 resample: bool = True, constraints: Any = None, epsilon: float | None = None,
+                 privacy: Any = None, classifier_weight: float = 0.5, threads: int | str = "auto",
                  verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.discrete_columns, self.metadata, self.target = discrete_columns, metadata, target
@@ -51,13 +66,25 @@ class TabularGAN(GANEstimator):
         self.seed, self.device, self.verbose, self.gumbel_hard = seed, device, verbose, gumbel_hard
         self.penalty_every, self.dependencies, self.target_pairs = penalty_every, dependencies, target_pairs
         self.classifier_weight, self.precision, self.calibrate = classifier_weight, precision, calibrate
+        self.resample, self.constraints, self.epsilon, self.privacy = resample, constraints, epsilon, privacy
+        self.threads = threads
 
     # -- training ----------------------------------------------------------------------------
+    def _privacy(self) -> Any:
+        if self.epsilon is not None and self.privacy is not None:
+            raise UserInputError("TabularGAN: give epsilon or privacy, not both (privacy={'epsilon': ...} "
+                                 "carries delta and the other settings)")
+        return {"epsilon": self.epsilon} if self.epsilon is not None else self.privacy
+
     def _dataset_options(self, target: str | None = None) -> dict[str, Any]:
+        """The dataset options ``genforge train tabular`` would get: on/off flags only when not
+        on (on is their default, and privacy refuses them when given)."""
+        flags = {name: getattr(self, name) for name in ("dependencies", "target_pairs", "calibrate", "resample")
+                 if getattr(self, name) is not True}
         return {k: v for k, v in {"target": target, "discrete_columns": self.discrete_columns,
-                                  "metadata": self.metadata, "holdout": self.holdout,
-                                  "dependencies": self.dependencies,
-                                  "target_pairs": self.target_pairs, "calibrate": self.calibrate}.items()
+                                  "metadata": self.metadata, "holdout": self.holdout, **flags,
+                                  "constraints": constraints_option(self.constraints),
+                                  "privacy": self._privacy()}.items()
                 if v is not None}
 
     def _batch_size(self, rows: int) -> int:
@@ -65,11 +92,12 @@ class TabularGAN(GANEstimator):
         batches give a 1,000-row table two), between 128 and 500 rows, a multiple of ``pac``.
         Below 128 rows a step costs about the same on a CPU whatever its size (its time is
         dispatch, not arithmetic), so tiny tables get fewer, larger steps."""
+        pac = 1 if self._privacy() is not None else self.pac  # DP trains unpacked (private_options)
         if self.batch_size == "auto":
             size = min(500, max(MIN_AUTO_BATCH, rows // 4))
         else:
             size = int(self.batch_size)
-        return max(self.pac, size - size % self.pac)
+        return max(pac, size - size % pac)
 
     def _ema_decay(self, steps: int) -> float:
         """``"auto"``: 1 - 1 / (EMA_SHARE * steps), within [0.9, 0.999] (0.995 for 1,200 steps)."""
@@ -79,11 +107,19 @@ class TabularGAN(GANEstimator):
             raise UserInputError(f"ema_decay must be a number in [0, 1) or 'auto', got {self.ema_decay!r}")
         return float(self.ema_decay)
 
+    def _engine(self) -> dict[str, Any]:
+        """Engine settings private training needs (``privacy/private_model.py``), else the class's."""
+        if self._privacy() is None:
+            return {"precision": self.precision}
+        from genforge_tabular.privacy.private_model import PRIVATE_TRAINING_CONFIG
+        return dict(PRIVATE_TRAINING_CONFIG)
+
     def _config(self, rows: int, target: str | None = None) -> TrainConfig:
         """The training configuration for a table of ``rows`` training rows."""
         return make_config("tabular", self._settings(rows, target))
 
     def _settings(self, rows: int, target: str | None) -> dict[str, Any]:
+        engine = self._engine()
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
                          "critic_dims": list(self.critic_dims), "dropout": self.dropout,
                          "gumbel_hard": self.gumbel_hard, "classifier_weight": self.classifier_weight,
@@ -95,13 +131,13 @@ class TabularGAN(GANEstimator):
             "epochs": self.epochs if self.steps is None else None, "steps": self.steps,
             "batch_size": batch, "lr_g": self.lr_g, "lr_d": self.lr_d,
             "n_critic": self.n_critic, "penalty_every": self.penalty_every, "ema_decay": self._ema_decay(steps),
-            "seed": self.seed, "device": self.device, "precision": self.precision,
-            "dataset_options": self._dataset_options(target), "model_options": model_options,
-            "log_every": 50, "eval_samples": 200}
+            "seed": self.seed, "device": self.device, **engine,
+            "dataset_options": self._dataset_options(target), "model_options": model_options}
 
     def fit(self, X: Any, y: Any = None) -> "TabularGAN":
         """Train on a DataFrame, CSV or Parquet path; ``y`` (optional) is added as the target column."""
-        super().fit(X, y)
+        with torch_threads(self.threads):
+            super().fit(X, y)
         if self.verbose:
             for line in self.report_.lines():
                 print(line)
@@ -110,14 +146,16 @@ class TabularGAN(GANEstimator):
         return self
 
     def _training_data(self, X: Any, y: Any, registry: Any) -> Any:
-        frame = read_table(X)
         target = self.target
-        if y is not None:
-            target = self.target or getattr(y, "name", None) or "target"
-            frame[target] = pd.Series(list(y), index=frame.index)
-        where = str(X) if isinstance(X, (str, Path)) else "the DataFrame"
-        data = registry.domain("tabular").prepare(TableSource(frame, where), self._dataset_options(target),
-                                                  self.seed)
+        if isinstance(X, (str, Path)) and y is None:  # the reader of `genforge train --dataset FILE`
+            source = load_file(Path(X), {})        # (a large file is streamed: streaming.py)
+        else:
+            frame = read_table(X)
+            if y is not None:
+                target = self.target or getattr(y, "name", None) or "target"
+                frame[target] = pd.Series(list(y), index=frame.index)
+            source = TableSource(frame, str(X) if isinstance(X, (str, Path)) else "the DataFrame")
+        data = registry.domain("tabular").prepare(source, self._dataset_options(target), self.seed)
         self.report_, self.target_ = data.report, target
         return data
 
@@ -126,4 +164,14 @@ class TabularGAN(GANEstimator):
 
     def sample(self, n: int, conditions: dict[str, Any] | None = None, seed: int | None = None) -> pd.DataFrame:
         """Exactly ``n`` rows; each satisfies every ``{column: value}`` condition."""
-        return super().sample(n, conditions, seed)
+        with torch_threads(self.threads):
+            return super().sample(n, conditions, seed)
+
+    def save(self, path: str | Path) -> Path:
+        """The model file; constraints given as objects are saved as plain data."""
+        given = self.constraints
+        self.constraints = constraints_option(given)
+        try:
+            return super().save(path)
+        finally:
+            self.constraints = given

@@ -14,6 +14,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 
 from genforge.errors import UserInputError
+from genforge_tabular.domain import TRAIN_DEFAULTS
 from genforge_tabular.estimator import TabularGAN
 
 TARGET = "__genforge_target__"
@@ -30,7 +31,8 @@ class GANOverSampler(BaseOverSampler):
     _sampling_type = "over-sampling"
 
     def __init__(self, *, sampling_strategy: Any = "auto", random_state: int | None = None,
-                 categorical_features: list | None = None, epochs: float = 300, batch_size: int | str = "auto",
+                 categorical_features: list | None = None, epochs: float = TRAIN_DEFAULTS["epochs"],
+                 batch_size: int | str = TRAIN_DEFAULTS["batch_size"],
                  gan_params: dict[str, Any] | None = None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state

@@ -24,10 +24,13 @@ COMPRESSION = "snappy"
 
 
 class Progress:
-    """``wrote N rows (R rows/s)`` every :data:`PROGRESS_EVERY` seconds and once at the end."""
+    """``wrote N rows (R rows/s)`` every :data:`PROGRESS_EVERY` seconds and once at the end
+    (``verbs``: the words while going and at the end; streaming.py reads with it). ``stream``:
+    "stderr" (the one of the moment), a stream, or None (silent)."""
 
-    def __init__(self, path: Path, total: int | None = None, stream: Any = sys.stderr):
-        self.path, self.total, self.stream = path, total, stream
+    def __init__(self, path: Path, total: int | None = None, stream: Any = "stderr",
+                 verbs: tuple[str, str] = ("writing", "wrote")):
+        self.path, self.total, self.stream, self.verbs = path, total, stream, verbs
         self.start = self.last = time.perf_counter()
         self.rows = 0
 
@@ -38,12 +41,12 @@ class Progress:
             self.last = now
             share = f" of {self.total:,} ({self.rows / self.total:.0%})" if self.total else ""
             rate = self.rows / max(now - self.start, 1e-9)
-            print(f"{self.path.name}: {'wrote' if final else 'writing'} {self.rows:,} rows{share}, "
-                  f"{rate:,.0f} rows/s", file=self.stream, flush=True)
+            print(f"{self.path.name}: {self.verbs[final]} {self.rows:,} rows{share}, "
+                  f"{rate:,.0f} rows/s", file=sys.stderr if self.stream == "stderr" else self.stream, flush=True)
 
 
 def write_table_stream(chunks: Iterable[pd.DataFrame], path: Path, total: int | None = None,
-                       progress: Any = sys.stderr) -> int:
+                       progress: Any = "stderr") -> int:
     """Stream DataFrame chunks to ``path`` (Parquet by suffix, else CSV); return the row count."""
     path = Path(path)
     meter = Progress(path, total, progress)

@@ -29,16 +29,6 @@ class TabularDomainWithDemo(TabularDomain):
 _DOMAIN = TabularDomainWithDemo()
 
 
-def _add_train_arguments(parser) -> None:
-    parser.add_argument("--target", metavar="COLUMN",
-                        help="the column to condition on and judge downstream (TSTR, uplift); shorthand "
-                             "for --dataset-option target=COLUMN; default: none")
-
-
-_DOMAIN.add_train_arguments = _add_train_arguments
-_DOMAIN.train_overrides = lambda args: ({"dataset_options": {"target": args.target}}
-                                        if getattr(args, "target", None) else {})
-
 MODEL_DEFAULTS = {"latent_dim": 128, "generator_dims": [128, 128], "critic_dims": [128, 128],
                   "dropout": 0.5, "gumbel_tau": 0.2, "gumbel_hard": True, "condition_weight": 1.0, "pac": 5,
                   "classifier_weight": 0.5}

@@ -168,17 +168,18 @@ class TabularTrainingData(TrainingData):
         n_disc, max_w = len(widths), max(widths, default=0)
         self.counts = torch.zeros(n_disc, max_w, dtype=torch.long)
         self.starts = torch.zeros(n_disc, max_w, dtype=torch.long)
-        self.order = torch.zeros(n_disc, self.size, dtype=torch.long)
+        # int32 row numbers (half of int64's memory: 10^7 rows x 30 columns is 1.2 GB, not 2.4)
+        self.order = torch.zeros(n_disc, self.size, dtype=torch.int32 if self.size < 2**31 else torch.long)
         for j in range(n_disc):
-            self.counts[j, :widths[j]] = torch.bincount(codes[:, j], minlength=widths[j])
+            self.counts[j, :widths[j]] = torch.bincount(codes[:, j].long(), minlength=widths[j])
             self.starts[j, 1:] = self.counts[j].cumsum(0)[:-1]
-            self.order[j] = torch.argsort(codes[:, j], stable=True)
+            self.order[j] = torch.argsort(codes[:, j], stable=True).to(self.order.dtype)
 
     def rows_with(self, column: torch.Tensor, level: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """A random real row index having ``level`` in discrete ``column``, per entry."""
         u = torch.rand(len(column), generator=rng, dtype=torch.double)
         pos = self.starts[column, level] + (u * self.counts[column, level]).long()
-        return self.order[column, pos]
+        return self.order[column, pos].long()
 
     def batch(self, batch_size: int, rng: torch.Generator) -> Batch:
         if self.layout.dim == 0:
@@ -188,7 +189,7 @@ class TabularTrainingData(TrainingData):
         rows = self.rows_with(column, level, rng)
         cond = self.layout.one_hot(column, level)
         if self.draws.pairs is not None:  # the partner's level of the same real row
-            self.draws.pairs.add_partners(cond, self.layout, column, level, rng, self.codes[rows])
+            self.draws.pairs.add_partners(cond, self.layout, column, level, rng, self.codes[rows].long())
         return Batch(real=self.encoded[rows], condition=cond)
 
     def conditions(self, batch_size: int, rng: torch.Generator) -> Batch:

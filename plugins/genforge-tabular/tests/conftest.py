@@ -25,5 +25,5 @@ def mixed_table() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def tiny() -> dict:
-    """A tiny, fast TabularGAN configuration for tests."""
-    return dict(generator_dims=(32,), critic_dims=(32,), latent_dim=8, pac=2, batch_size=64)
+    """A tiny, fast TabularGAN configuration for tests (EMA "auto": short runs)."""
+    return dict(generator_dims=(32,), critic_dims=(32,), latent_dim=8, pac=2, batch_size=64, ema_decay="auto")

@@ -16,15 +16,6 @@ sys.path.insert(0, str(Path(__file__).parent))  # constraint_rules: the predicat
 from constraint_rules import ruled_table  # noqa: E402
 
 
-class RuledGAN(TabularGAN):
-    """TabularGAN with the ``constraints`` dataset option (until the estimator takes it)."""
-
-    rules = None
-
-    def _dataset_options(self, target=None):
-        return {**super()._dataset_options(target), "constraints": self.rules}
-
-
 RULES = [Inequality("a", "b"), Inequality("start", "end", offset="0 days"), Range("age", 0, 99),
          Positive("a"), Negative("debt"), FixedCombinations(["city", "country"]), OneHot(["h0", "h1", "h2"]),
          FormulaColumn("total", "a + b"), Predicate("constraint_rules:x_small")]
@@ -43,9 +34,7 @@ def violations(s: pd.DataFrame, real: pd.DataFrame) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def fitted(tiny):
-    gan = RuledGAN(steps=40, target="label", **tiny)
-    gan.rules = RULES
-    return gan.fit(ruled_table())
+    return TabularGAN(steps=40, target="label", constraints=RULES, **tiny).fit(ruled_table())
 
 
 def test_every_kind_holds_on_every_sampled_row(fitted):
@@ -80,7 +69,7 @@ def test_condition_that_contradicts_a_rule_is_refused(fitted):
 
 def test_rules_are_saved_with_the_model(fitted, tmp_path):
     path = fitted.save(tmp_path / "gan.pt")
-    loaded = RuledGAN.load(path)
+    loaded = TabularGAN.load(path)
     again = loaded.sample(2000, seed=5)
     assert again.equals(fitted.sample(2000, seed=5))
     assert sum(violations(again, ruled_table()).values()) == 0
@@ -90,8 +79,8 @@ def test_rules_are_saved_with_the_model(fitted, tmp_path):
 
 
 def test_rejection_rate_is_reported(tiny, capsys):
-    gan = RuledGAN(steps=10, **tiny)
-    gan.rules = [Predicate("constraint_rules:x_small"), FormulaColumn(formula="total = a + b")]
+    gan = TabularGAN(steps=10, constraints=[Predicate("constraint_rules:x_small"),
+                                            FormulaColumn(formula="total = a + b")], **tiny)
     gan.fit(ruled_table(300).assign(x=lambda d: d.x * 0.5))
     samples = gan.sample(2000, seed=0)
     assert (samples.x.abs() < 2).all() and (samples.total == samples.a + samples.b).all()

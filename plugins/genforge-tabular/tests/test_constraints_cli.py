@@ -1,9 +1,12 @@
-"""``genforge train tabular --dataset-option constraints=rules.toml``: the rules file through the
-CLI, sampled rows that obey it, and exit status 2 with the rule named for a bad file."""
+"""``genforge train tabular --constraints rules.toml``: the rules file through the CLI, saved with
+the model, sampled rows that obey it, the rejection rate printed, and exit status 2 with the rule
+named for a bad file or a condition that contradicts a rule."""
+import re
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from genforge.cli import main
 
@@ -21,6 +24,14 @@ columns = ["city", "country"]
 [[constraints]]
 kind = "formula"
 formula = "total = a + b"
+[[constraints]]
+kind = "range"
+column = "age"
+low = 0
+high = 120
+[[constraints]]
+kind = "predicate"
+function = "constraint_rules:x_small"
 """
 
 
@@ -33,19 +44,27 @@ def test_rules_file_through_the_cli(tmp_path, capsys):
     config.write_text('pac = 2\nbatch_size = 64\neval_samples = 100\n[model]\nlatent_dim = 8\n'
                       'generator_dims = [32]\ncritic_dims = [32]\n')
     assert main(["train", "tabular", "--dataset", str(data), "--steps", "10", "--config", str(config),
-                 "--dataset-option", f"constraints={rules}", "--out", str(run)]) == 0
-    assert "constraint #2 (fixed_combinations of city, country) holds by construction" in capsys.readouterr().out
+                 "--constraints", str(rules), "--out", str(run)]) == 0
+    printed = capsys.readouterr().out
+    assert "constraint #2 (fixed_combinations of city, country) holds by construction" in printed
+    assert "constraint #5 (predicate" in printed and "by rejection of sampled rows" in printed
+    rules.write_text("", encoding="utf-8")  # the rules live in the model now, not in the file
     out = tmp_path / "s.csv"
     assert main(["sample", str(run), "-n", "3000", "--condition", "country=DE", "--out", str(out)]) == 0
     rows = pd.read_csv(out, float_precision="round_trip")  # the default parser is not exact
     assert len(rows) == 3000 and set(rows.city) <= {"Berlin", "Munich"} and (rows.country == "DE").all()
     assert (pd.to_datetime(rows.start) <= pd.to_datetime(rows.end)).all()
-    assert (rows.total == rows.a + rows.b).all()
+    assert (rows.total == rows.a + rows.b).all() and rows.age.between(0, 120).all() and (rows.x.abs() < 2).all()
+    # the predicate holds by rejection: the rate is printed even when nothing was rejected
+    rejected = re.search(r"constraints: kept 3,000 of ([\d,]+) generated rows \(([\d.]+)% rejected",
+                         capsys.readouterr().err)
+    generated, share = (float(g.replace(",", "")) for g in rejected.groups())
+    assert generated >= 3000 and share == pytest.approx(100 * (1 - 3000 / generated), abs=0.006)
     assert main(["sample", str(run), "-n", "5", "--condition", "city=Rome", "--condition", "country=FR",
                  "--out", str(tmp_path / "x.csv")]) == 2
     assert "contradicts " + f"{rules}, constraint #2 (fixed_combinations): no real row" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
     rules.write_text(RULES.replace('"end"', '"finish"'), encoding="utf-8")
     assert main(["train", "tabular", "--dataset", str(data), "--steps", "2", "--config", str(config),
-                 "--dataset-option", f"constraints={rules}", "--out", str(tmp_path / "r2")]) == 2
+                 "--constraints", str(rules), "--out", str(tmp_path / "r2")]) == 2
     assert f"{rules}, constraint #1 (inequality): column 'finish' is not in the table" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""What ``TabularGAN``'s "auto" settings choose: batch size, EMA decay, precision."""
+"""What ``TabularGAN``'s opt-in "auto" settings choose: batch size, EMA decay; precision."""
 import pytest
 import torch
 
@@ -11,16 +11,16 @@ from genforge_tabular.metrics import TabularReference, quality
 @pytest.mark.parametrize("rows, pac, batch", [(275, 5, 125), (1446, 5, 360), (1711, 5, 425), (50_000, 5, 500),
                                               (1446, 4, 360), (275, 10, 120)])
 def test_auto_batch_is_a_quarter_of_the_table_between_128_and_500_rows(rows, pac, batch):
-    assert TabularGAN(pac=pac)._batch_size(rows) == batch
+    assert TabularGAN(pac=pac, batch_size="auto")._batch_size(rows) == batch
 
 
 def test_auto_ema_averages_about_the_last_sixth_of_training():
-    auto = TabularGAN()
+    auto = TabularGAN(ema_decay="auto")
     assert auto._ema_decay(1200) == pytest.approx(0.995)
     assert auto._ema_decay(600) == pytest.approx(0.99)
     assert auto._ema_decay(10) == 0.9 and auto._ema_decay(10**6) == 0.999
     assert TabularGAN(ema_decay=0.97)._ema_decay(1200) == 0.97
-    config = TabularGAN(epochs=300)._config(275)  # penguins' training split: 125-row batches
+    config = TabularGAN(epochs=300, batch_size="auto", ema_decay="auto")._config(275)  # penguins' training split: 125-row batches
     assert config.batch_size == 125 and config.ema_decay == pytest.approx(1 - 6 / 660)
     with pytest.raises(UserInputError, match="ema_decay.*'slow'"):
         TabularGAN(ema_decay="slow")._config(275)

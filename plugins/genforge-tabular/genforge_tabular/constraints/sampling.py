@@ -26,8 +26,9 @@ MAX_ROUNDS = 60
 GIVE_UP_ROWS = 20_000
 #: the largest batch of candidates asked for at once (relative to the chunk size)
 MAX_ASK = 8
-#: where the rejection rate is reported (None: only ``TableRules.last_sampling``)
-REPORT_STREAM: Any = sys.stderr
+#: where the rejection rate is reported: "stderr" (looked up when printing), a stream, or None
+#: (only ``TableRules.last_sampling``)
+REPORT_STREAM: Any = "stderr"
 
 Source = Callable[[int, dict[str, Any]], Iterator[pd.DataFrame]]
 
@@ -68,11 +69,12 @@ def constrained_chunks(rules: TableRules, source: Source, n: int, conditions: di
         produced += k
     rules.last_sampling = {"generated": generated, "kept": kept,
                            "broken": {rules.where(i): int(b) for i, b in enumerate(broken) if b}}
-    if generated > kept and REPORT_STREAM is not None:
+    by_rejection = len(rules.order) < len(rules.rules)  # some rule holds only by rejecting rows
+    if (generated > kept or by_rejection) and REPORT_STREAM is not None:
+        broken = "; ".join(f"{w} broken by {b:,}" for w, b in rules.last_sampling["broken"].items())
         print(f"constraints: kept {kept:,} of {generated:,} generated rows "
-              f"({1 - kept / generated:.2%} rejected: "
-              + "; ".join(f"{w} broken by {b:,}" for w, b in rules.last_sampling["broken"].items()) + ")",
-              file=REPORT_STREAM)
+              f"({1 - kept / max(generated, 1):.2%} rejected{': ' + broken if broken else ''})",
+              file=sys.stderr if REPORT_STREAM == "stderr" else REPORT_STREAM)
 
 
 def translate(rules: TableRules, conditions: dict[str, Any],
