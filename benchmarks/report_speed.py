@@ -7,7 +7,9 @@ When sdmetrics is installed (`pip install sdmetrics`), its QualityReport on the 
 timed beside it, as the peer. CPU is this process's plus its worker processes' (the molecule
 plugin decodes in a pool of forked workers). ``--keep DIR`` keeps the trained runs in DIR and
 reuses them on the next call (the cold report deletes the cache first, so it stays cold).
-Run: OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/report_speed.py [--threads 2]
+torch runs on one thread by default (the house rule on a shared machine: with two threads on busy
+cores, ChemNet's LSTM for FCD burns twice the CPU and wall time); ``--threads 2`` times it with two.
+Run: OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/report_speed.py [--threads 1]
 [--only tabular|molecule] [--keep DIR]
 """
 from __future__ import annotations
@@ -87,11 +89,13 @@ def sdmetrics_peer(csv: Path, run_dir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--only", choices=("tabular", "molecule"), help="time one domain")
     parser.add_argument("--keep", type=Path, help="keep the trained runs here and reuse them")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    print(f"torch threads: {args.threads}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+          flush=True)
     get_registry()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="genforge-report-speed-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -63,10 +63,17 @@ def test_verdicts_follow_direction_range_and_reference():
     assert "worse than real data" in judge(0.6, 0.95, True, (0, 1)).why
 
 
-def test_no_checkpoint_reports_what_exists(run_dir, tmp_path):
+@pytest.mark.parametrize("damage", ["removed", "truncated"])
+def test_no_checkpoint_reports_what_exists(run_dir, tmp_path, capsys, damage):
     copy = shutil.copytree(run_dir, tmp_path / "no-ckpt")
-    shutil.rmtree(copy / "checkpoints")
-    html = build_report(copy, tmp_path / "r.html").read_text()
+    for file in (copy / "checkpoints").iterdir():
+        if damage == "removed":
+            file.unlink()
+        else:  # a run killed while saving: every checkpoint half-written
+            file.write_bytes(file.read_bytes()[:200])
+    assert main(["report", str(copy), "--out", str(tmp_path / "r.html")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    html = (tmp_path / "r.html").read_text()
     assert sections_of(html) == ["run", "missing", "training", "metrics"]
     assert "no usable checkpoint" in html
     assert "the last evaluation in the metrics log (step 30)" in html  # metrics from the log instead
@@ -87,7 +94,8 @@ def test_run_of_an_uninstalled_plugin(run_dir, tmp_path):
     copy = shutil.copytree(run_dir, tmp_path / "audio")
     config = json.loads((copy / "config.json").read_text())
     (copy / "config.json").write_text(json.dumps({**config, "domain": "audio"}))
-    html = build_report(copy, tmp_path / "r.html").read_text()
+    assert main(["report", str(copy), "--out", str(tmp_path / "r.html")]) == 0  # the CLI too
+    html = (tmp_path / "r.html").read_text()
     assert "domain &#x27;audio&#x27; is not installed" in html
     assert sections_of(html) == ["run", "missing", "training", "metrics"]
 
@@ -160,17 +168,14 @@ def test_a_note_block_renders_its_remedy():
     assert "collapse &lt;b&gt;" in out and "What to try: raise pac" in out and "note warning" in out
 
 
-def test_a_new_plugin_scaffold_with_the_report_snippet_gets_its_section(tmp_path, monkeypatch):
+def test_a_new_plugin_scaffold_with_the_report_snippet_gets_its_section(tmp_path):
     """The snippet the scaffold appends (genforge.report.scaffold_snippet) gives the plugin its section."""
     import importlib.util
 
-    from genforge import scaffold_templates
     from genforge.plugin_scaffold import new_plugin
-    from genforge.report.scaffold_snippet import REPORT_SECTION
 
-    if "register_report_sections" not in scaffold_templates.PLUGIN:
-        monkeypatch.setattr(scaffold_templates, "PLUGIN", scaffold_templates.PLUGIN + REPORT_SECTION)
-    folder = new_plugin("ring", parent=tmp_path)
+    folder = new_plugin("ring", parent=tmp_path)  # the scaffold as `genforge new-plugin` writes it
+    assert "def register_report_sections(register):" in (folder / "genforge_ring" / "plugin.py").read_text()
     spec = importlib.util.spec_from_file_location("genforge_ring_plugin", folder / "genforge_ring" / "plugin.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

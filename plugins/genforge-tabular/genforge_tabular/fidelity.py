@@ -140,7 +140,7 @@ def column_shapes(synth: pd.DataFrame, ref: "TabularReference") -> float:
 
 def column_pair_trends(synth: pd.DataFrame, ref: "TabularReference") -> float:
     """Mean score of the related pairs (NaN when no pair is related enough to count)."""
-    pairs = pair_trend_scores(synth, ref)
+    pairs = ref.per_samples("pair_trend_scores", synth, lambda: pair_trend_scores(synth, ref))
     return _mean(pairs.loc[pairs["counted"], "score"])
 
 

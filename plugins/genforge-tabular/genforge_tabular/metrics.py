@@ -41,6 +41,14 @@ class TabularReference:
     def modelled(self) -> list[str]:
         return [c for c, k in self.kinds.items() if k in MODELLED_AS_CONTINUOUS + MODELLED_AS_DISCRETE]
 
+    def per_samples(self, name: str, synth: pd.DataFrame, compute):
+        """``compute()``, remembered for this very ``synth`` object: metrics that share a
+        computation (quality and pair trends, the two uplifts, TSTR and the efficacy gap) do it once."""
+        hit = self.cache.get(name)
+        if hit is None or hit[0] is not synth:
+            hit = self.cache[name] = (synth, compute())
+        return hit[1]
+
     def split(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Training rows and test rows for downstream models (the hold-out when there is one)."""
         if self.holdout is not None and len(self.holdout):
@@ -121,7 +129,7 @@ def tstr_macro_f1(synth: pd.DataFrame, ref: TabularReference) -> float:
     """Train on synthetic, test on real: macro-F1 (NaN without a target)."""
     if not ref.target:
         return float("nan")
-    return downstream_scores(synth, ref.split()[1], ref)["macro_f1"]
+    return ref.per_samples("tstr_scores", synth, lambda: downstream_scores(synth, ref.split()[1], ref))["macro_f1"]
 
 
 def efficacy_gap(synth: pd.DataFrame, ref: TabularReference) -> float:
@@ -135,9 +143,10 @@ def augmentation_uplift(synth: pd.DataFrame, ref: TabularReference, key: str = "
     """Score of real + synthetic training rows minus that of real rows only."""
     if not ref.target:
         return float("nan")
-    train, test = ref.split()
-    augmented = pd.concat([train, synth[train.columns]], ignore_index=True)
-    return downstream_scores(augmented, test, ref)[key] - _real_scores(ref)[key]
+    def scores() -> dict[str, float]:
+        train, test = ref.split()
+        return downstream_scores(pd.concat([train, synth[train.columns]], ignore_index=True), test, ref)
+    return ref.per_samples("augmented_scores", synth, scores)[key] - _real_scores(ref)[key]
 
 
 # -- privacy ---------------------------------------------------------------------------------------

@@ -37,6 +37,21 @@ def test_pair_trends_hand_computed():
     assert m.column_pair_trends(fake, ref) == pytest.approx(np.mean([0.0, 0.5, 0.5, 0.5, 0.5, 0.5]))
 
 
+
+def test_metrics_sharing_a_computation_do_it_once_per_samples_object(monkeypatch):
+    from genforge_tabular import fidelity
+
+    calls = []
+    real_scores = fidelity.pair_trend_scores
+    monkeypatch.setattr(fidelity, "pair_trend_scores", lambda synth, ref: calls.append(1) or real_scores(synth, ref))
+    kinds = {"u": "continuous", "v": "continuous"}
+    real = pd.DataFrame({"u": [1.0, 2, 3, 4], "v": [1.0, 2, 3, 4]})
+    fake = pd.DataFrame({"u": [1.0, 2, 3, 4], "v": [4.0, 3, 2, 1]})
+    ref = TabularReference(real, kinds)
+    assert m.column_pair_trends(fake, ref) == pytest.approx(0.0)
+    assert m.quality(fake, ref) == pytest.approx(0.5) and len(calls) == 1  # the pair trends of quality: reused
+    assert m.column_pair_trends(fake.copy(), ref) == pytest.approx(0.0) and len(calls) == 2  # other samples
+
 def test_exact_copies_and_dcr_protection():
     rng = np.random.default_rng(0)
     kinds = {"x": "continuous", "c": "categorical"}
