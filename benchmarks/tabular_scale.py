@@ -95,9 +95,11 @@ def cli_train(table: Path, epochs: float, steps: int | None, out: Path, timeout:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV)
-    except subprocess.TimeoutExpired:
-        return {"status": f"stopped after {timeout:.0f} s"}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env={**ENV, "GENFORGE_PROGRESS": "plain"})
+    except subprocess.TimeoutExpired:  # killed and waited for: its peak RSS is counted
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        return {"status": f"stopped after {timeout:.0f} s (peak RSS {rss / 2**20:.2f} GB)"}
     wall = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode:
@@ -105,7 +107,9 @@ def cli_train(table: Path, epochs: float, steps: int | None, out: Path, timeout:
     import re
     trained = re.search(r"trained (\d+) steps in ([\d.]+)s", proc.stdout)  # the fit and the steps after it
     config = json.loads((out / "config.json").read_text())
+    rates = re.findall(r"train tabular: step \d+/\d+ .*?([\d.]+) step/s", proc.stderr)  # the loop alone
     return {"status": "ok", "wall": wall, "rss_gb": max(rss, before) / 2**20, "steps": int(trained.group(1)),
+            "loop_steps_per_s": float(rates[-1]) if rates else None,
             "fit_wall": float(trained.group(2)), "batch": config["batch_size"],
             "lines": [line for line in proc.stderr.splitlines() if "pass " in line and "read" in line][-2:],
             "rss_is_this_run": rss > before}
@@ -122,7 +126,8 @@ def child_sample(model: str, n: int, out: str) -> dict:
             "bytes": Path(out).stat().st_size}
 
 
-CTGAN_DISCRETE = lambda df: [c for c in df.columns if df[c].dtype == object]  # noqa: E731
+CTGAN_DISCRETE = lambda df: [c for c in df.columns if df[c].dtype == object  # noqa: E731
+                              or pd.api.types.is_string_dtype(df[c])]
 
 
 def child_ctgan(table: str, rows: int, epochs: int) -> dict:
@@ -227,8 +232,11 @@ def main() -> None:
         if r["status"] != "ok":
             print(f"genforge train tabular: {r}")
         else:
-            rate = (f"fit {r['steps'] * r['batch']:,} rows in {r['fit_wall']:.0f} s = "
-                    f"{r['steps'] * r['batch'] / r['fit_wall']:,.0f} rows/s, " if r["fit_wall"] else "")
+            loop = r["loop_steps_per_s"]
+            rate = (f"training loop {loop * r['batch']:,.0f} rows/s ({loop:.2f} steps/s of {r['batch']}), "
+                    if loop else "")
+            rate += (f"{r['steps']} steps with calibration, resampler and final evaluation "
+                     f"{r['fit_wall']:.0f} s = {r['steps'] * r['batch'] / r['fit_wall']:,.0f} rows/s, ")
             print(f"genforge train tabular --dataset {table.name} (streamed): {r['wall']:.0f} s wall in all, {rate}"
                   f"peak RSS {r['rss_gb']:.2f} GB{'' if r['rss_is_this_run'] else ' (an earlier child peaked higher)'}")
             for line in r["lines"]:

@@ -191,6 +191,8 @@ class TabularDomain(Domain):
         fit the resampling step's classifier on calibrated rows (``resampling.py``)."""
         schema, rng = data.schema, torch.Generator().manual_seed(CALIBRATION_SEED)
         if schema.transformer.calibrated_columns():
+            _note(f"after training: calibrating {len(schema.transformer.calibrated_columns())} numeric columns on "
+                  f"{CALIBRATION_ROWS:,} generated rows")
             sizes = [min(CALIBRATION_CHUNK, CALIBRATION_ROWS - start)
                      for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
             schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
@@ -199,6 +201,7 @@ class TabularDomain(Domain):
         if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
         real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
+        _note(f"after training: fitting the resampling step on {len(real):,} real and {len(real):,} generated rows")
         fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device),
                            schema)
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
@@ -340,6 +343,14 @@ class TabularDomain(Domain):
         """What gives the rows away, as plain lines for ``genforge evaluate`` to print."""
         from genforge_tabular.diagnosis import diagnosis_lines
         return diagnosis_lines(samples, reference)
+
+
+def _note(line: str) -> None:
+    """A progress line on stderr for the steps after training (silent under GENFORGE_PROGRESS=0)."""
+    import os
+    import sys
+    if os.environ.get("GENFORGE_PROGRESS", "auto").strip().lower() not in ("0", "quiet", "off"):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _parquet_bytes(frame: pd.DataFrame | None) -> torch.Tensor | None:

@@ -4,8 +4,8 @@ Pass 1 draws a bounded uniform sample of rows (``sample_rows``, default 100,000)
 columns are inferred and the encoders, dependencies and target pairs are fitted (the encoders
 fit on at most ``fit_rows`` of them anyway). Pass 2 encodes every chunk into
 :class:`CompactRows` (int32 slot codes, float32 scalars, int16 modes) and concatenates them,
-so memory holds the model, the compact rows and one chunk, never the frame. The metrics'
-reference, the resampling step and the calibration see the sample.
+so memory holds the model, the compact rows and one chunk, never the frame. The resampling
+step sees the sample, the metrics' reference a uniform 20,000 rows of it.
 
 A file is streamed when it is large (a Parquet file of ``STREAM_ROWS`` rows or more, a CSV of
 ``STREAM_BYTES`` or more) or when the dataset option ``stream=true`` says so; ``stream=false``
@@ -31,6 +31,9 @@ from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
 STREAM_ROWS, STREAM_BYTES = 500_000, 64 * 2**20
 #: rows per chunk, and the bounded sample the columns are fitted on
 CHUNK_ROWS, SAMPLE_ROWS = 100_000, 100_000
+#: real rows the metrics' reference keeps (a uniform subset of the sample: DCR, DOMIAS and the
+#: detectors cost time in the reference's size)
+REFERENCE_ROWS = 20_000
 #: dataset options that need the whole table in memory
 WHOLE_TABLE_OPTIONS = ("constraints", "privacy")
 
@@ -178,7 +181,11 @@ def prepare_streamed(domain: Any, stream: StreamedTable, options: dict[str, Any]
     codes = encoded.codes  # int32 slot codes of the discrete columns, in transformer.discrete order
     schema = domain.fit_schema(infos, transformer, target, codes, options)
     holdout = sample[held].reset_index(drop=True) if fraction else None
-    reference = TabularReference(train_sample, kinds, holdout, target, seed)
+    kept = train_sample if len(train_sample) <= REFERENCE_ROWS else \
+        train_sample.sample(REFERENCE_ROWS, random_state=seed % 2**31).sort_index().reset_index(drop=True)
+    if holdout is not None and len(holdout) > REFERENCE_ROWS // 4:
+        holdout = holdout.sample(REFERENCE_ROWS // 4, random_state=seed % 2**31).reset_index(drop=True)
+    reference = TabularReference(kept, kinds, holdout, target, seed)
     real = train_sample if len(train_sample) <= 2000 else train_sample.sample(2000, random_state=seed % 2**31)
     report = domain.training_report(rows, schema, where, options, len(encoded))
     report.skipped[f"read in chunks of {stream.chunk_rows:,} rows ({rows:,} rows): columns fitted on a uniform "

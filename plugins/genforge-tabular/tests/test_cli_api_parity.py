@@ -79,3 +79,21 @@ def test_thread_defaults_and_bad_values(tmp_path, mixed_table, monkeypatch, caps
     monkeypatch.setenv("GENFORGE_THREADS", "many")
     with pytest.raises(Exception, match="GENFORGE_THREADS='many'"):
         gan.set_params(threads="auto").sample(5)
+
+
+def test_privacy_flag_gives_the_estimators_private_config():
+    """``--privacy`` as ``genforge train`` layers it (the domain's overrides over its defaults)."""
+    import argparse
+
+    from genforge.plugins import get_registry
+
+    parser = argparse.ArgumentParser()
+    domain = get_registry().domain("tabular")
+    domain.add_train_arguments(parser)
+    overrides = domain.train_overrides(parser.parse_args(["--privacy", "epsilon=3", "--threads", "1"]))
+    cli = make_config("tabular", {**overrides, "batch_size": 64, "steps": 2}).to_dict()
+    api = TabularGAN(steps=2, epsilon=3, batch_size=64, **TINY)._config(400).to_dict()
+    for key in ("loss", "pac", "reuse_fake", "precision", "r1_weight", "early_stop_metric", "batch_size"):
+        assert cli[key] == api[key], key
+    assert cli["loss"] == "non-saturating" and cli["pac"] == 1
+    assert cli["dataset_options"]["privacy"] == "epsilon=3" and api["dataset_options"]["privacy"] == {"epsilon": 3}
