@@ -227,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         _extend_for(parser, argv)
         args = parser.parse_args(argv)
+        if "threads" in vars(args) and args.func is not None:  # a command that runs networks
+            from genforge.threads import use_threads
+            use_threads(args.threads, "--threads")
         return int(args.func(args) or 0)
     except GenforgeError as exc:
         print(f"error: {exc}", file=sys.stderr)

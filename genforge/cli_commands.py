@@ -8,6 +8,7 @@ from genforge import cli
 from genforge.cli_listing import add_listing_commands
 from genforge.cli_parsing import GenforgeParser
 from genforge.report.cli_commands import add_compare_parser, add_log_argument, add_report_parser
+from genforge.threads import add_threads_argument
 
 DESCRIPTION = """\
 GANs for tables, molecules, images, text and any data a plugin brings.
@@ -67,6 +68,7 @@ def _add_train(sub) -> None:
                         "folder that already holds a run)")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to create (required)")
+    add_threads_argument(p)
     add_log_argument(p)
     p.set_defaults(func=cli.cmd_train, registry=None)
 
@@ -90,6 +92,7 @@ def _add_sample_evaluate(sub) -> None:
                                                          "(same seed, same samples)")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="output file; its suffix picks the format (see below)")
+    add_threads_argument(p)
     p.set_defaults(func=cli.cmd_sample)
 
     p = sub.add_parser("evaluate", help="the domain's metrics and plots for a trained run",
@@ -99,6 +102,7 @@ def _add_sample_evaluate(sub) -> None:
     p.add_argument("-n", type=int, metavar="N", help="samples to evaluate; default: the run's eval_samples")
     p.add_argument("--seed", type=int, metavar="N", help="sampling seed; default: the run's seed")
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a table)")
+    add_threads_argument(p)
     p.set_defaults(func=cli.cmd_evaluate)
 
 

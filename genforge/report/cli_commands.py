@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from genforge.builtin.tracking_selection import TRACKERS, enable_tracking
+from genforge.threads import add_threads_argument
 
 
 def cmd_report(args) -> int:
@@ -38,6 +39,7 @@ def cmd_compare(args) -> int:
 def _sampling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", type=int, help="samples to draw (default: the run's eval_samples)")
     parser.add_argument("--seed", type=int, help="sampling seed (default: the run's seed)")
+    add_threads_argument(parser)
 
 
 def add_report_parser(subparsers) -> argparse.ArgumentParser:

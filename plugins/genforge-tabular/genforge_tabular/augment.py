@@ -21,8 +21,7 @@ from genforge_tabular.columns import infer_columns
 from genforge_tabular.metrics import TabularReference, downstream_scores
 from genforge_tabular.reading import read_table
 from genforge_tabular.target_column import check_target, split_holdout
-from genforge_tabular.threads import resolve_threads
-from genforge_tabular.train_options import add_threads_argument
+from genforge.threads import add_threads_argument, resolve_threads
 from genforge_tabular.writing import write_table_chunks
 
 SOURCE_COLUMN = "synthetic"

@@ -25,7 +25,7 @@ from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMP
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.target_column import check_target, split_holdout
-from genforge_tabular.threads import ensure_threads
+from genforge.threads import ensure_threads
 from genforge_tabular.encoders import FIT_ROWS, MAX_CATEGORIES, ContinuousEncoder, DiscreteEncoder, to_numbers
 from genforge_tabular.transformer import TableTransformer
 from genforge_tabular.writing import write_table_chunks

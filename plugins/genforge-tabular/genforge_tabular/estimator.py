@@ -16,7 +16,7 @@ from genforge_tabular.bundled import TableSource, load_file
 from genforge_tabular.constraints.loading import constraints_option
 from genforge_tabular.domain import DEFAULT_HOLDOUT, TRAIN_DEFAULTS
 from genforge_tabular.reading import read_table
-from genforge_tabular.threads import torch_threads
+from genforge.threads import torch_threads
 
 #: the smallest ``batch_size="auto"`` picks (see ``TabularGAN._batch_size``)
 MIN_AUTO_BATCH = 128

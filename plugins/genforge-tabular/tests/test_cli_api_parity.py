@@ -8,7 +8,7 @@ import torch
 from genforge.cli import main
 from genforge.training import make_config
 from genforge_tabular import TabularGAN
-from genforge_tabular.threads import default_threads
+from genforge.threads import default_threads
 
 TINY_OPTIONS = ["--option", "latent_dim=8", "--option", "generator_dims=[32]", "--option", "critic_dims=[32]"]
 TINY = dict(latent_dim=8, generator_dims=(32,), critic_dims=(32,))
@@ -90,10 +90,10 @@ def test_privacy_flag_gives_the_estimators_private_config():
     parser = argparse.ArgumentParser()
     domain = get_registry().domain("tabular")
     domain.add_train_arguments(parser)
-    overrides = domain.train_overrides(parser.parse_args(["--privacy", "epsilon=3", "--threads", "1"]))
+    overrides = domain.train_overrides(parser.parse_args(["--privacy", "epsilon=3"]))
     cli = make_config("tabular", {**overrides, "batch_size": 64, "steps": 2}).to_dict()
     api = TabularGAN(steps=2, epsilon=3, batch_size=64, **TINY)._config(400).to_dict()
-    for key in ("loss", "pac", "reuse_fake", "precision", "r1_weight", "early_stop_metric", "batch_size"):
+    for key in ("loss", "reuse_fake", "precision", "r1_weight", "early_stop_metric", "batch_size"):
         assert cli[key] == api[key], key
-    assert cli["loss"] == "non-saturating" and cli["pac"] == 1
+    assert cli["loss"] == "non-saturating"
     assert cli["dataset_options"]["privacy"] == "epsilon=3" and api["dataset_options"]["privacy"] == {"epsilon": 3}

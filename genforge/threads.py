@@ -1,10 +1,10 @@
-"""How many CPU threads torch uses for tabular training and sampling.
+"""How many CPU threads torch uses, for every command and estimator that runs a network.
 
 torch's own default is one thread per core, which on a busy 2-core machine was 7x slower than
 one thread (issue 20). The default here: ``GENFORGE_THREADS`` when set, else 1 thread on
-machines with at most 2 cores and half the cores (at most 8) on larger ones. ``genforge train
-tabular --threads N``, ``genforge augment --threads N`` and ``TabularGAN(threads=N)`` choose it
-explicitly; ``genforge sample`` of a tabular run reads ``GENFORGE_THREADS``.
+machines with at most 2 cores and half the cores (at most 8) on larger ones. ``--threads N`` on
+``genforge train`` / ``sample`` / ``evaluate`` / ``report`` (and plugin commands such as
+``augment``) and estimators' ``threads=N`` (``TabularGAN``) choose it explicitly.
 """
 from __future__ import annotations
 
@@ -12,15 +12,21 @@ import contextlib
 import os
 from typing import Any, Iterator
 
-import torch
-
 from genforge.errors import UserInputError
 
 #: the environment variable that sets the default thread count
 THREADS_ENV = "GENFORGE_THREADS"
 #: the most threads the default picks (small MLPs gain little from more)
 MAX_DEFAULT_THREADS = 8
+THREADS_HELP = ("torch CPU threads, a whole number or auto; default: auto (GENFORGE_THREADS, else 1 on "
+                "<= 2 cores, half the cores up to 8 on larger ones; more threads on a busy 2-core machine "
+                "were 7x slower)")
 _chosen = False  # set once this process has chosen a thread count (see ensure_threads)
+
+
+def add_threads_argument(parser: Any) -> None:
+    """``--threads N`` on a command's parser (read back with :func:`use_threads`)."""
+    parser.add_argument("--threads", metavar="N", help=THREADS_HELP)
 
 
 def default_threads() -> int:
@@ -48,6 +54,8 @@ def resolve_threads(value: Any, where: str = "threads") -> int:
 
 def use_threads(value: Any = None, where: str = "--threads") -> int:
     """Set torch's thread count for this process (``value`` as :func:`resolve_threads` reads it)."""
+    import torch  # here, not at import: the CLI's parsers import this module before any torch
+
     global _chosen
     threads = resolve_threads(value, where)
     torch.set_num_threads(threads)
@@ -64,6 +72,8 @@ def ensure_threads() -> None:
 @contextlib.contextmanager
 def torch_threads(value: Any, where: str = "threads") -> Iterator[int]:
     """Run a block with ``value`` threads, then restore the previous count (the estimator's way)."""
+    import torch
+
     global _chosen
     before, was_chosen = torch.get_num_threads(), _chosen
     threads = use_threads(value, where)
