@@ -12,6 +12,10 @@ from genforge.errors import UserInputError
 from genforge.suggestions import did_you_mean
 
 
+#: the value of a key the domain settles once the data is loaded (``batch_size = "auto"``)
+AUTOMATIC = "auto"
+
+
 @dataclass
 class TrainConfig:
     """Everything that decides a training run. Same config + seed -> same weights on CPU."""
@@ -22,7 +26,9 @@ class TrainConfig:
     loss: str = ""
     steps: int | None = None
     epochs: float | None = None
-    batch_size: int = 256
+    #: samples per batch, or "auto": chosen by the domain once the data is loaded
+    #: (:meth:`genforge.domain.Domain.automatic_settings`)
+    batch_size: int | str = 256
     n_critic: int = 1
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -57,9 +63,11 @@ class TrainConfig:
         self.validate()
 
     def validate(self) -> None:
-        positive = {"batch_size": self.batch_size, "n_critic": self.n_critic, "penalty_every": self.penalty_every,
+        positive = {"n_critic": self.n_critic, "penalty_every": self.penalty_every,
                     "lr_g": self.lr_g, "lr_d": self.lr_d, "log_every": self.log_every,
                     "eval_samples": self.eval_samples, "keep_checkpoints": self.keep_checkpoints}
+        if self.batch_size != AUTOMATIC:
+            positive["batch_size"] = self.batch_size
         for key, value in positive.items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise UserInputError(f"config key {key!r} must be a positive number, got {value!r}")

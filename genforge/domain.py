@@ -157,6 +157,12 @@ class Domain:
         ``{"dataset_options": {"target": args.target}}`` (``None`` values leave a key alone)."""
         return {}
 
+    def automatic_settings(self, data: TrainingData, config: Any) -> dict[str, Any]:
+        """Values for the config keys left ``"auto"`` (``batch_size``), from the prepared data,
+        e.g. ``{"batch_size": min(500, data.size // 4)}``; the engine rounds a batch down to whole
+        packs of the model's ``samples_per_score``. Default: none (an ``"auto"`` key is refused)."""
+        return {}
+
     def finish_training(self, model: Any, data: TrainingData, device: torch.device) -> None:
         """Once after the last training step, before the final evaluation and checkpoint, with
         the sampling (EMA) generator in ``model``: fit what post-processes decoded samples and

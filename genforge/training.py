@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genforge.config import TrainConfig, read_toml
+from genforge.config import AUTOMATIC, TrainConfig, read_toml
 from genforge.domain import Domain, ModelSpec, TrainingData
 from genforge.engine.trainer import Trainer, seed_all
 from genforge.errors import UserInputError
@@ -117,6 +117,10 @@ def train(config: TrainConfig, out: Path | None = None, *, resume: bool = False,
     seed_all(config.seed)
     data = data if data is not None else load_training_data(config, registry, report)
     model = build_model(config, data.schema, registry)
+    settled = settle_automatic(config, domain, data, model)
+    if run_dir is not None and settled != config:  # config.json says the batch that was used
+        write_text(run_dir / CONFIG_FILE, json.dumps(settled.to_dict(), indent=2) + "\n")
+    config = settled
     trainer = Trainer(model, data, config, loss=loss, metrics=metrics, domain=domain,
                       run_dir=run_dir, hook=registry.hook)
     if resume:
@@ -131,6 +135,19 @@ def train(config: TrainConfig, out: Path | None = None, *, resume: bool = False,
     if run_dir is not None and trainer.group.is_main:
         _write_outputs(trainer, run_dir)
     return TrainResult(trainer, run_dir, summary, data)
+
+
+def settle_automatic(config: TrainConfig, domain: Domain, data: TrainingData, model: GANModel) -> TrainConfig:
+    """The config with its ``"auto"`` keys settled by the domain from the loaded data (a batch
+    rounded down to whole packs of the model's discriminator)."""
+    if config.batch_size != AUTOMATIC:
+        return config
+    batch = domain.automatic_settings(data, config).get("batch_size")
+    if not isinstance(batch, int) or batch <= 0:
+        raise UserInputError(f"batch_size = \"auto\": domain {domain.name!r} does not choose a batch size; "
+                             "set a number (--batch-size N)")
+    pack = model.samples_per_score
+    return dataclasses.replace(config, batch_size=max(pack, batch - batch % pack))
 
 
 def _prepare_run_dir(run_dir: Path, config: TrainConfig, resume: bool) -> None:

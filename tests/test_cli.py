@@ -87,7 +87,8 @@ def test_user_mistakes_exit_2_with_one_clear_line(argv, message, capsys, tmp_pat
 @pytest.mark.parametrize("text, message", [
     ("batch_size = [", "malformed TOML"),
     ("bach_size = 12\n", "unknown key 'bach_size'"),
-    ("batch_size = 64\n[model]\npac = 3\n", "batch_size 64 must be a multiple of the model's pac 3"),
+    ("batch_size = 64\n[model]\npac = 3\n", "a multiple of the model's pac 3"),
+    ('batch_size = "auto"\n', "domain 'mixture' does not choose a batch size; set a number (--batch-size N)"),
     ("pac = 3\nbatch_size = 64\n", "multiple of the model's pac 3"),  # a config from before pac moved
     ("[model]\nwidth = 3\n", "model 'mlp' has no option 'width'"),
 ])

@@ -42,9 +42,9 @@ class Trainer:
     def __init__(self, model: GANModel, data: TrainingData, config: TrainConfig, *,
                  loss: LossSpec, metrics: Sequence[MetricSpec] = (), domain: Domain | None = None,
                  run_dir: Path | None = None, hook: Any = None):
-        if config.batch_size % model.samples_per_score:
-            raise UserInputError(f"batch_size {config.batch_size} must be a multiple of the model's pac "
-                                 f"{model.samples_per_score} (its discriminator judges samples in packs)")
+        if not isinstance(config.batch_size, int) or config.batch_size % model.samples_per_score:
+            raise UserInputError(f"batch_size {config.batch_size!r} must be a number (genforge.train settles "
+                                 f"\"auto\") and a multiple of the model's pac {model.samples_per_score}")
         self.config, self.data, self.loss, self.metrics = config, data, loss, list(metrics)
         self.domain, self.hook = domain, hook
         self.run_dir = Path(run_dir) if run_dir is not None else None

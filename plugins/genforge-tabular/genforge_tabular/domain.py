@@ -36,9 +36,22 @@ DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_row
 #: the hold-out share of both ``genforge train tabular`` and ``TabularGAN``: none, the model is
 #: trained on all the user's rows (``evaluate`` then scores against the training rows)
 DEFAULT_HOLDOUT = 0.0
+#: the automatic batch (``batch_size = "auto"``, the default): a quarter of the training rows (four
+#: updates per epoch, where CTGAN's 500-row batches give a 1,000-row table two), between these.
+#: Below 128 rows a step costs about the same on a CPU whatever its size (dispatch, not arithmetic).
+AUTO_BATCH_RANGE = (128, 500)
+
+
+def automatic_batch_size(rows: int) -> int:
+    """The batch ``"auto"`` stands for on a table of ``rows`` training rows (before packing). Measured
+    against a fixed 500 (README, seed 0): penguins GB detection 0.545 vs 0.628, actg175 0.848 vs 0.880."""
+    low, high = AUTO_BATCH_RANGE
+    return min(high, max(low, rows // 4))
+
+
 #: ``genforge train tabular``'s engine defaults, which ``TabularGAN``'s signature reads, so the
 #: CLI and the Python API fit the same model from the same rows and seed
-TRAIN_DEFAULTS = {"epochs": 300, "batch_size": 500, "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
+TRAIN_DEFAULTS = {"epochs": 300, "batch_size": "auto", "lr_g": 1e-3, "lr_d": 1e-3, "reuse_fake": True,
                   "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "eval_samples": 1000, "ema_decay": 0.995,
                   "precision": "auto", "dataset_options": {"holdout": DEFAULT_HOLDOUT}}
 #: rounds of generate-and-filter for multi-column conditions before forcing values
@@ -214,6 +227,9 @@ class TabularDomain(Domain):
     def train_overrides(self, args: Any) -> dict[str, Any]:
         from genforge_tabular.train_options import train_overrides
         return train_overrides(args)
+
+    def automatic_settings(self, data: TabularTrainingData, config: Any) -> dict[str, Any]:
+        return {"batch_size": automatic_batch_size(data.size)}
 
     def schema_state(self, schema: TableSchema) -> dict[str, Any]:
         return save_rules(schema.to_state(), schema)

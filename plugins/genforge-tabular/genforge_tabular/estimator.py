@@ -14,12 +14,10 @@ import pandas as pd
 from genforge import GANEstimator, TrainConfig, UserInputError, make_config, total_steps
 from genforge_tabular.bundled import TableSource, load_file
 from genforge_tabular.constraints.loading import constraints_option
-from genforge_tabular.domain import DEFAULT_HOLDOUT, TRAIN_DEFAULTS
+from genforge_tabular.domain import DEFAULT_HOLDOUT, TRAIN_DEFAULTS, automatic_batch_size
 from genforge_tabular.reading import read_table
 from genforge.threads import torch_threads
 
-#: the smallest ``batch_size="auto"`` picks (see ``TabularGAN._batch_size``)
-MIN_AUTO_BATCH = 128
 #: ``ema_decay="auto"``: the sampling generator averages about this share of the training
 #: steps (an EMA length relative to the training length, as in Karras et al. 2024, EDM2)
 EMA_SHARE = 1 / 6
@@ -88,13 +86,11 @@ class TabularGAN(GANEstimator):
                 if v is not None}
 
     def _batch_size(self, rows: int) -> int:
-        """``"auto"``: a quarter of the table (four updates per epoch, where CTGAN's 500-row
-        batches give a 1,000-row table two), between 128 and 500 rows, a multiple of ``pac``.
-        Below 128 rows a step costs about the same on a CPU whatever its size (its time is
-        dispatch, not arithmetic), so tiny tables get fewer, larger steps."""
+        """``"auto"``: the domain's :func:`automatic_batch_size` (as ``genforge train`` settles it),
+        rounded down to whole packs of ``pac``."""
         pac = 1 if self._privacy() is not None else self.pac  # DP trains unpacked (private_options)
         if self.batch_size == "auto":
-            size = min(500, max(MIN_AUTO_BATCH, rows // 4))
+            size = automatic_batch_size(rows)
         else:
             size = int(self.batch_size)
         return max(pac, size - size % pac)

@@ -1,6 +1,8 @@
 """``genforge train tabular`` and ``TabularGAN`` fit the same model from the same rows and seed;
 the thread count is chosen (``--threads``, ``threads=``, ``GENFORGE_THREADS``); progress lines
 when stderr is not a terminal."""
+import json
+
 import pandas as pd
 import pytest
 import torch
@@ -31,14 +33,17 @@ def test_cli_and_python_api_fit_the_same_model(tmp_path, mixed_table, capsys, mo
     cli, api = (pd.read_csv(p) for p in (cli_rows, api_rows))
     assert (cli["label"] == "rare").all() and cli["x"].nunique() > 50  # real, varied samples
     pd.testing.assert_frame_equal(cli, api)
-    assert gan.config_.batch_size == 500 and gan.config_.ema_decay == 0.995
+    settled = json.loads((run / "config.json").read_text())["batch_size"]  # "auto", as the CLI settled it
+    assert gan.config_.batch_size == settled == 125 and gan.config_.ema_decay == 0.995  # 128 -> whole packs of 5
 
 
 def test_every_engine_default_is_the_clis():
     api = TabularGAN()._config(1000).to_dict()
     cli = make_config("tabular").to_dict()
-    differ = {k: (api[k], cli[k]) for k in cli if api[k] != cli[k] and k not in ("epochs", "model_options")}
+    differ = {k: (api[k], cli[k]) for k in cli
+              if api[k] != cli[k] and k not in ("epochs", "model_options", "batch_size")}
     assert differ == {}
+    assert cli["batch_size"] == "auto" and api["batch_size"] == 250  # a quarter of 1,000 rows, settled
     assert api["epochs"] == cli["epochs"] == 300 and api["dataset_options"] == cli["dataset_options"]
     from genforge.plugins import get_registry
     model_defaults = get_registry().model("tabular", "ctgan-residual").defaults
