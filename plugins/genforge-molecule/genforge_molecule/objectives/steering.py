@@ -2,7 +2,7 @@
 
 Every ``every`` GAN steps (through the model's ``auxiliary_step`` hook, so the engine's loop
 is not forked) the generator's codes for ``samples`` noise vectors are decoded and scored.
-The best distinct molecules found so far, at most ``bucket`` per Bemis-Murcko scaffold
+The best distinct molecules found so far (score above 0), at most ``bucket`` per Bemis-Murcko scaffold
 (REINVENT's diversity filter, so the GAN does not collapse on one series), are encoded by
 the autoencoder and take ``share`` of the real set the critic sees: the GAN learns to
 write them. Scoring stops for good once the objective's ``max_calls`` (default
@@ -53,13 +53,13 @@ class FeedbackSteering:
         fresh = [(s, float(v)) for s, v in zip(smiles, scores) if s is not None and not np.isnan(v)]
         self.memory.update(fresh)
         self.rounds += 1
-        ranked = sorted(self.memory, key=lambda s: -self.memory[s])
+        ranked = sorted((s for s in self.memory if self.memory[s] > 0), key=lambda s: -self.memory[s])
         chosen = [ranked[k] for k in diverse_top(ranked, self.elites, self.bucket)]
         codes = encode(chosen)
         logs = {"steer_calls": float(self.objective.calls), "steer_round_mean": float(np.nanmean(scores)),
                 "steer_elite_mean": float(np.mean([self.memory[s] for s in chosen])) if chosen else 0.0}
         self.report(f"steering: step {step}, round {self.rounds}: scored {len(fresh)}, mean {logs['steer_round_mean']:.3f}, "
-                    f"{len(codes)} elites (mean {logs['steer_elite_mean']:.3f}, best {self.memory[ranked[0]]:.3f}); "
+                    f"{len(codes)} elites (mean {logs['steer_elite_mean']:.3f}, best {max(self.memory.values()):.3f}); "
                     f"scoring calls {self.objective.calls} of max_calls {self.objective.max_calls}"
                     + (" (budget spent: steering stops)" if self.objective.exhausted else ""))
         if len(codes) == 0:
