@@ -153,7 +153,7 @@ class LatentCodec:
                  for lo in range(0, len(ids), batch)]
         return torch.cat(parts) if parts else torch.zeros(0, self.code_dim)
 
-    def decode_ids(self, codes: torch.Tensor, batch: int = 4096) -> np.ndarray:
+    def decode_ids(self, codes: torch.Tensor, batch: int = 16384) -> np.ndarray:
         """Token ids of each code (the network on the codes' device). With option ``sample``
         (the default) tokens are drawn, from a generator seeded by the codes themselves, so
         the same codes give the same molecules; else greedy."""

@@ -162,29 +162,9 @@ def test_sampled_tokens_follow_the_decoders_distribution_at_its_temperature():
 
 
 STEER = 'max_calls = 600\n[[components]]\nkind = "mw"\nlow = 0\nhigh = 100\nwidth = 15\n'
-STEER_CONFIG = """steps = 400
-batch_size = 32
-n_critic = 2
-lr_g = 0.001
-lr_d = 0.001
-ema_decay = 0.99
-eval_samples = 100
-model = "latentgan"
-[model_options]
-latent_dim = 8
-hidden = [32]
-critic = [32]
-code_dim = 16
-ae_hidden = 64
-ae_embedding = 8
-ae_steps = 300
-ae_lr = 0.03
-ae_molecules = 400
-steer_every = 20
-steer_samples = 150
-steer_share = 0.8
-steer_elites = 64
-"""
+STEER_CONFIG = (CONFIG.replace("steps = 30", "steps = 400\nlr_g = 0.001\nlr_d = 0.001\nema_decay = 0.99")
+                .replace("ae_hidden = 32", "ae_hidden = 64").replace("ae_steps = 40", "ae_steps = 300\nae_lr = 0.03")
+                + "steer_every = 20\nsteer_samples = 150\nsteer_share = 0.8\nsteer_elites = 64\n")
 
 
 def test_training_time_steering_raises_the_objective_and_stops_at_max_calls(tmp_path, capsys):
