@@ -56,10 +56,13 @@ class FeedbackSteering:
         ranked = sorted((s for s in self.memory if self.memory[s] > 0), key=lambda s: -self.memory[s])
         chosen = [ranked[k] for k in diverse_top(ranked, self.elites, self.bucket)]
         codes = encode(chosen)
-        logs = {"steer_calls": float(self.objective.calls), "steer_round_mean": float(np.nanmean(scores)),
+        logs = {"steer_calls": float(self.objective.calls),
+                "steer_round_mean": float(np.mean([v for _, v in fresh])) if fresh else 0.0,
                 "steer_elite_mean": float(np.mean([self.memory[s] for s in chosen])) if chosen else 0.0}
-        self.report(f"steering: step {step}, round {self.rounds}: scored {len(fresh)}, mean {logs['steer_round_mean']:.3f}, "
-                    f"{len(codes)} elites (mean {logs['steer_elite_mean']:.3f}, best {max(self.memory.values()):.3f}); "
+        self.report(f"steering: step {step}, round {self.rounds}: scored {len(fresh)}, "
+                    f"mean {logs['steer_round_mean']:.3f}, "
+                    f"{len(codes)} elites (mean {logs['steer_elite_mean']:.3f}, "
+                    f"best {max(self.memory.values(), default=0.0):.3f}); "
                     f"scoring calls {self.objective.calls} of max_calls {self.objective.max_calls}"
                     + (" (budget spent: steering stops)" if self.objective.exhausted else ""))
         if len(codes) == 0:
