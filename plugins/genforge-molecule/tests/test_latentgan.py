@@ -190,3 +190,16 @@ def test_training_time_steering_raises_the_objective_and_stops_at_max_calls(tmp_
     score = parse_objective(STEER.replace("max_calls = 600", "")).score
     plain, steered = (float(np.mean(score(runs[k]).total)) for k in ("plain", "steered"))
     assert steered > plain + 0.05, (plain, steered)
+
+
+def test_bad_steering_options_name_the_option(tmp_path):
+    from genforge.errors import UserInputError
+    from genforge_molecule.latentgan import LATENTGAN_DEFAULTS, steering_of
+    objective = tmp_path / "obj.toml"
+    objective.write_text(STEER)
+    options = {**LATENTGAN_DEFAULTS, "objective": str(objective)}
+    assert steering_of(options).objective.max_calls == 600 and steering_of(LATENTGAN_DEFAULTS) is None
+    with pytest.raises(UserInputError, match="steer_every must be a positive integer, got 0"):
+        steering_of({**options, "steer_every": 0})
+    with pytest.raises(UserInputError, match="steer_share must be a number between 0 and 1, got 1.5"):
+        steering_of({**options, "steer_share": 1.5})
