@@ -2,7 +2,8 @@
 # The MOSES benchmark of the latent GAN on one GPU, prepared to finish in under 10 minutes:
 # the full 1.6 M-molecule MOSES train set is not used; 200,000 molecules, 4,000 autoencoder
 # steps (the autoencoder is what CPU runs cannot afford), 5,000 GAN steps, 10,000 samples
-# scored by MOSES's own get_all_metrics. Usage: bash benchmarks/gpu_molecules.sh [RUN_FOLDER]
+# scored by MOSES's own get_all_metrics (autoencoder lr 2e-2, greedy decoding: molecule_moses.py's defaults,
+# chosen by benchmarks/molecule_autoencoder.py). Usage: bash benchmarks/gpu_molecules.sh [RUN_FOLDER]
 # Not yet run on a GPU (no device was lent to the session that wrote it).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -13,6 +13,8 @@ generation throughput, next to MolGAN's published QM9 figures (De Cao & Kipf 201
     python benchmarks/molecule_qm9.py --steps 6000 --set lr_g=1e-3   # other settings (TOML values)
     python benchmarks/molecule_qm9.py --dataset-option aromatic=true  # aromatic bond type
     python benchmarks/molecule_qm9.py --condition qed=0.55  # also: `genforge sample --condition`
+    python benchmarks/molecule_qm9.py --model latentgan --steps 2000 --option ae_steps=1500 \
+        --option ae_lr=0.02 --set lr_g=1e-3 --set lr_d=1e-3   # the SELFIES latent GAN beside MolGAN
 
 ``--condition`` also measures sampling-time property steering (rejection sampling, what
 ``genforge sample RUN --condition qed=0.55`` does): share of generated molecules kept,
@@ -50,6 +52,7 @@ def main() -> None:
                         help="as for `genforge train`, e.g. aromatic=true")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="model option, as for `genforge train`, e.g. pac=2")
+    parser.add_argument("--model", default="molgan", help="molgan or latentgan (no --reward for latentgan)")
     parser.add_argument("--reward", default="none")
     parser.add_argument("--lambda-gan", type=float, default=0.7)
     parser.add_argument("--samples", type=int, default=10_000)
@@ -63,10 +66,10 @@ def main() -> None:
 
     registry = get_registry()
     domain = registry.domain("molecule")
-    overrides = {"dataset": args.dataset, "seed": args.seed, "steps": args.steps,
+    reward = {"reward": args.reward, "lambda_gan": args.lambda_gan} if args.model == "molgan" else {}
+    overrides = {"dataset": args.dataset, "seed": args.seed, "steps": args.steps, "model": args.model,
                  **parse_options(args.set, "--set"),
-                 "model_options": {"reward": args.reward, "lambda_gan": args.lambda_gan,
-                                   **parse_options(args.option, "--option")},
+                 "model_options": {**reward, **parse_options(args.option, "--option")},
                  "dataset_options": {**({"limit": args.limit} if args.limit else {}),
                                      **parse_options(args.dataset_option, "--dataset-option")}}
     config = fill_names(make_config("molecule", overrides, registry=registry), domain)
@@ -108,7 +111,8 @@ def main() -> None:
               f"novelty {M.novelty(kept, ref.train_smiles):.3f}, IntDiv1 {M.internal_diversity(kept, 1):.3f}", flush=True)
     real = MoleculeSamples(ref.test_smiles[: args.samples])
     figures = {
-        "dataset": args.dataset, "reward": args.reward, "lambda_gan": args.lambda_gan, "steps": trainer.step,
+        "dataset": args.dataset, "model": args.model, "reward": args.reward, "lambda_gan": args.lambda_gan,
+        "steps": trainer.step,
         "train_minutes": train_time / 60, "samples": len(samples),
         "validity": M.validity(samples), "raw_validity": M.raw_validity(samples),
         "uniqueness": M.uniqueness(samples), "novelty": M.novelty(samples, ref.train_smiles),
@@ -121,7 +125,8 @@ def main() -> None:
     }
     train_real = MoleculeSamples(sorted(ref.train_smiles)[:: max(1, len(ref.train_smiles) // args.samples)][: args.samples])
     figures["fcd_real_train_vs_test"] = M.frechet_chemnet_distance(train_real, ref)
-    print(f"\n== molecule benchmark: {args.dataset} ({'aromatic' if data.schema.aromatic else 'kekulized'} "
+    print(f"\n== molecule benchmark: {args.model} on {args.dataset} "
+          f"({'aromatic' if data.schema.aromatic else 'kekulized'} "
           f"graphs), reward={args.reward}, lambda={args.lambda_gan}, "
           f"{trainer.step} steps in {train_time / 60:.1f} min, {len(samples)} samples ==")
     print(f"FCD: {M.fcd_status()}")

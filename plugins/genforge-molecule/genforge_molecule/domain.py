@@ -132,6 +132,19 @@ class MoleculeDomain(Domain):
                       "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9), "n_critic": 2, "ema_decay": 0.999,
                       "temperature_start": 1.0, "temperature_end": 1.0, "eval_samples": 2000}
 
+    def add_train_arguments(self, parser: Any) -> None:
+        parser.add_argument("--objective", type=Path, default=None,
+                            help="steer a latentgan training toward this TOML objective file (feedback GAN "
+                                 "with a scaffold memory; its max_calls bounds the scoring calls, default 10000)")
+
+    def train_overrides(self, args: Any) -> dict[str, Any]:
+        objective = getattr(args, "objective", None)
+        if objective is None:
+            return {}
+        if not Path(objective).is_file():
+            raise UserInputError(f"--objective {objective}: no such file")
+        return {"model_options": {"objective": str(Path(objective).resolve())}}
+
     def prepare(self, raw: MoleculeCorpus, options: dict[str, Any], seed: int) -> MoleculeTrainingData:
         return MoleculeTrainingData(raw, seed)
 

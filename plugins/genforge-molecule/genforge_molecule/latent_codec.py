@@ -72,31 +72,47 @@ class SelfiesAutoencoder(nn.Module):
 
     @torch.no_grad()
     def decode(self, code: torch.Tensor, max_length: int, rng: torch.Generator | None,
-               first: torch.Tensor | None = None) -> torch.Tensor:
+               first: torch.Tensor | None = None, temperature: float = 1.0) -> torch.Tensor:
         """Token ids ``[M, max_length]`` (end, then padding): each token drawn from the decoder's
-        distribution with ``rng``, or the most likely one when ``rng`` is None. ``first``: the
-        tokens allowed first (bool ``[V]``; default: any but the special ones)."""
+        distribution at ``temperature`` with ``rng`` (Gumbel-max), or the most likely one when
+        ``rng`` is None.
+        ``first``: the tokens allowed first (bool ``[V]``; default: any but the special ones).
+
+        The GRU cell is unrolled by hand for speed: the input projection of every token and of
+        the code is computed once, and finished strings leave the batch (only live rows cost)."""
+        gru, out_layer = self.decoder, self.to_token
+        e = self.embed.embedding_dim
+        w_ih, w_hh = gru.weight_ih_l0, gru.weight_hh_l0
+        token_in = self.embed.weight @ w_ih[:, :e].T  # [V, 3H]: every token's input projection
+        code_in = torch.addmm(gru.bias_ih_l0, code, w_ih[:, e:].T)  # [M, 3H], fixed over the steps
+        w_hh_t, b_hh, w_out_t = w_hh.T.contiguous(), gru.bias_hh_l0, out_layer.weight.T.contiguous()
         n = code.shape[0]
-        hidden = torch.tanh(self.from_code(code))[None]
+        h = torch.tanh(self.from_code(code))
+        allowed_first = torch.arange(self.embed.num_embeddings, device=code.device) > END
+        if first is not None:
+            allowed_first = first.to(code.device)
         token = torch.full((n,), START, dtype=torch.long, device=code.device)
+        live = torch.arange(n, device=code.device)
         ids = torch.zeros(n, max_length, dtype=torch.long, device=code.device)
-        done = torch.zeros(n, dtype=torch.bool, device=code.device)
         for t in range(max_length):
-            step = torch.cat([self.embed(token), code], -1)[:, None, :]
-            out, hidden = self.decoder(step, hidden)
-            logits = self.to_token(out[:, 0])
+            i_r, i_z, i_n = (token_in[token] + code_in).chunk(3, 1)
+            h_r, h_z, h_n = torch.addmm(b_hh, h, w_hh_t).chunk(3, 1)
+            r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+            cand = torch.tanh(i_n + r * h_n)
+            h = cand + z * (h - cand)
+            logits = torch.addmm(out_layer.bias, h, w_out_t)
             if t == 0:  # the generation step's only mask: an atom first (no empty molecule)
-                if first is None:
-                    logits[:, :END + 1] = -math.inf
-                else:
-                    logits[:, ~first.to(logits.device)] = -math.inf
-            token = (logits.argmax(-1) if rng is None else
-                     torch.multinomial(torch.softmax(logits.float(), -1).cpu(), 1, generator=rng)[:, 0].to(code.device))
-            token = torch.where(done, torch.full_like(token, PAD), token)
-            ids[:, t] = token
-            done |= token == END
-            if bool(done.all()):
-                break
+                logits = logits.masked_fill(~allowed_first, -math.inf)
+            if rng is not None:
+                noise = torch.rand(logits.shape, generator=rng).clamp_(1e-20, 1.0).to(logits.device)
+                logits = logits / temperature - torch.log(-torch.log(noise))
+            token = logits.argmax(-1)
+            ids[live, t] = token
+            going = token != END
+            if not bool(going.all()):
+                live, token, h, code_in = live[going], token[going], h[going], code_in[going]
+                if len(live) == 0:
+                    break
         return ids
 
 
@@ -112,6 +128,8 @@ class LatentCodec:
 
     #: draw each token from the decoder (True) or take the most likely one
     sample: bool = True
+    #: the sampling temperature (below 1: sharper than the decoder's distribution)
+    temperature: float = 1.0
 
     def __post_init__(self) -> None:
         o = {**CODEC_DEFAULTS, **self.options}
@@ -130,10 +148,12 @@ class LatentCodec:
 
     @torch.no_grad()
     def encode_ids(self, ids: np.ndarray, batch: int = 2048) -> torch.Tensor:
-        parts = [self.network.encode(torch.from_numpy(ids[lo:lo + batch])) for lo in range(0, len(ids), batch)]
+        device = next(self.network.parameters()).device
+        parts = [self.network.encode(torch.from_numpy(ids[lo:lo + batch]).to(device)).cpu()
+                 for lo in range(0, len(ids), batch)]
         return torch.cat(parts) if parts else torch.zeros(0, self.code_dim)
 
-    def decode_ids(self, codes: torch.Tensor, batch: int = 4096) -> np.ndarray:
+    def decode_ids(self, codes: torch.Tensor, batch: int = 16384) -> np.ndarray:
         """Token ids of each code (the network on the codes' device). With option ``sample``
         (the default) tokens are drawn, from a generator seeded by the codes themselves, so
         the same codes give the same molecules; else greedy."""
@@ -147,7 +167,8 @@ class LatentCodec:
             if self.sample:
                 digest = hashlib.blake2b(part.detach().cpu().numpy().tobytes(), digest_size=8).digest()
                 rng = torch.Generator().manual_seed(int.from_bytes(digest, "little") % 2**62)
-            parts.append(self.network.decode(part, self.vocabulary.max_length, rng, first).cpu().numpy())
+            parts.append(self.network.decode(part, self.vocabulary.max_length, rng, first,
+                                             self.temperature).cpu().numpy())
         return np.concatenate(parts) if parts else np.zeros((0, self.vocabulary.max_length), dtype=np.int64)
 
     def to_state(self) -> dict[str, Any]:

@@ -12,11 +12,14 @@ and stores the codec on the schema, so:
   part of the generation step; no repair happens after it).
 
 Options: ``latent_dim`` (noise), ``hidden`` (generator), ``critic`` (critic widths),
-``code_dim``, ``ae_hidden``, ``ae_embedding`` (autoencoder sizes), and the pretraining
+``code_dim``, ``ae_hidden``, ``ae_embedding`` (autoencoder sizes), ``decode`` (sample or
+greedy) and ``decode_temperature``, ``objective`` and the ``steer_*`` options of
+:mod:`genforge_molecule.objectives.steering`, and the pretraining
 options of :data:`~genforge_molecule.autoencoder_pretraining.PRETRAIN_DEFAULTS`.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -26,12 +29,13 @@ from genforge.errors import UserInputError
 from genforge.model import GANModel
 from genforge_molecule.autoencoder_pretraining import PRETRAIN_DEFAULTS, fit_codec, selfies_tokens
 from genforge_molecule.latent_codec import LatentCodec
+from genforge_molecule.objectives.steering import STEER_DEFAULTS, FeedbackSteering
 from genforge_molecule.schema import MoleculeSchema
 
 LATENTGAN_DEFAULTS: dict[str, Any] = {"latent_dim": 64, "hidden": [256, 256], "critic": [256, 256],
                                       "code_dim": 64, "ae_hidden": 128, "ae_embedding": 32,
-                                      "decode": "sample",
-                                      **PRETRAIN_DEFAULTS}
+                                      "decode": "sample", "decode_temperature": 1.0,
+                                      **PRETRAIN_DEFAULTS, **STEER_DEFAULTS}
 
 
 def mlp(sizes: list[int], out_activation: nn.Module | None) -> nn.Sequential:
@@ -54,11 +58,48 @@ class CodeCritic(nn.Module):
 
 
 class LatentGAN(GANModel):
-    def __init__(self, codec: LatentCodec, options: dict[str, Any]):
+    def __init__(self, codec: LatentCodec, options: dict[str, Any], schema: MoleculeSchema | None = None):
         o = {**LATENTGAN_DEFAULTS, **options}
         generator = mlp([int(o["latent_dim"]), *map(int, o["hidden"]), codec.code_dim], nn.Tanh())
         super().__init__(generator, CodeCritic(codec.code_dim, [int(w) for w in o["critic"]]), int(o["latent_dim"]))
-        self.options = o
+        self.options, self.codec, self.schema = o, codec, schema
+        self.steering = steering_of(o) if schema is not None and schema.training_codes is not None else None
+        if self.steering is not None:
+            self._real_codes = schema.training_codes
+            self._steer_rng = torch.Generator().manual_seed(int(torch.initial_seed() % 2**31))
+
+    def auxiliary_step(self, real: Any, fake: Any, step: int) -> dict[str, float]:
+        """Feedback steering (option ``objective``): see :mod:`genforge_molecule.objectives.steering`."""
+        if self.steering is None:
+            return {}
+        with torch.no_grad():
+            codes, logs = self.steering.step(step, self._steer_samples, self._steer_codes, self._real_codes)
+        if codes is not None:
+            self.schema.training_codes = codes
+        return logs
+
+    def _steer_samples(self, n: int) -> list[str | None]:
+        device = next(self.generator.parameters()).device
+        codes = self.generator(torch.randn(n, self.latent_dim, generator=self._steer_rng).to(device))
+        return [s for s, _ in self.codec.vocabulary.decode(self.codec.decode_ids(codes))]
+
+    def _steer_codes(self, smiles: list[str]) -> torch.Tensor:
+        return training_codes(self.codec, smiles)
+
+
+def steering_of(o: dict[str, Any]) -> FeedbackSteering | None:
+    """The feedback steering that model option ``objective`` (a TOML objective file) asks for."""
+    if not o.get("objective"):
+        return None
+    from genforge_molecule.objectives import read_objective
+
+    for key in ("steer_every", "steer_samples", "steer_elites", "steer_bucket"):
+        if not isinstance(o[key], int) or isinstance(o[key], bool) or o[key] <= 0:
+            raise UserInputError(f"model option {key} must be a positive integer, got {o[key]!r}")
+    if not isinstance(o["steer_share"], (int, float)) or not 0 < o["steer_share"] < 1:
+        raise UserInputError(f"model option steer_share must be a number between 0 and 1, got {o['steer_share']!r}")
+    return FeedbackSteering(read_objective(Path(o["objective"])), o["steer_every"], o["steer_samples"],
+                            float(o["steer_share"]), o["steer_elites"], o["steer_bucket"])
 
 
 def codec_options(options: dict[str, Any]) -> dict[str, int]:
@@ -83,9 +124,13 @@ def build_latentgan(schema: MoleculeSchema, options: dict[str, Any]) -> LatentGA
         raise UserInputError(f"model option decode={o['decode']!r}: choose sample (draw each SELFIES token) "
                              "or greedy (the most likely token)")
     schema.latent.sample = o["decode"] == "sample"
+    temperature = o["decode_temperature"]
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature <= 10:
+        raise UserInputError(f"model option decode_temperature must be a number in (0, 10], got {temperature!r}")
+    schema.latent.temperature = float(temperature)
     if schema.training_smiles and schema.training_codes is None:
         schema.training_codes = training_codes(schema.latent, schema.training_smiles[: int(o["ae_molecules"])])
-    return LatentGAN(schema.latent, o)
+    return LatentGAN(schema.latent, o, schema)
 
 
 def training_codes(codec: LatentCodec, smiles: list[str]) -> torch.Tensor:

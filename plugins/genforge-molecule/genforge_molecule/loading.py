@@ -4,10 +4,11 @@ Every input goes through RDKit sanitization. A molecule is unusable, and
 counted in the :class:`~genforge.domain.DataReport` by reason with examples,
 when it does not parse, has several fragments (salts, mixtures), carries a
 formal charge or radical electrons, has an element outside the atom vocabulary,
-has more heavy atoms than the maximum, or its heavy-atom graph does not give
-the same molecule back (unusual hydrogen counts, isotopes). Graphs are
-kekulized unless ``aromatic`` is asked for (see :mod:`genforge_molecule.schema`).
-Stereochemistry is dropped: the graphs carry none.
+has more heavy atoms than the maximum, carries isotope labels or stereochemistry
+(the graphs hold neither; dataset option ``drop_stereo`` keeps stereo molecules
+with their stereo removed), or its heavy-atom graph does not give the same
+molecule back (unusual hydrogen counts). Graphs are kekulized unless ``aromatic``
+is asked for (see :mod:`genforge_molecule.schema`).
 """
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ SMILES_SUFFIXES = (".smi", ".txt")
 SIZE_PERCENTILE, SIZE_SLACK = 99, 1.5
 #: molecules parsed per progress update (each chunk still fans out to the worker pool)
 PARSE_CHUNK = 40_000
+STEREO = ("stereochemistry (chiral centre or double-bond geometry): the graphs carry none; "
+          "dataset option drop_stereo = true keeps such molecules without it")
+ISOTOPE = "isotope label (e.g. [13C], [2H]): the graphs carry none"
 
 
 def size_limit(sizes: Sequence[int]) -> int:
@@ -145,7 +149,13 @@ def rings_first_order(mol: Chem.Mol) -> list[int]:
     return order
 
 
-def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False) -> ParsedMolecule | str:
+def has_stereo(mol: Chem.Mol) -> bool:
+    return (any(a.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for a in mol.GetAtoms())
+            or any(b.GetStereo() != Chem.BondStereo.STEREONONE for b in mol.GetBonds()))
+
+
+def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False,
+                 drop_stereo: bool = False) -> ParsedMolecule | str:
     """A :class:`ParsedMolecule` (kekulized bonds unless ``aromatic``; atoms in SMILES order
     or :func:`rings_first_order`), or the reason the molecule is unusable."""
     if not smiles:
@@ -157,6 +167,10 @@ def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False)
         return "invalid SMILES (RDKit cannot parse or sanitize it)"
     if mol.GetNumAtoms() == 0:
         return "no heavy atoms"
+    if any(a.GetIsotope() for a in mol.GetAtoms()):
+        return ISOTOPE
+    if not drop_stereo and has_stereo(mol):
+        return STEREO
     if rings_first:
         mol = Chem.RenumberAtoms(mol, rings_first_order(mol))
     elements, plain = [], True
@@ -167,7 +181,7 @@ def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False)
             return "radical electrons"
         pyrrole_type = aromatic and atom.GetIsAromatic() and atom.GetSymbol() == "N" and atom.GetTotalNumHs() == 1
         elements.append(NH if pyrrole_type else atom.GetSymbol())
-        plain = plain and not (atom.GetNumExplicitHs() or atom.GetIsotope() or atom.GetNoImplicit())
+        plain = plain and not (atom.GetNumExplicitHs() or atom.GetNoImplicit())
     Chem.RemoveStereochemistry(mol)
     expected = Chem.MolToSmiles(mol)
     if not aromatic:
@@ -175,18 +189,19 @@ def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False)
     bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), EDGE_TYPE.get(b.GetBondType(), 0)) for b in mol.GetBonds()]
     if any(t == 0 for _, _, t in bonds):
         return "bond type other than single/double/triple/aromatic"
-    if not plain:  # explicit H counts or isotopes: check the graph gives the molecule back
+    if not plain:  # explicit H counts: check the graph gives the molecule back
         neighbours: list[list[tuple[int, int]]] = [[] for _ in elements]
         for i, j, t in bonds:
             neighbours[i].append((j, t))
             neighbours[j].append((i, t))
         if molecule_smiles(elements, neighbours, 0) != (expected, True):
-            return "hydrogens or isotopes not implied by the heavy-atom graph"
+            return "hydrogens not implied by the heavy-atom graph"
     return ParsedMolecule(expected, elements, bonds)
 
 
-def _parse_many(smiles: Sequence[str], aromatic: bool, rings_first: bool) -> list[ParsedMolecule | str]:
-    return [parse_smiles(s, aromatic, rings_first) for s in smiles]
+def _parse_many(smiles: Sequence[str], aromatic: bool, rings_first: bool,
+                drop_stereo: bool) -> list[ParsedMolecule | str]:
+    return [parse_smiles(s, aromatic, rings_first, drop_stereo) for s in smiles]
 
 
 @dataclass
@@ -240,10 +255,12 @@ def dense_graphs(molecules: Sequence[ParsedMolecule], schema: MoleculeSchema) ->
 
 def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[str] | None = None,
                     max_atoms: int | None = None, aromatic: bool = False, rings_first: bool = False,
-                    source: str = "input", report: DataReport | None = None) -> MoleculeSet:
+                    drop_stereo: bool = False, source: str = "input",
+                    report: DataReport | None = None) -> MoleculeSet:
     """Parse ``(where, smiles)`` records; derive the atom vocabulary and max atoms unless given.
     ``aromatic``: graphs keep aromatic bonds (edge type 4) instead of kekulizing them;
-    ``rings_first``: atoms in :func:`rings_first_order`.
+    ``rings_first``: atoms in :func:`rings_first_order`; ``drop_stereo``: keep stereo molecules
+    without their stereo (else they are unusable, counted with examples).
 
     Raises :class:`UserInputError` when no molecule is usable.
     """
@@ -253,7 +270,8 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
     texts = [s for _, s in records]
     chunks = [texts[lo:lo + PARSE_CHUNK] for lo in range(0, len(texts), PARSE_CHUNK)]
     parsed = [m for chunk in track(chunks, len(texts), f"featurising {source}", "molecule", size=len)
-              for m in map_slices(_parse_many, len(chunk), (chunk,), (aromatic, rings_first), min_parallel=20_000)]
+              for m in map_slices(_parse_many, len(chunk), (chunk,), (aromatic, rings_first, drop_stereo),
+                                  min_parallel=20_000)]
     good: list[ParsedMolecule] = []
     for (where, text), result in zip(records, parsed):
         if isinstance(result, str):
@@ -294,9 +312,10 @@ def parse_molecules(records: Iterable[tuple[str, str]], *, atom_types: Sequence[
 
 def graph_options(options: dict[str, Any]) -> dict[str, Any]:
     """The dataset options that shape the graphs, checked, as :func:`parse_molecules` keywords:
-    ``atom_types``, ``max_atoms``, ``aromatic``, ``rings_first``."""
+    ``atom_types``, ``max_atoms``, ``aromatic``, ``rings_first``, ``drop_stereo``."""
     return {"atom_types": options.get("atom_types"), "max_atoms": option_int(options, "max_atoms"),
-            "aromatic": option_bool(options, "aromatic"), "rings_first": option_bool(options, "rings_first")}
+            "aromatic": option_bool(options, "aromatic"), "rings_first": option_bool(options, "rings_first"),
+            "drop_stereo": option_bool(options, "drop_stereo")}
 
 
 def load_molecule_file(path: Path, options: dict[str, Any]) -> MoleculeSet:

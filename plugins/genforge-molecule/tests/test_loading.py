@@ -79,7 +79,30 @@ def test_unusual_hydrogens_are_refused():
     mols = parse_molecules([("a", "CCO"), ("b", "[CH2]C"), ("c", "[13CH4]"), ("d", "c1cc[nH]c1")])
     assert mols.smiles == ["CCO", "c1cc[nH]c1"]
     assert mols.report.skipped == {"radical electrons": 1,
-                                   "hydrogens or isotopes not implied by the heavy-atom graph": 1}
+                                   "isotope label (e.g. [13C], [2H]): the graphs carry none": 1}
+
+
+def test_stereo_and_isotopes_are_counted_by_reason_with_examples():
+    from genforge_molecule.loading import ISOTOPE, STEREO
+    records = [("line 1", "CCO"), ("line 2", "C[C@H](N)O"), ("line 3", "F/C=C/F"), ("line 4", "[2H]C(Cl)Cl"),
+               ("line 5", "[NH4+]")]
+    mols = parse_molecules(records)
+    assert mols.smiles == ["CCO"] and mols.report.used == 1 and mols.report.total == 5
+    assert mols.report.skipped[STEREO] == 2 and mols.report.skipped[ISOTOPE] == 1
+    assert mols.report.examples[STEREO] == ["line 2: 'C[C@H](N)O'", "line 3: 'F/C=C/F'"]
+    assert any("skipped 2: stereochemistry" in line and "line 2" in line for line in mols.report.lines())
+    flat = parse_molecules(records, drop_stereo=True)  # the option keeps them, flattened
+    assert flat.smiles == ["CCO", "CC(N)O", "FC=CF"] and STEREO not in flat.report.skipped
+
+
+def test_a_library_with_nothing_usable_exits_2_naming_the_reasons(tmp_path, capsys):
+    from genforge.cli import main
+    library = tmp_path / "chiral.smi"
+    library.write_text("C[C@H](N)O\n[13CH3]O\nCC.Cl\n")
+    assert main(["train", "molecule", "--dataset", str(library), "--steps", "1", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "no usable molecule among 3 records" in err and "stereochemistry" in err and "isotope" in err
+    assert "salt" in err and "Traceback" not in err
 
 
 def test_qm9_is_found_without_importing_qm9pack():

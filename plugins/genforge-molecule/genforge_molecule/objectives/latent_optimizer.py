@@ -73,19 +73,25 @@ def optimize_latent(generate: Callable[[torch.Tensor], Sequence[str | None]], la
                               generation, history)
 
 
-def _select(ranked: list[tuple[str, tuple[float, torch.Tensor]]], elites: int, bucket: int) -> torch.Tensor:
-    """Noise vectors of the best molecules, at most ``bucket`` per scaffold."""
+def diverse_top(ranked: Sequence[str], k: int, bucket: int) -> list[int]:
+    """Indices of the first ``k`` of ``ranked`` SMILES (best first), at most ``bucket`` per
+    Bemis-Murcko scaffold: the scaffold memory."""
     memory: Counter[str] = Counter()
-    chosen = []
-    for s, (_, z) in ranked:
+    chosen: list[int] = []
+    for index, s in enumerate(ranked):
         key = scaffold(s)
         if memory[key] >= bucket:
             continue
         memory[key] += 1
-        chosen.append(z)
-        if len(chosen) == elites:
+        chosen.append(index)
+        if len(chosen) == k:
             break
-    return torch.stack(chosen)
+    return chosen
+
+
+def _select(ranked: list[tuple[str, tuple[float, torch.Tensor]]], elites: int, bucket: int) -> torch.Tensor:
+    """Noise vectors of the best molecules, at most ``bucket`` per scaffold."""
+    return torch.stack([ranked[k][1][1] for k in diverse_top([s for s, _ in ranked], elites, bucket)])
 
 
 def _children(parents: torch.Tensor, n: int, sigma: float, rng: torch.Generator) -> torch.Tensor:
