@@ -8,6 +8,8 @@ through the ``register_commands`` hook and ``genforge train DOMAIN`` options thr
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
 import sys
@@ -144,7 +146,12 @@ def cmd_sample(args) -> int:
     if not out.is_dir():  # a folder is a valid output of some domains (images): checked below
         check_target(out)
     started = time.perf_counter()
-    run = Run(Path(args.run), registry_for(run_domain(args.run)))
+    registry = registry_for(run_domain(args.run))
+    domain = registry.domains.get(run_domain(args.run) or "")
+    handled = domain.sample_command(args) if domain is not None else None
+    if handled is not None:  # one of the domain's own sample options (e.g. molecule --objective)
+        return handled
+    run = Run(Path(args.run), registry)
     if out.is_dir() and not run.domain.sample_folders:
         raise OutputWriteError(out, f"it is a directory; give a file name (e.g. {out / ('samples' + run.domain.sample_suffix)})")
     kept: list[Any] = []
@@ -259,6 +266,18 @@ def _extend_for(parser, argv: list[str]) -> None:
             dom = registry.domains.get(domain)
             if dom is not None:
                 dom.add_train_arguments(train_parser.add_argument_group(f"options of the {domain} domain"))
+    elif command == "sample":  # the run's domain adds its own sample options (molecule: --raw, --objective)
+        sample_parser = sub.choices["sample"]
+        run = first_positional(rest, sample_parser)
+        domain = run_domain(run) if run is not None else None
+        registry = registry_for(domain) if run is not None else None  # `sample --help`: no plugin loaded
+        # an unreadable run: every domain's options parse, and the command names what is wrong
+        found = [] if registry is None else (registry.domains.items() if domain is None
+                                              else [(domain, registry.domains.get(domain))])
+        for name, dom in found:
+            if dom is not None:
+                with contextlib.suppress(argparse.ArgumentError):  # two domains may share an option
+                    dom.add_sample_arguments(sample_parser.add_argument_group(f"options of the {name} domain"))
     elif command is not None and command not in sub.choices:
         registry = registry_for(None)
         for spec in registry.commands.values():

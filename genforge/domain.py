@@ -206,6 +206,16 @@ class Domain:
         """Write chunks of decoded samples to ``path``; return how many."""
         raise NotImplementedError
 
+    def add_sample_arguments(self, parser: Any) -> None:
+        """Add this domain's options to ``genforge sample RUN`` (an argument group), e.g. the
+        molecule domain's ``--raw`` and ``--objective``. Default: none."""
+
+    def sample_command(self, args: Any) -> int | None:
+        """Run ``genforge sample`` itself when one of this domain's sample options asks for it
+        (return the exit status), or ``None`` for the core's path. ``args`` holds the core's
+        ``run``, ``n``, ``out``, ``seed`` and the options of :meth:`add_sample_arguments`."""
+        return None
+
     def sample_summary(self, samples: Any, schema: Any) -> list[str]:
         """A few lines of key figures about written samples (validity, rejects by reason, ...)
         that ``genforge sample`` prints after writing. Default: none."""

@@ -235,6 +235,14 @@ class MoleculeDomain(Domain):
                 count += len(chunk.valid)
         return count
 
+    def add_sample_arguments(self, parser: Any) -> None:
+        from genforge_molecule.sample_command import add_domain_arguments
+        add_domain_arguments(parser)
+
+    def sample_command(self, args: Any) -> int | None:
+        from genforge_molecule.sample_command import sample_command
+        return sample_command(args)
+
     def sample_summary(self, samples: MoleculeSamples, schema: MoleculeSchema) -> list[str]:
         """Validity, uniqueness and the rejected graphs (``genforge sample`` prints these)."""
         n, valid = len(samples), len(samples.valid)

@@ -1,8 +1,9 @@
-"""``genforge molecule-sample``: a molecule run's samples, honest or steered, in a chemist's files.
+"""A molecule run's samples, honest or steered, in a chemist's files: the molecule domain's options
+of ``genforge sample`` (also the ``genforge molecule-sample`` command, the same options).
 
-    genforge molecule-sample RUN -n 10000 --raw --out gen.smi      # exactly N lines, INVALID marks
-    genforge molecule-sample RUN -n 100 --objective obj.toml --out top.csv --grid top.png
-    genforge molecule-sample RUN -n 500 --exclude my_library.smi --out new.sdf --conformers
+    genforge sample RUN -n 10000 --raw --out gen.smi      # exactly N lines, INVALID marks
+    genforge sample RUN -n 100 --objective obj.toml --out top.csv --grid top.png
+    genforge sample RUN -n 500 --exclude my_library.smi --out new.sdf --conformers
 
 Every call prints raw validity (no repair), uniqueness and the rejected outputs by
 reason. With ``--objective`` the run's samples are scored (at most the file's
@@ -23,6 +24,17 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("run", help="a molecule run folder (genforge train molecule ... --out RUN)")
     parser.add_argument("-n", type=int, required=True, help="molecules to write (with --objective: the best n)")
     parser.add_argument("--out", required=True, type=Path, help=".smi, .csv, .parquet or .sdf")
+    parser.add_argument("--seed", type=int)
+    add_domain_arguments(parser)
+
+
+#: the options that make ``genforge sample`` of a molecule run take this module's path
+DOMAIN_OPTIONS = ("raw", "objective", "pool", "exclude", "grid", "conformers")
+
+
+def add_domain_arguments(parser: Any) -> None:
+    """The options beyond ``RUN -n N --out FILE --seed S`` (``genforge sample`` adds these for a
+    molecule run)."""
     parser.add_argument("--raw", action="store_true",
                         help="write exactly n lines, one per generated output in order, INVALID where the "
                              "output is not a valid molecule as generated (no repair); .smi only")
@@ -31,7 +43,18 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--exclude", type=Path, help="your library (.smi/.csv/.sdf): its molecules are not written")
     parser.add_argument("--grid", type=Path, help="also draw the first 24 molecules to this PNG")
     parser.add_argument("--conformers", action="store_true", help=".sdf: 3-D conformers (RDKit ETKDG + MMFF)")
-    parser.add_argument("--seed", type=int)
+
+
+def sample_command(args: Any) -> int | None:
+    """``genforge sample`` of a molecule run with any of :data:`DOMAIN_OPTIONS`: :func:`run_sample`;
+    ``None`` (the core's path) without them."""
+    if not any(getattr(args, name, None) for name in DOMAIN_OPTIONS):
+        return None
+    if getattr(args, "condition", None):
+        raise UserInputError("--condition does not combine with --raw/--objective/--exclude/--grid/--conformers; "
+                             "steer with --objective instead")
+    args.out = Path(args.out)
+    return run_sample(args)
 
 
 def describe(samples: MoleculeSamples) -> list[str]:

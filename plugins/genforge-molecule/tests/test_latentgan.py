@@ -77,7 +77,7 @@ def test_training_through_the_engine_gives_valid_molecules_from_the_run(run_dir,
     assert all(Chem.MolFromSmiles(s) is not None for s in samples.smiles)
     assert run.sample(300, seed=5).smiles == samples.smiles  # same seed, same samples
     out = tmp_path / "raw.smi"
-    assert main(["molecule-sample", str(run_dir), "-n", "300", "--raw", "--seed", "5", "--out", str(out)]) == 0
+    assert main(["sample", str(run_dir), "-n", "300", "--raw", "--seed", "5", "--out", str(out)]) == 0
     assert out.read_text().splitlines() == samples.smiles
     printed = capsys.readouterr().out
     assert "300 generated: raw validity 1.0000" in printed and "wrote 300 lines" in printed
@@ -102,7 +102,7 @@ def test_objective_ranks_and_chemists_files(run_dir, tmp_path, capsys):
     first = Run(run_dir).sample(50, seed=2).valid[:3]
     library.write_text("\n".join(first) + "\n")
     out = tmp_path / "top.csv"
-    assert main(["molecule-sample", str(run_dir), "-n", "20", "--objective", str(objective), "--seed", "2",
+    assert main(["sample", str(run_dir), "-n", "20", "--objective", str(objective), "--seed", "2",
                  "--exclude", str(library), "--out", str(out), "--grid", str(tmp_path / "top.png")]) == 0
     table = pd.read_csv(out)
     assert len(table) == 20 and list(table["score"]) == sorted(table["score"], reverse=True)
