@@ -50,8 +50,26 @@ def scores(samples, reference) -> dict[str, float]:
             "dcr_ratio": attacks.dcr_ratio(samples, reference), "copies": m.exact_copies(samples, reference)}
 
 
-def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict, seed: int):
+#: the DP levers measured at epsilon 3 (``--ablation``). Critic (128, 127): the previous stop's
+#: (128, 128) less one unit (options equal to the non-private defaults get the DP defaults)
+ABLATION = {
+    "previous stop": {"model": {"critic_dims": [128, 127]}, "privacy": {"pretrain": 0, "marginal_share": 0.1}},
+    "small critic, no dropout": {"model": {"critic_dims": [64], "dropout": 0.0},
+                                 "privacy": {"pretrain": 0, "marginal_share": 0.1}},
+    "pretrain on DP proxy": {"model": {"critic_dims": [128, 127]}},
+    "defaults (critic 128, pretrain)": {},
+    "defaults, batch n/2": {"batch_share": 0.5},
+}
+
+
+def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict, seed: int,
+               variant: dict | None = None):
+    """The run's settings: non-private (epsilon inf: WGAN-GP, pac 5) or private (the DP
+    engine settings, the privacy option's defaults, changed by ``variant``)."""
+    variant = variant or {}
     batch = int(min(500, max(128, rows // 4)))
+    if not math.isinf(epsilon) and "batch_share" in variant:
+        batch = int(rows * variant["batch_share"])
     steps = math.ceil(epochs * rows / batch)
     values = {"model": "ctgan-residual", "loss": "wgan-gp", "epochs": epochs, "batch_size": batch, "seed": seed, "precision": "fp32",
               "ema_decay": min(0.999, max(0.9, 1 - 6 / steps)),
@@ -61,49 +79,58 @@ def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict,
         return make_config("tabular", values)
     engine = {k: v for k, v in PRIVATE_TRAINING_CONFIG.items() if k != "pac"}
     values.update(engine)
-    values["model_options"] = {"pac": 1, "classifier_weight": 0.0}
-    values["dataset_options"]["privacy"] = {"epsilon": epsilon, "public": public}
+    values["model_options"] = {"pac": 1, "classifier_weight": 0.0, **variant.get("model", {})}
+    values["dataset_options"]["privacy"] = {"epsilon": epsilon, "public": public, **variant.get("privacy", {})}
     return make_config("tabular", values)
 
 
-def run(table: str, epochs: int, seed: int, epsilons=EPSILONS) -> list[tuple]:
+def run(table: str, epochs: int, seed: int, epsilons=EPSILONS, variants: dict | None = None,
+        dp_epochs: int | None = None) -> list[tuple]:
+    """Non-private first (the time ratio's base), then each (epsilon, variant); beside each private
+    epsilon, the DP-marginals baseline."""
     registry = get_registry()
     source = load_bundled(table, {})
     kinds = {i.name: i.kind for i in infer_columns(source.frame, table)}
     public = domains_of(source.frame, kinds)
     rows_out, plain_time = [], None
-    for epsilon in sorted(set(epsilons) | {math.inf}, key=lambda e: -e):  # inf first: the time ratio's base
-        config = config_for(table, int(len(source.frame) * 0.8), epsilon, epochs, public, seed)
+    runs = [(math.inf, "genforge GAN", None)] + [(e, f"DP-GAN {name}" if variants else "genforge DP-GAN", v)
+                                                  for e in sorted(set(epsilons) - {math.inf}, key=lambda e: -e)
+                                                  for name, v in (variants or {"": None}).items()]
+    for epsilon, method, variant in runs:
+        run_epochs = epochs if math.isinf(epsilon) else (dp_epochs or epochs)
+        config = config_for(table, int(len(source.frame) * 0.8), epsilon, run_epochs, public, seed, variant)
         data = TabularDomain().prepare(source, dict(config.dataset_options), seed)
+        start = time.perf_counter()  # the private model's pretraining and noise calibration happen here
         try:
             trainer = Trainer(build_model(config, data.schema, registry), data, config,
                               loss=registry.loss(config.loss), domain=registry.domain("tabular"))
         except UserInputError as exc:  # a budget too small to train: refused, as it should be
-            print(f"{table:10s} genforge DP-GAN  eps {epsilon:>4g} refused: {exc}", flush=True)
+            print(f"{table:10s} {method} eps {epsilon:>4g} refused: {exc}", flush=True)
             continue
-        start = time.perf_counter()
         trainer.fit()
         seconds = time.perf_counter() - start
         plain_time = plain_time or seconds
         reference = data.reference
         samples = trainer.sample(len(reference.real), seed=seed)
-        spent = data.schema.privacy.spent_epsilon() if data.schema.privacy else math.inf
-        sigma = data.schema.privacy.sgd["noise_multiplier"] if data.schema.privacy else 0.0
-        rows_out.append((table, "genforge DP-GAN", epsilon, spent, sigma, seconds / plain_time,
+        ledger = data.schema.privacy
+        spent = ledger.spent_epsilon() if ledger else math.inf
+        sigma = ledger.sgd["noise_multiplier"] if ledger else 0.0
+        rows_out.append((table, method, epsilon, spent, sigma, seconds, seconds / plain_time,
                          scores(samples, reference)))
-        if not math.isinf(epsilon):
-            infos = data.schema.infos
-            delta = data.schema.privacy.delta
-            proxy, _, _ = private_proxy(reference.real, infos, public, epsilon, delta, len(reference.real), seed)
-            rows_out.append((table, "DP marginals", epsilon, epsilon, 0.0, 0.0, scores(proxy, reference)))
-        print_rows(rows_out[-2:] if not math.isinf(epsilon) else rows_out[-1:])
+        printed = rows_out[-1:]
+        if ledger is not None and not any(r[1] == "DP marginals" and r[2] == epsilon for r in rows_out):
+            proxy, _, _ = private_proxy(reference.real, data.schema.infos, public, epsilon, ledger.delta,
+                                        len(reference.real), seed)
+            rows_out.append((table, "DP marginals", epsilon, epsilon, 0.0, 0.0, 0.0, scores(proxy, reference)))
+            printed = rows_out[-2:]
+        print_rows(printed)
     return rows_out
 
 
 def print_rows(rows) -> None:
-    for table, method, epsilon, spent, sigma, ratio, s in rows:
-        print(f"{table:10s} {method:16s} eps {epsilon:>4g} spent {spent:>6.3g} sigma {sigma:5.2f} "
-              f"time {ratio:4.2f}x " + " ".join(f"{k} {s[k]:.3f}" for k in COLUMNS), flush=True)
+    for table, method, epsilon, spent, sigma, seconds, ratio, s in rows:
+        print(f"{table:10s} {method:34s} eps {epsilon:>4g} spent {spent:>6.3g} sigma {sigma:5.2f} "
+              f"train {seconds:6.1f}s = {ratio:4.2f}x " + " ".join(f"{k} {s[k]:.3f}" for k in COLUMNS), flush=True)
 
 
 def main() -> None:
@@ -112,14 +139,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tables", nargs="+", default=["penguins", "actg175", "democracy"])
     parser.add_argument("--epsilons", nargs="+", type=float, default=list(EPSILONS))
+    parser.add_argument("--dp-epochs", type=int, default=None, help="epochs of the private runs (default: --epochs)")
+    parser.add_argument("--ablation", action="store_true",
+                        help="the DP levers of ABLATION at each --epsilons (default 3) instead of the curve")
     args = parser.parse_args()
+    if args.ablation and args.epsilons == list(EPSILONS):
+        args.epsilons = [3.0]
     torch.set_num_threads(1)
     np.seterr(all="ignore")
     start = time.perf_counter()
-    print(f"# tabular privacy/utility, {args.epochs} epochs, seed {args.seed}; time = training time over the "
-          "non-private run's", flush=True)
+    print(f"# tabular privacy/utility, {args.epochs} epochs ({args.dp_epochs or args.epochs} private), seed "
+          f"{args.seed}; train = training seconds and their ratio to the non-private run's", flush=True)
+    rows = []
     for table in args.tables:
-        run(table, args.epochs, args.seed, args.epsilons)
+        rows += run(table, args.epochs, args.seed, args.epsilons, ABLATION if args.ablation else None, args.dp_epochs)
+    print("# worst first (by quality):")
+    print_rows(sorted(rows, key=lambda r: r[7]["quality"]))
     print(f"# total {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
 

@@ -24,7 +24,7 @@ SMALL = {"generator_dims": [32], "critic_dims": [32], "latent_dim": 8, "pac": 1,
 
 def private_config(table: pd.DataFrame, steps: int = 30, privacy: dict | None = None, **overrides):
     kinds = {i.name: i.kind for i in infer_columns(table, "t")}
-    privacy = {"epsilon": 3.0, "delta": 1e-5, "public": domains_of(table, kinds), **(privacy or {})}
+    privacy = {"epsilon": 3.0, "delta": 1e-5, "public": domains_of(table, kinds), "pretrain": 20, **(privacy or {})}
     engine = {k: v for k, v in PRIVATE_TRAINING_CONFIG.items() if k != "pac"}
     values = {**engine, "model": "ctgan-residual", "steps": steps, "batch_size": 128, "eval_samples": 200, "ema_decay": 0.0,
               "model_options": dict(SMALL), "dataset_options": {"target": "label", "holdout": 0.2,
@@ -82,9 +82,9 @@ def test_per_sample_gradients_are_clipped_and_padding_rows_contribute_nothing(pr
     z = model.noise(128, torch.Generator().manual_seed(2))
     with torch.no_grad():
         fake = model.generate(z, batch.condition)
-    opt.zero_grad(set_to_none=True)
-    loss = trainer.loss.discriminator(model.discriminate(batch.real, batch.condition),
-                                      model.discriminate(fake, batch.condition))
+    opt.zero_grad(set_to_none=True)  # the engine's joint [real; fake] pass: one per-sample gradient per row
+    out = model.discriminate(torch.cat([batch.real, fake]), torch.cat([batch.condition] * 2)).reshape(2, -1)
+    loss = trainer.loss.discriminator(out[0], out[1])
     loss.backward()
     samples = [p.grad_sample.reshape(128, -1) for p in model.discriminator.parameters()]
     norms = torch.cat(samples, 1).norm(dim=1)
@@ -142,7 +142,7 @@ def test_column_statistics_without_public_domains_are_private(mixed_table):
     assert -16 <= x.state["lo"] and x.state["hi"] <= 16  # the private range, to a power of two
     colours = next(e for e in data.schema.transformer.encoders if e.state["name"] == "colour")
     assert set(colours.categories) == {"red", "blue", "green"}
-    assert data.schema.privacy.parts["column statistics"]["epsilon"] == pytest.approx(0.8)
+    assert data.schema.privacy.parts["column statistics"]["epsilon"] == pytest.approx(8.0 * 0.3)
 
 
 def test_private_training_costs_at_most_three_times_non_private(mixed_table):

@@ -14,15 +14,18 @@ from typing import Any
 
 from genforge.errors import UserInputError
 
-#: share of epsilon (and of delta) spent on the column statistics (marginals); the rest trains the critic
-MARGINAL_SHARE = 0.1
+#: share of epsilon (and of delta) spent on the column statistics (marginals: the encoders and the
+#: pretraining proxy table); the rest trains the critic
+MARGINAL_SHARE = 0.3
 #: share of delta reserved for the (Chernoff-bounded) chance that a Poisson batch overflows the physical batch
 TRUNCATION_DELTA_SHARE = 0.01
 #: per-sample gradient clipping norm of the critic
 MAX_GRAD_NORM = 1.0
 #: a noise multiplier above this means the budget is too small to learn anything in the planned steps
 MAX_NOISE_MULTIPLIER = 20.0
-SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public"}
+#: generator steps of ordinary GAN training on the DP proxy table before DP-SGD (pretraining.py)
+PRETRAIN_STEPS = 500
+SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "pretrain"}
 
 
 @dataclass
@@ -31,13 +34,15 @@ class PrivacySpec:
     the share of the budget for the column statistics, the accountant (``rdp`` or ``prv``) and
     ``public``: column domains declared as public knowledge (``{column: [lo, hi]}`` for numbers,
     ``{column: [levels...]}`` for categories; or a JSON file of that), which then cost no budget
-    to find (their frequencies still do)."""
+    to find (their frequencies still do); ``pretrain``: generator steps on the DP proxy table
+    before DP-SGD (0: none; post-processing, no budget)."""
 
     epsilon: float
     delta: float | None = None
     max_grad_norm: float = MAX_GRAD_NORM
     marginal_share: float = MARGINAL_SHARE
     accountant: str = "rdp"
+    pretrain: int = PRETRAIN_STEPS
     public: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -66,7 +71,13 @@ class PrivacySpec:
                     numbers[key] = float(value[key])
                 except (TypeError, ValueError):
                     raise UserInputError(f"{where}: {key}={value[key]!r} is not a number") from None
-        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), public=read_public(value.get("public")))
+        pretrain = value.get("pretrain", PRETRAIN_STEPS)
+        try:
+            pretrain = int(pretrain)
+        except (TypeError, ValueError):
+            raise UserInputError(f"{where}: pretrain={pretrain!r} is not a whole number of steps") from None
+        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), pretrain=pretrain,
+                   public=read_public(value.get("public")))
         spec.check()
         return spec
 
@@ -81,6 +92,8 @@ class PrivacySpec:
             raise UserInputError(f"{where}: max_grad_norm must be positive, got {self.max_grad_norm!r}")
         if not 0 < self.marginal_share < 1:
             raise UserInputError(f"{where}: marginal_share must be in (0, 1), got {self.marginal_share!r}")
+        if self.pretrain < 0:
+            raise UserInputError(f"{where}: pretrain must be >= 0 steps, got {self.pretrain}")
         if self.accountant not in ("rdp", "prv"):
             raise UserInputError(f"{where}: accountant must be rdp or prv, got {self.accountant!r}")
 

@@ -86,7 +86,7 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
     rows = len(train)
     delta = spec.delta_for(rows)
     ledger = PrivacyLedger(spec.epsilon, delta, rows, spec={"max_grad_norm": spec.max_grad_norm,
-                                                            "accountant": spec.accountant,
+                                                            "accountant": spec.accountant, "pretrain": spec.pretrain,
                                                             "public_columns": sorted(spec.public)})
     unknown = sorted(set(spec.public) - {i.name for i in infos})
     if unknown:
@@ -117,5 +117,6 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
     if replaced and data.report is not None:
         data.report.skipped[f"values outside the private column domains (unreleased levels, missing where "
                             f"the private statistics have none) replaced by the column's private mode"] = replaced
+    data.proxy = (transformer.encode(proxy, torch.Generator().manual_seed(seed + 1)), proxy_codes)
     ledger.batches = data
     return data

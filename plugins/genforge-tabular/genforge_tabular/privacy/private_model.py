@@ -6,9 +6,12 @@ What differs from :class:`~genforge_tabular.networks.TabularGANModel`:
 
 * the condition's last column is the Poisson batch's mask (``poisson_batches.py``): the critic's
   output is multiplied by it, so padding rows contribute exactly zero per-sample gradient;
-* real and fake rows go through the critic in two passes of the same size, so Opacus sums a
-  row's real and fake gradients into one per-sample gradient (the fake row carries the real
-  row's condition, so both depend on that row) before clipping: sensitivity = the clip norm;
+* in the critic's own step the engine's joint batch ``[real; fake]`` goes through the critic as
+  ``(rows, 2, width)``: row ``i``'s real and fake parts form a length-2 sequence, so Opacus's
+  per-sample gradient of row ``i`` is their sum (the fake row carries the real row's condition,
+  so both depend on that row) before clipping: sensitivity = the clip norm. One pass, one
+  per-sample gradient tensor per layer (two passes accumulated cost 2-3x more time on wide
+  one-hot inputs);
 * the engine features that per-sample gradients rule out are refused with a clear error
   (:func:`check_engine_config`): gradient penalties (WGAN-GP, R1), PacGAN packing, reusing the
   critic's fake batch (its conditions come from real rows) for the generator step, early
@@ -27,6 +30,7 @@ from genforge.errors import UserInputError
 from genforge_tabular.networks import TabularGANModel
 from genforge_tabular.privacy.budget import MAX_NOISE_MULTIPLIER, TRUNCATION_DELTA_SHARE, PrivacyLedger
 from genforge_tabular.privacy.poisson_batches import poisson_rate
+from genforge_tabular.privacy.pretraining import pretrain_on_proxy
 
 #: the engine settings private training needs (``TabularGAN(epsilon=...)`` and a ``--privacy``
 #: CLI flag apply them; ``genforge train`` users pass them as flags)
@@ -36,9 +40,15 @@ PRIVATE_TRAINING_CONFIG = {"loss": "non-saturating", "pac": 1, "reuse_fake": Fal
 PRIVATE_LOSSES = ("non-saturating", "minimax", "hinge", "least-squares")
 
 
+#: model options under DP where left at the non-private defaults: a smaller critic (DP-SGD's noise
+#: norm grows with the square root of its parameter count; benchmarks/tabular_privacy.py --ablation)
+PRIVATE_MODEL_DEFAULTS = {"critic_dims": [128]}
+
+
 def private_options(options: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """Model options under DP: no packing; no target classifier (it trains on real rows without
-    noise): off when left at its default, an error when asked for."""
+    noise): off when left at its default, an error when asked for; :data:`PRIVATE_MODEL_DEFAULTS`
+    where the options are the non-private defaults."""
     if int(options.get("pac", 1)) > 1:
         raise UserInputError(f"privacy: PacGAN packing (pac={options['pac']}) mixes rows inside one per-sample "
                              "gradient; set pac=1 (--option pac=1) for private training")
@@ -46,7 +56,8 @@ def private_options(options: dict[str, Any], defaults: dict[str, Any]) -> dict[s
     if weight > 0 and weight != defaults.get("classifier_weight"):
         raise UserInputError(f"privacy: classifier_weight={weight:g} trains the target classifier on real rows "
                              "without privacy; set classifier_weight=0 for private training")
-    return {**options, "classifier_weight": 0.0}
+    dp = {k: v for k, v in PRIVATE_MODEL_DEFAULTS.items() if options.get(k) == defaults.get(k)}
+    return {**options, **dp, "classifier_weight": 0.0}
 
 
 def check_engine_config(config: Any) -> None:
@@ -76,7 +87,7 @@ def check_engine_config(config: Any) -> None:
 class PrivateTabularGANModel(TabularGANModel):
     """:class:`TabularGANModel` whose critic trains under DP-SGD (see the module docstring)."""
 
-    joint_discriminator_batch = False  # real and fake in two passes: Opacus sums them per row
+    joint_discriminator_batch = True  # [real; fake] in one pass, paired per row (see discriminate)
     ledger: PrivacyLedger | None = None
     batches: Any = None  # the PoissonTrainingData whose rate this model sets
 
@@ -97,11 +108,24 @@ class PrivateTabularGANModel(TabularGANModel):
     def discriminate(self, x: Any, condition: torch.Tensor | None = None) -> torch.Tensor:
         cond, mask = self._split(condition)
         hooks = getattr(self, "_grad_sample_hooks", None)
+        learning = any(p.requires_grad for p in self.discriminator.parameters()) and torch.is_grad_enabled()
         if hooks is not None:  # per-sample gradients only in the critic's own step
-            learning = any(p.requires_grad for p in self.discriminator.parameters()) and torch.is_grad_enabled()
             hooks.enable_hooks() if learning else hooks.disable_hooks()
+        if hooks is not None and learning:
+            return self._paired(x, cond, mask)
         out = super().discriminate(x, cond)
         return out if mask is None else out * mask.to(out.dtype)
+
+    def _paired(self, x: torch.Tensor, cond: torch.Tensor | None, mask: torch.Tensor) -> torch.Tensor:
+        """The critic's step: the joint batch ``[real; fake]`` (``2n`` rows) scored as ``(n, 2)``
+        pairs, so that each per-sample gradient is row ``i``'s real plus fake part."""
+        if len(x) % 2:
+            raise RuntimeError("private critic step: expected the joint [real; fake] batch")
+        n = len(x) // 2
+        h = x if cond is None else torch.cat([x, cond], dim=1)
+        pairs = h.reshape(2, n, h.shape[1]).transpose(0, 1)  # (n, 2, width): [real_i, fake_i]
+        out = self.discriminator(pairs).reshape(n, 2) * mask[:n].to(h.dtype).unsqueeze(1)
+        return out.transpose(0, 1).reshape(-1)
 
     def generator_extra_loss(self, fake: Any, batch: Batch) -> torch.Tensor | None:
         return super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras))
@@ -143,6 +167,9 @@ class PrivateTabularGANModel(TabularGANModel):
                       "steps": 0, "delta": float(sgd_delta), "truncation_delta": float(truncation_delta),
                       "accountant": spec.get("accountant", "rdp"), "budget": float(epsilon),
                       "max_grad_norm": clip, "physical_batch": int(config.batch_size)}
+        pretrain = int(spec.get("pretrain", 0))
+        if pretrain and data.proxy is not None:  # post-processing of the DP proxy table: no budget
+            pretrain_on_proxy(self, data.proxy, data.schema, config, pretrain)
         self._grad_sample_hooks = GradSampleHooks(self.discriminator, loss_reduction="mean")
         noise_rng = torch.Generator().manual_seed(int(config.seed) + 104_729)
         dp = DPOptimizer(optimizer, noise_multiplier=sigma, max_grad_norm=clip,
