@@ -3,18 +3,24 @@
 For each bundled table and epsilon in {0.5, 1, 3, 10, inf}: overall quality, gradient-boosting
 detection AUC, train-on-synthetic macro-F1 (TSTR, tested on the real hold-out), the DOMIAS
 membership-inference AUC, the DCR ratio and exact copies; epsilon = inf is ordinary
-(non-private) training. Beside each private run, in the same run, the classic DP baseline of
-independent DP marginals (every column drawn from its own Laplace histogram at the same
-epsilon, i.e. what the private encoders see): it tells whether the GAN learns the columns'
-relations privately. smartnoise-synth (DP-CTGAN, MWEM) is not run: installing it would replace
-opacus 1.6 by 0.14 and pandas 3 by 2.3 (checked with pip --dry-run); synthcity was not tried.
+(non-private) training. Beside each private run, two DP baselines at the same (epsilon, delta):
+independent DP marginals (every column drawn from its own Laplace histogram, i.e. what the
+private encoders see: does the GAN learn the columns' relations privately?) and MST (McKenna et
+al. 2021; ``mst_baseline.py`` on the authors' ``mbi`` package, installed by ``make bench-deps``;
+skipped with a note when mbi is missing). smartnoise-synth (DP-CTGAN, MWEM) is not run:
+installing it would replace opacus 1.6 by 0.14 and pandas 3 by 2.3 (pip --dry-run); synthcity
+would replace torch 2.13 by 2.2 and pandas; dpmm pins numpy 1.26 and pandas 2.1. Published
+comparison: Tao et al. 2021 (arXiv 2112.09238) find DP-CTGAN, PATE-GAN and DP-GAN below simple
+baselines on most of their tables and MST among the best, which this benchmark reproduces.
+``--ablation`` measures the DP levers (ABLATION) at epsilon 3 instead of the curve.
 
 Column domains (numeric bounds, category levels) are declared public, taken from the whole
 bundled table (as smartnoise and DP-CTGAN users declare metadata); delta = 1 / n**1.1.
 Shortened training for a shared 2-core machine: ``--epochs`` (default 100, the README's
 figures use 300), one seed; so absolute figures are below the README's.
 
-    .venv/bin/python benchmarks/tabular_privacy.py [--epochs 100] [--tables ...] [--epsilons 3 10]
+    .venv/bin/python benchmarks/tabular_privacy.py [--epochs 100] [--dp-epochs N] [--tables ...]
+                                                   [--epsilons 3 10] [--ablation]
 """
 from __future__ import annotations
 
@@ -40,6 +46,15 @@ from genforge_tabular.domain import TabularDomain  # noqa: E402
 from genforge_tabular.privacy import PRIVATE_TRAINING_CONFIG, attacks  # noqa: E402
 from genforge_tabular.privacy.marginals import domains_of, private_proxy  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+from mst_baseline import mst  # noqa: E402
+
+try:
+    import mbi  # noqa: F401  (MST's estimation package; make bench-deps installs it)
+    HAVE_MBI = True
+except ImportError:
+    HAVE_MBI = False
+
 EPSILONS = (0.5, 1.0, 3.0, 10.0, math.inf)
 COLUMNS = ("quality", "detect_gb", "tstr_f1", "mia_auc", "dcr_ratio", "copies")
 
@@ -50,15 +65,16 @@ def scores(samples, reference) -> dict[str, float]:
             "dcr_ratio": attacks.dcr_ratio(samples, reference), "copies": m.exact_copies(samples, reference)}
 
 
-#: the DP levers measured at epsilon 3 (``--ablation``). Critic (128, 127): the previous stop's
-#: (128, 128) less one unit (options equal to the non-private defaults get the DP defaults)
+#: the DP levers measured at epsilon 3 (``--ablation``), each against the defaults (the previous
+#: stop's settings: critic (128, 128), dropout 0.5, no pretraining, marginal share 0.1, batch n/4)
+PRETRAIN = {"pretrain": 500, "marginal_share": 0.3}
 ABLATION = {
-    "previous stop": {"model": {"critic_dims": [128, 127]}, "privacy": {"pretrain": 0, "marginal_share": 0.1}},
-    "small critic, no dropout": {"model": {"critic_dims": [64], "dropout": 0.0},
-                                 "privacy": {"pretrain": 0, "marginal_share": 0.1}},
-    "pretrain on DP proxy": {"model": {"critic_dims": [128, 127]}},
-    "defaults (critic 128, pretrain)": {},
-    "defaults, batch n/2": {"batch_share": 0.5},
+    "previous stop": {},
+    "small critic, no dropout": {"model": {"critic_dims": [64], "dropout": 0.0}},
+    "pretrain on DP proxy": {"privacy": PRETRAIN},
+    "pretrain, critic 128": {"model": {"critic_dims": [128]}, "privacy": PRETRAIN},
+    "pretrain, critic 128, batch n/2": {"model": {"critic_dims": [128]}, "privacy": PRETRAIN, "batch_share": 0.5},
+    "batch n/2": {"batch_share": 0.5},
 }
 
 
@@ -123,6 +139,13 @@ def run(table: str, epochs: int, seed: int, epsilons=EPSILONS, variants: dict | 
                                         len(reference.real), seed)
             rows_out.append((table, "DP marginals", epsilon, epsilon, 0.0, 0.0, 0.0, scores(proxy, reference)))
             printed = rows_out[-2:]
+            if HAVE_MBI:
+                start = time.perf_counter()
+                synthetic = mst(reference.real, public, epsilon, ledger.delta, len(reference.real), seed)
+                seconds = time.perf_counter() - start
+                rows_out.append((table, "MST (mbi)", epsilon, epsilon, 0.0, seconds, seconds / plain_time,
+                                 scores(synthetic, reference)))
+                printed = rows_out[-3:]
         print_rows(printed)
     return rows_out
 
@@ -142,17 +165,25 @@ def main() -> None:
     parser.add_argument("--dp-epochs", type=int, default=None, help="epochs of the private runs (default: --epochs)")
     parser.add_argument("--ablation", action="store_true",
                         help="the DP levers of ABLATION at each --epsilons (default 3) instead of the curve")
+    parser.add_argument("--variants", nargs="+", default=list(ABLATION), metavar="NAME",
+                        help="the ABLATION entries to run (with --ablation)")
     args = parser.parse_args()
+    unknown = sorted(set(args.variants) - set(ABLATION))
+    if unknown:
+        parser.error(f"unknown variant {unknown[0]!r}; variants: {', '.join(ABLATION)}")
     if args.ablation and args.epsilons == list(EPSILONS):
         args.epsilons = [3.0]
     torch.set_num_threads(1)
     np.seterr(all="ignore")
     start = time.perf_counter()
+    if not HAVE_MBI:
+        print("# MST not run: mbi is not installed (make bench-deps)", flush=True)
     print(f"# tabular privacy/utility, {args.epochs} epochs ({args.dp_epochs or args.epochs} private), seed "
           f"{args.seed}; train = training seconds and their ratio to the non-private run's", flush=True)
     rows = []
     for table in args.tables:
-        rows += run(table, args.epochs, args.seed, args.epsilons, ABLATION if args.ablation else None, args.dp_epochs)
+        variants = {name: ABLATION[name] for name in args.variants} if args.ablation else None
+        rows += run(table, args.epochs, args.seed, args.epsilons, variants, args.dp_epochs)
     print("# worst first (by quality):")
     print_rows(sorted(rows, key=lambda r: r[7]["quality"]))
     print(f"# total {time.perf_counter() - start:.0f} s", file=sys.stderr)

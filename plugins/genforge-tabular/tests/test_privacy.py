@@ -1,10 +1,12 @@
-"""Differentially private training (issue 23): the accountant, DP really on, bad input, cost."""
+"""Differentially private training (issue 23): the accountant, DP really on, the paired per-sample
+gradient, pretraining on the DP proxy table, bad input, cost."""
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch.nn.functional import softplus
 
 from genforge.engine.trainer import Trainer
 from genforge.errors import UserInputError
@@ -24,7 +26,7 @@ SMALL = {"generator_dims": [32], "critic_dims": [32], "latent_dim": 8, "pac": 1,
 
 def private_config(table: pd.DataFrame, steps: int = 30, privacy: dict | None = None, **overrides):
     kinds = {i.name: i.kind for i in infer_columns(table, "t")}
-    privacy = {"epsilon": 3.0, "delta": 1e-5, "public": domains_of(table, kinds), "pretrain": 20, **(privacy or {})}
+    privacy = {"epsilon": 3.0, "delta": 1e-5, "public": domains_of(table, kinds), **(privacy or {})}
     engine = {k: v for k, v in PRIVATE_TRAINING_CONFIG.items() if k != "pac"}
     values = {**engine, "model": "ctgan-residual", "steps": steps, "batch_size": 128, "eval_samples": 200, "ema_decay": 0.0,
               "model_options": dict(SMALL), "dataset_options": {"target": "label", "holdout": 0.2,
@@ -142,7 +144,7 @@ def test_column_statistics_without_public_domains_are_private(mixed_table):
     assert -16 <= x.state["lo"] and x.state["hi"] <= 16  # the private range, to a power of two
     colours = next(e for e in data.schema.transformer.encoders if e.state["name"] == "colour")
     assert set(colours.categories) == {"red", "blue", "green"}
-    assert data.schema.privacy.parts["column statistics"]["epsilon"] == pytest.approx(8.0 * 0.3)
+    assert data.schema.privacy.parts["column statistics"]["epsilon"] == pytest.approx(0.8)
 
 
 def test_private_training_costs_at_most_three_times_non_private(mixed_table):
@@ -172,3 +174,62 @@ def test_the_request_reads_as_a_cli_string_with_public_domains_from_a_json_file(
     assert (spec.epsilon, spec.delta, spec.public["age"]) == (3.0, 1e-6, [18, 90])
     with pytest.raises(UserInputError, match="not a readable JSON file"):
         PrivacySpec.parse("epsilon=3,public=missing.json")
+
+
+def test_a_rows_per_sample_gradient_is_its_real_plus_its_fake_part(mixed_table):
+    """Opacus's per-sample gradient of row i, from the engine's joint [real; fake] pass, equals
+    plain autograd's gradient of row i's own loss (its real and its fake term)."""
+    config = private_config(mixed_table, steps=1, model_options={**SMALL, "dropout": 0.0})  # same net twice
+    run = train(config, data=prepare(mixed_table, config), report=lambda *_: None)
+    model, data = run.trainer.model, run.data
+    batch = data.batch(128, torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        fake = model.generate(model.noise(128, torch.Generator().manual_seed(4)), batch.condition)
+    params = list(model.discriminator.parameters())
+    for p in params:
+        p.grad_sample = None
+    out = model.discriminate(torch.cat([batch.real, fake]), torch.cat([batch.condition] * 2)).reshape(2, -1)
+    (softplus(-out[0]) + softplus(out[1])).mean().backward()
+    per_sample = [p.grad_sample[0].clone() for p in params]
+    for p in params:
+        p.grad, p.grad_sample = None, None
+    model._grad_sample_hooks.disable_hooks()
+    model._grad_sample_hooks, hooks = None, model._grad_sample_hooks  # the plain path: no pairing
+    try:
+        row = slice(0, 1)
+        loss = softplus(-model.discriminate(batch.real[row], batch.condition[row])) \
+            + softplus(model.discriminate(fake[row], batch.condition[row]))
+        grads = torch.autograd.grad(loss.sum(), params)
+    finally:
+        model._grad_sample_hooks = hooks
+    assert batch.condition[0, -1] == 1  # row 0 is a sampled (not padding) row
+    for got, want in zip(per_sample, grads):
+        assert torch.allclose(got, want, atol=1e-6), (got - want).abs().max()
+
+
+def test_pretraining_learns_from_the_proxy_table_only(mixed_table):
+    """With every real row replaced by NaN, pretraining still trains the generator (it reads
+    the DP proxy table, never the rows), and it moves the weights; the budget is unchanged."""
+    def generator_after(pretrain: int, poison: bool):
+        config = private_config(mixed_table, steps=1, privacy={"pretrain": pretrain})
+        data = prepare(mixed_table, config)
+        if poison:
+            data.encoded = torch.full_like(data.encoded, float("nan"))
+        torch.manual_seed(0)
+        model = build_model(config, data.schema, get_registry())
+        from genforge_tabular.privacy.private_model import PrivateTabularGANModel
+        assert isinstance(model, PrivateTabularGANModel)
+        opt = torch.optim.Adam(model.discriminator.parameters())
+        model.discriminator_optimizer(opt, config, 1)
+        return torch.cat([p.detach().reshape(-1) for p in model.generator.parameters()]), data.schema.privacy
+    untouched, ledger0 = generator_after(0, poison=True)
+    pretrained, ledger = generator_after(40, poison=True)
+    assert torch.isfinite(pretrained).all()
+    assert (pretrained - untouched).abs().max() > 1e-3
+    assert ledger.parts == ledger0.parts and ledger.sgd["noise_multiplier"] == ledger0.sgd["noise_multiplier"]
+
+
+@pytest.mark.parametrize("pretrain, message", [(-1, "pretrain must be >= 0"), ("many", "not a whole number")])
+def test_a_bad_pretraining_request_is_a_clear_error(mixed_table, pretrain, message):
+    with pytest.raises(UserInputError, match=message):
+        prepare(mixed_table, private_config(mixed_table, privacy={"pretrain": pretrain}))

@@ -40,15 +40,10 @@ PRIVATE_TRAINING_CONFIG = {"loss": "non-saturating", "pac": 1, "reuse_fake": Fal
 PRIVATE_LOSSES = ("non-saturating", "minimax", "hinge", "least-squares")
 
 
-#: model options under DP where left at the non-private defaults: a smaller critic (DP-SGD's noise
-#: norm grows with the square root of its parameter count; benchmarks/tabular_privacy.py --ablation)
-PRIVATE_MODEL_DEFAULTS = {"critic_dims": [128]}
-
-
 def private_options(options: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """Model options under DP: no packing; no target classifier (it trains on real rows without
-    noise): off when left at its default, an error when asked for; :data:`PRIVATE_MODEL_DEFAULTS`
-    where the options are the non-private defaults."""
+    noise): off when left at its default, an error when asked for. (A smaller critic or no
+    dropout measured worse: ``benchmarks/tabular_privacy.py --ablation``.)"""
     if int(options.get("pac", 1)) > 1:
         raise UserInputError(f"privacy: PacGAN packing (pac={options['pac']}) mixes rows inside one per-sample "
                              "gradient; set pac=1 (--option pac=1) for private training")
@@ -56,8 +51,7 @@ def private_options(options: dict[str, Any], defaults: dict[str, Any]) -> dict[s
     if weight > 0 and weight != defaults.get("classifier_weight"):
         raise UserInputError(f"privacy: classifier_weight={weight:g} trains the target classifier on real rows "
                              "without privacy; set classifier_weight=0 for private training")
-    dp = {k: v for k, v in PRIVATE_MODEL_DEFAULTS.items() if options.get(k) == defaults.get(k)}
-    return {**options, **dp, "classifier_weight": 0.0}
+    return {**options, "classifier_weight": 0.0}
 
 
 def check_engine_config(config: Any) -> None:
