@@ -65,16 +65,19 @@ def scores(samples, reference) -> dict[str, float]:
             "dcr_ratio": attacks.dcr_ratio(samples, reference), "copies": m.exact_copies(samples, reference)}
 
 
-#: the DP levers measured at epsilon 3 (``--ablation``), each against the defaults (the previous
-#: stop's settings: critic (128, 128), dropout 0.5, no pretraining, marginal share 0.1, batch n/4)
-PRETRAIN = {"pretrain": 500, "marginal_share": 0.3}
+#: the DP levers measured at epsilon 3 (``--ablation``), each against the previous stop's settings
+#: (critic (128, 128) reading [row, condition], dropout 0.5, no pretraining, marginal share 0.1,
+#: batch n/4); the defaults now differ from them by the critic not reading the condition
+OLD = {"critic_condition": True}
+PRETRAIN = {**OLD, "pretrain": 500, "marginal_share": 0.3}
 ABLATION = {
-    "previous stop": {},
-    "small critic, no dropout": {"model": {"critic_dims": [64], "dropout": 0.0}},
+    "previous stop": {"privacy": OLD},
+    "critic without condition (default)": {},
+    "small critic, no dropout": {"model": {"critic_dims": [64], "dropout": 0.0}, "privacy": OLD},
     "pretrain on DP proxy": {"privacy": PRETRAIN},
     "pretrain, critic 128": {"model": {"critic_dims": [128]}, "privacy": PRETRAIN},
     "pretrain, critic 128, batch n/2": {"model": {"critic_dims": [128]}, "privacy": PRETRAIN, "batch_share": 0.5},
-    "batch n/2": {"batch_share": 0.5},
+    "batch n/2": {"batch_share": 0.5, "privacy": OLD},
 }
 
 
@@ -101,7 +104,7 @@ def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict,
 
 
 def run(table: str, epochs: int, seed: int, epsilons=EPSILONS, variants: dict | None = None,
-        dp_epochs: int | None = None) -> list[tuple]:
+        dp_epochs: int | None = None, mst_on: bool = True) -> list[tuple]:
     """Non-private first (the time ratio's base), then each (epsilon, variant); beside each private
     epsilon, the DP-marginals baseline."""
     registry = get_registry()
@@ -125,13 +128,13 @@ def run(table: str, epochs: int, seed: int, epsilons=EPSILONS, variants: dict | 
             continue
         trainer.fit()
         seconds = time.perf_counter() - start
-        plain_time = plain_time or seconds
+        plain_time = plain_time or seconds / run_epochs  # per epoch: private runs may train fewer
         reference = data.reference
         samples = trainer.sample(len(reference.real), seed=seed)
         ledger = data.schema.privacy
         spent = ledger.spent_epsilon() if ledger else math.inf
         sigma = ledger.sgd["noise_multiplier"] if ledger else 0.0
-        rows_out.append((table, method, epsilon, spent, sigma, seconds, seconds / plain_time,
+        rows_out.append((table, method, epsilon, spent, sigma, seconds, seconds / run_epochs / plain_time,
                          scores(samples, reference)))
         printed = rows_out[-1:]
         if ledger is not None and not any(r[1] == "DP marginals" and r[2] == epsilon for r in rows_out):
@@ -139,11 +142,11 @@ def run(table: str, epochs: int, seed: int, epsilons=EPSILONS, variants: dict | 
                                         len(reference.real), seed)
             rows_out.append((table, "DP marginals", epsilon, epsilon, 0.0, 0.0, 0.0, scores(proxy, reference)))
             printed = rows_out[-2:]
-            if HAVE_MBI:
+            if HAVE_MBI and mst_on:
                 start = time.perf_counter()
                 synthetic = mst(reference.real, public, epsilon, ledger.delta, len(reference.real), seed)
                 seconds = time.perf_counter() - start
-                rows_out.append((table, "MST (mbi)", epsilon, epsilon, 0.0, seconds, seconds / plain_time,
+                rows_out.append((table, "MST (mbi)", epsilon, epsilon, 0.0, seconds, seconds / (epochs * plain_time),
                                  scores(synthetic, reference)))
                 printed = rows_out[-3:]
         print_rows(printed)
@@ -167,6 +170,7 @@ def main() -> None:
                         help="the DP levers of ABLATION at each --epsilons (default 3) instead of the curve")
     parser.add_argument("--variants", nargs="+", default=list(ABLATION), metavar="NAME",
                         help="the ABLATION entries to run (with --ablation)")
+    parser.add_argument("--no-mst", action="store_true", help="skip the MST baseline (minutes per run on wide tables)")
     args = parser.parse_args()
     unknown = sorted(set(args.variants) - set(ABLATION))
     if unknown:
@@ -179,11 +183,17 @@ def main() -> None:
     if not HAVE_MBI:
         print("# MST not run: mbi is not installed (make bench-deps)", flush=True)
     print(f"# tabular privacy/utility, {args.epochs} epochs ({args.dp_epochs or args.epochs} private), seed "
-          f"{args.seed}; train = training seconds and their ratio to the non-private run's", flush=True)
+          f"{args.seed}; train = seconds (model setup and training) and, per epoch, their ratio to the non-private "
+          "run's (MST: to the whole non-private run)", flush=True)
     rows = []
     for table in args.tables:
         variants = {name: ABLATION[name] for name in args.variants} if args.ablation else None
-        rows += run(table, args.epochs, args.seed, args.epsilons, variants, args.dp_epochs)
+        rows += run(table, args.epochs, args.seed, args.epsilons, variants, args.dp_epochs, not args.no_mst)
+    private = [r for r in rows if r[1] != "genforge GAN" and r[2] <= 10 and not math.isnan(r[7]["mia_auc"])]
+    if private:
+        worst = max(private, key=lambda r: r[7]["mia_auc"])
+        print(f"# membership-inference AUC <= 0.55 at every epsilon <= 10: {worst[7]['mia_auc'] <= 0.55} "
+              f"(highest {worst[7]['mia_auc']:.3f}: {worst[0]} {worst[1]} eps {worst[2]:g})")
     print("# worst first (by quality):")
     print_rows(sorted(rows, key=lambda r: r[7]["quality"]))
     print(f"# total {time.perf_counter() - start:.0f} s", file=sys.stderr)

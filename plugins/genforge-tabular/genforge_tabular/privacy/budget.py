@@ -26,7 +26,8 @@ MAX_NOISE_MULTIPLIER = 20.0
 #: generator steps of ordinary GAN training on the DP proxy table before DP-SGD (pretraining.py);
 #: off by default: it lowered quality and TSTR on the benchmark tables (tabular_privacy.py --ablation)
 PRETRAIN_STEPS = 0
-SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "pretrain"}
+SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "pretrain",
+             "critic_condition"}
 
 
 @dataclass
@@ -36,7 +37,8 @@ class PrivacySpec:
     ``public``: column domains declared as public knowledge (``{column: [lo, hi]}`` for numbers,
     ``{column: [levels...]}`` for categories; or a JSON file of that), which then cost no budget
     to find (their frequencies still do); ``pretrain``: generator steps on the DP proxy table
-    before DP-SGD (0: none; post-processing, no budget)."""
+    before DP-SGD (0: none; post-processing, no budget); ``critic_condition``: whether the
+    critic also reads the condition vector (off: see ``PrivateTabularGANModel.attach``)."""
 
     epsilon: float
     delta: float | None = None
@@ -44,6 +46,7 @@ class PrivacySpec:
     marginal_share: float = MARGINAL_SHARE
     accountant: str = "rdp"
     pretrain: int = PRETRAIN_STEPS
+    critic_condition: bool = False
     public: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -77,8 +80,11 @@ class PrivacySpec:
             pretrain = int(pretrain)
         except (TypeError, ValueError):
             raise UserInputError(f"{where}: pretrain={pretrain!r} is not a whole number of steps") from None
+        condition = value.get("critic_condition", False)
+        if str(condition).lower() not in ("true", "false", "1", "0"):
+            raise UserInputError(f"{where}: critic_condition={condition!r}: expected true or false")
         spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), pretrain=pretrain,
-                   public=read_public(value.get("public")))
+                   critic_condition=str(condition).lower() in ("true", "1"), public=read_public(value.get("public")))
         spec.check()
         return spec
 

@@ -86,8 +86,16 @@ class PrivateTabularGANModel(TabularGANModel):
     batches: Any = None  # the PoissonTrainingData whose rate this model sets
 
     def attach(self, schema: Any) -> "PrivateTabularGANModel":
+        """Bind the ledger and batches; unless ``critic_condition``, drop the condition from the
+        critic's input (a real row's condition is a copy of its own one-hot level; the condition
+        loss holds the generator to it): fewer weights, less noise, fewer per-sample gradients."""
         self.ledger, self.batches = schema.privacy, getattr(schema.privacy, "batches", None)
         self.cond_dim = schema.cond_dim
+        self.critic_condition = bool(self.ledger.spec.get("critic_condition", False)) or not self.cond_dim
+        if not self.critic_condition:
+            net = self.discriminator.net
+            first = next(i for i, layer in enumerate(net) if isinstance(layer, torch.nn.Linear))
+            net[first] = torch.nn.Linear(net[first].in_features - self.cond_dim, net[first].out_features)
         return self
 
     def _split(self, condition: torch.Tensor | None) -> tuple[torch.Tensor | None, torch.Tensor | None]:
@@ -105,6 +113,8 @@ class PrivateTabularGANModel(TabularGANModel):
         learning = any(p.requires_grad for p in self.discriminator.parameters()) and torch.is_grad_enabled()
         if hooks is not None:  # per-sample gradients only in the critic's own step
             hooks.enable_hooks() if learning else hooks.disable_hooks()
+        if not self.critic_condition:
+            cond = None
         if hooks is not None and learning:
             return self._paired(x, cond, mask)
         out = super().discriminate(x, cond)
