@@ -233,3 +233,16 @@ def test_pretraining_learns_from_the_proxy_table_only(mixed_table):
 def test_a_bad_pretraining_request_is_a_clear_error(mixed_table, pretrain, message):
     with pytest.raises(UserInputError, match=message):
         prepare(mixed_table, private_config(mixed_table, privacy={"pretrain": pretrain}))
+
+
+def test_the_private_critic_reads_the_row_without_its_condition_unless_asked(mixed_table):
+    def first_layer(privacy):
+        config = private_config(mixed_table, privacy=privacy)
+        data = prepare(mixed_table, config)
+        net = build_model(config, data.schema, get_registry()).discriminator.net
+        return net[0].in_features, data.schema.transformer.width, data.schema.cond_dim
+    inputs, width, cond_dim = first_layer({})
+    assert cond_dim > 0 and inputs == width
+    assert first_layer({"critic_condition": "true"})[0] == width + cond_dim
+    with pytest.raises(UserInputError, match="critic_condition='maybe'"):
+        first_layer({"critic_condition": "maybe"})
