@@ -7,11 +7,12 @@ membership-inference AUC, the DCR ratio and exact copies; epsilon = inf is ordin
 independent DP marginals (every column drawn from its own Laplace histogram, i.e. what the
 private encoders see: does the GAN learn the columns' relations privately?) and MST (McKenna et
 al. 2021; ``mst_baseline.py`` on the authors' ``mbi`` package, installed by ``make bench-deps``;
-skipped with a note when mbi is missing). smartnoise-synth (DP-CTGAN, MWEM) is not run:
+skipped with a note when mbi is missing; ~2 min per run on penguins, ~11 min on democracy's
+wide domains on a loaded 2-core machine: ``--no-mst``). smartnoise-synth (DP-CTGAN, MWEM) is not run:
 installing it would replace opacus 1.6 by 0.14 and pandas 3 by 2.3 (pip --dry-run); synthcity
 would replace torch 2.13 by 2.2 and pandas; dpmm pins numpy 1.26 and pandas 2.1. Published
 comparison: Tao et al. 2021 (arXiv 2112.09238) find DP-CTGAN, PATE-GAN and DP-GAN below simple
-baselines on most of their tables and MST among the best, which this benchmark reproduces.
+baselines on most of their tables and MST among the best; so it is here (README of privacy/).
 ``--ablation`` measures the DP levers (ABLATION) at epsilon 3 instead of the curve.
 
 Column domains (numeric bounds, category levels) are declared public, taken from the whole
@@ -20,7 +21,7 @@ Shortened training for a shared 2-core machine: ``--epochs`` (default 100, the R
 figures use 300), one seed; so absolute figures are below the README's.
 
     .venv/bin/python benchmarks/tabular_privacy.py [--epochs 100] [--dp-epochs N] [--tables ...]
-                                                   [--epsilons 3 10] [--ablation]
+                                                   [--epsilons 3 10] [--ablation [--variants ...]] [--no-mst]
 """
 from __future__ import annotations
 
