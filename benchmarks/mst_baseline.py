@@ -131,7 +131,8 @@ def mst(frame: pd.DataFrame, public: dict, epsilon: float, delta: float, rows: i
         decoded = [values[name][int(j)] for j in k]
         out[name] = [decode(v, rng) for v in decoded]
     result = pd.DataFrame(out)
-    for name in frame.columns:  # integers stay integers
+    for name in frame.columns:  # integers stay integers, of the real column's dtype
         if pd.api.types.is_integer_dtype(frame[name]) and name in codes:
-            result[name] = pd.to_numeric(result[name]).round()
+            rounded = pd.to_numeric(result[name]).round()
+            result[name] = rounded if rounded.isna().any() else rounded.astype(frame[name].dtype)
     return result
