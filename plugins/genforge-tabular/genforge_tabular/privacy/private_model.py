@@ -6,9 +6,12 @@ What differs from :class:`~genforge_tabular.networks.TabularGANModel`:
 
 * the condition's last column is the Poisson batch's mask (``poisson_batches.py``): the critic's
   output is multiplied by it, so padding rows contribute exactly zero per-sample gradient;
-* real and fake rows go through the critic in two passes of the same size, so Opacus sums a
-  row's real and fake gradients into one per-sample gradient (the fake row carries the real
-  row's condition, so both depend on that row) before clipping: sensitivity = the clip norm;
+* in the critic's own step the engine's joint batch ``[real; fake]`` goes through the critic as
+  ``(rows, 2, width)``: row ``i``'s real and fake parts form a length-2 sequence, so Opacus's
+  per-sample gradient of row ``i`` is their sum (the fake row carries the real row's condition,
+  so both depend on that row) before clipping: sensitivity = the clip norm. One pass, one
+  per-sample gradient tensor per layer (two passes accumulated cost 2-3x more time on wide
+  one-hot inputs);
 * the engine features that per-sample gradients rule out are refused with a clear error
   (:func:`check_engine_config`): gradient penalties (WGAN-GP, R1), PacGAN packing, reusing the
   critic's fake batch (its conditions come from real rows) for the generator step, early
@@ -39,7 +42,8 @@ PRIVATE_LOSSES = ("non-saturating", "minimax", "hinge", "least-squares")
 def private_options(options: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """Model options under DP: no packing (one per-sample gradient per row); no target classifier
     (it trains on real rows without noise): each off when left at its default, an error when
-    asked for."""
+    asked for. (A smaller critic or no dropout measured worse: ``benchmarks/tabular_privacy.py
+    --ablation``.)"""
     pac = int(options.get("pac", 1))
     if pac > 1 and pac != defaults.get("pac"):
         raise UserInputError(f"privacy: PacGAN packing (pac={options['pac']}) mixes rows inside one per-sample "
@@ -76,13 +80,21 @@ def check_engine_config(config: Any) -> None:
 class PrivateTabularGANModel(TabularGANModel):
     """:class:`TabularGANModel` whose critic trains under DP-SGD (see the module docstring)."""
 
-    joint_discriminator_batch = False  # real and fake in two passes: Opacus sums them per row
+    joint_discriminator_batch = True  # [real; fake] in one pass, paired per row (see discriminate)
     ledger: PrivacyLedger | None = None
     batches: Any = None  # the PoissonTrainingData whose rate this model sets
 
     def attach(self, schema: Any) -> "PrivateTabularGANModel":
+        """Bind the ledger and batches; unless ``critic_condition``, drop the condition from the
+        critic's input (a real row's condition is a copy of its own one-hot level; the condition
+        loss holds the generator to it): fewer weights, less noise, fewer per-sample gradients."""
         self.ledger, self.batches = schema.privacy, getattr(schema.privacy, "batches", None)
         self.cond_dim = schema.cond_dim
+        self.critic_condition = bool(self.ledger.spec.get("critic_condition", False)) or not self.cond_dim
+        if not self.critic_condition:
+            net = self.discriminator.net
+            first = next(i for i, layer in enumerate(net) if isinstance(layer, torch.nn.Linear))
+            net[first] = torch.nn.Linear(net[first].in_features - self.cond_dim, net[first].out_features)
         return self
 
     def _split(self, condition: torch.Tensor | None) -> tuple[torch.Tensor | None, torch.Tensor | None]:
@@ -100,11 +112,26 @@ class PrivateTabularGANModel(TabularGANModel):
     def discriminate(self, x: Any, condition: torch.Tensor | None = None) -> torch.Tensor:
         cond, mask = self._split(condition)
         hooks = getattr(self, "_grad_sample_hooks", None)
+        learning = any(p.requires_grad for p in self.discriminator.parameters()) and torch.is_grad_enabled()
         if hooks is not None:  # per-sample gradients only in the critic's own step
-            learning = any(p.requires_grad for p in self.discriminator.parameters()) and torch.is_grad_enabled()
             hooks.enable_hooks() if learning else hooks.disable_hooks()
+        if not self.critic_condition:
+            cond = None
+        if hooks is not None and learning:
+            return self._paired(x, cond, mask)
         out = super().discriminate(x, cond)
         return out if mask is None else out * mask.to(out.dtype)
+
+    def _paired(self, x: torch.Tensor, cond: torch.Tensor | None, mask: torch.Tensor) -> torch.Tensor:
+        """The critic's step: the joint batch ``[real; fake]`` (``2n`` rows) scored as ``(n, 2)``
+        pairs, so that each per-sample gradient is row ``i``'s real plus fake part."""
+        if len(x) % 2:
+            raise RuntimeError("private critic step: expected the joint [real; fake] batch")
+        n = len(x) // 2
+        h = x if cond is None else torch.cat([x, cond], dim=1)
+        pairs = h.reshape(2, n, h.shape[1]).transpose(0, 1)  # (n, 2, width): [real_i, fake_i]
+        out = self.discriminator(pairs).reshape(n, 2) * mask[:n].to(h.dtype).unsqueeze(1)
+        return out.transpose(0, 1).reshape(-1)
 
     def generator_extra_loss(self, fake: Any, batch: Batch, extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
         return super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras),
