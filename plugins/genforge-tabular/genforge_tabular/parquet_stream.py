@@ -43,10 +43,11 @@ class Progress:
 
 
 def write_table_stream(chunks: Iterable[pd.DataFrame], path: Path, total: int | None = None,
-                       progress: Any = sys.stderr) -> int:
-    """Stream DataFrame chunks to ``path`` (Parquet by suffix, else CSV); return the row count."""
+                       progress: Any = "stderr") -> int:
+    """Stream DataFrame chunks to ``path`` (Parquet by suffix, else CSV); return the row count.
+    ``progress``: a stream for the progress lines, None for none; "stderr": sys.stderr at call time."""
     path = Path(path)
-    meter = Progress(path, total, progress)
+    meter = Progress(path, total, sys.stderr if isinstance(progress, str) else progress)
     with atomic_path(path) as temp:
         if path.name.lower().endswith(PARQUET_SUFFIXES):
             _write_parquet(chunks, temp, meter)
