@@ -104,8 +104,8 @@ def build_model(config: TrainConfig, schema: Any, registry: Registry) -> GANMode
 
 
 def step_cap(config: TrainConfig, registry: Registry) -> TrainConfig:
-    """``GENFORGE_MAX_STEPS=N``: at most N training steps (epochs become steps) and at most N of
-    each ``*_steps`` model option (e.g. an autoencoder's pretraining), said on stderr; for quick
+    """``GENFORGE_MAX_STEPS=N``: at most N training steps (a run set by epochs trains N steps) and
+    at most N of each ``*_steps`` model option (e.g. an autoencoder's pretraining), said on stderr; for quick
     checks of command lines (``benchmarks/readme_tour.py`` runs the READMEs' commands so)."""
     text = os.environ.get("GENFORGE_MAX_STEPS", "").strip()
     if not text:
