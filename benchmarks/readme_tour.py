@@ -1,6 +1,6 @@
 """Run every command line of the READMEs' code blocks as written (README.md, plugins/*/README.md).
 
-    .venv/bin/python benchmarks/readme_tour.py [--steps 20] [--only TEXT] [--keep DIR]
+    .venv/bin/python benchmarks/readme_tour.py [--steps 20] [--only TEXT] [--keep DIR] [--start N]
 
 Each README runs in its own scratch folder that holds the files its commands name (a CSV with a
 ``label`` column, an image folder, ``run.toml`` as the README shows it, ...: :func:`write_fixtures`);
@@ -109,24 +109,28 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=20, help="GENFORGE_MAX_STEPS for every training (default 20)")
     ap.add_argument("--only", default="", help="run only the commands containing this text")
     ap.add_argument("--keep", type=Path, help="scratch folders under DIR, kept (default: a temporary folder)")
+    ap.add_argument("--start", type=int, default=1, help="begin at the N-th command (numbered in the output), "
+                    "e.g. to go on in a --keep folder after an interruption")
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="readme-tour-"))
-    failed, started = [], time.perf_counter()
+    failed, started, number = [], time.perf_counter(), 0
     for readme in READMES:
         folder = base / readme.relative_to(ROOT).parent.as_posix().replace("/", "-").replace(".", "root")
         folder.mkdir(parents=True, exist_ok=True)
         write_fixtures(folder, readme)
         for command in readme_commands(readme):
-            if args.only not in command:
+            number += 1
+            if args.only not in command or number < args.start:
                 continue
             if command.startswith(NOT_RUN):
-                print(f"{'not run':18s} {'':7s} {readme.relative_to(ROOT)}: {command} (changes the installed "
+                print(f"{number:3d} {'not run':18s} {'':7s} {readme.relative_to(ROOT)}: {command} (changes the installed "
                       "packages; tests/test_plugin_install.py covers it)", flush=True)
                 continue
             t0 = time.perf_counter()
             result = run_command(command, folder, tour_env(args.steps))
             status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
-            print(f"{status:18s} {time.perf_counter() - t0:6.1f}s  {readme.relative_to(ROOT)}: {command}", flush=True)
+            print(f"{number:3d} {status:18s} {time.perf_counter() - t0:6.1f}s  {readme.relative_to(ROOT)}: {command}",
+                  flush=True)
             if result.returncode != 0:
                 failed.append(command)
                 print("    " + "\n    ".join((result.stdout + result.stderr).strip().splitlines()[-8:]), flush=True)

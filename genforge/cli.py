@@ -74,24 +74,6 @@ def _check_names(args, registry, options: dict[str, Any]) -> None:
                                  f"{args.domain}` describes them)")
 
 
-def _cap_steps(config, registry) -> None:
-    """``GENFORGE_MAX_STEPS=N``: at most N training steps (epochs become steps) and at most N of
-    each ``*_steps`` model option (e.g. an autoencoder's pretraining), said on stderr; for quick
-    checks of command lines (``benchmarks/readme_tour.py`` runs the READMEs' commands so)."""
-    text = os.environ.get("GENFORGE_MAX_STEPS", "").strip()
-    if not text:
-        return
-    if not text.isdigit() or int(text) <= 0:
-        raise UserInputError(f"GENFORGE_MAX_STEPS={text!r}: expected a positive whole number")
-    cap = int(text)
-    spec = registry.models.get((config.domain, config.model))
-    options = {**(spec.defaults if spec else {}), **config.model_options}
-    config.steps = min(config.steps, cap) if config.steps else cap
-    config.model_options.update({k: min(int(v), cap) for k, v in options.items()
-                                 if k.endswith("_steps") and isinstance(v, int) and int(v) > cap})
-    print(f"GENFORGE_MAX_STEPS={cap}: training {config.steps} steps", file=sys.stderr)
-
-
 def cmd_train(args) -> int:
     from genforge.config import TrainConfig
     from genforge.engine.distributed import shutdown
@@ -119,7 +101,6 @@ def cmd_train(args) -> int:
         config = make_config(args.domain, overrides, args.config, registry)
     if config.domain != args.domain:
         raise UserInputError(f"--resume: {args.out} is a {config.domain!r} run, not {args.domain!r}")
-    _cap_steps(config, registry)
     _quiet(args)
     from genforge.report.cli_commands import apply_log_argument
 

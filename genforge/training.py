@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,13 +98,33 @@ def build_model(config: TrainConfig, schema: Any, registry: Registry) -> GANMode
     return model
 
 
+def step_cap(config: TrainConfig, registry: Registry) -> TrainConfig:
+    """``GENFORGE_MAX_STEPS=N``: at most N training steps (a run set by epochs trains N steps) and
+    at most N of each ``*_steps`` model option (e.g. an autoencoder's pretraining), said on stderr; for quick
+    checks of command lines (``benchmarks/readme_tour.py`` runs the READMEs' commands so)."""
+    text = os.environ.get("GENFORGE_MAX_STEPS", "").strip()
+    if not text:
+        return config
+    if not text.isdigit() or int(text) <= 0:
+        raise UserInputError(f"GENFORGE_MAX_STEPS={text!r}: expected a positive whole number")
+    cap = int(text)
+    spec = registry.models.get((config.domain, config.model))
+    options = {**(spec.defaults if spec else {}), **config.model_options}
+    capped = {k: min(int(v), cap) for k, v in options.items()
+              if k.endswith("_steps") and isinstance(v, int) and int(v) > cap}
+    config = dataclasses.replace(config, steps=min(config.steps, cap) if config.steps else cap,
+                                 model_options={**config.model_options, **capped})
+    print(f"GENFORGE_MAX_STEPS={cap}: training {config.steps} steps", file=sys.stderr)
+    return config
+
+
 def train(config: TrainConfig, out: Path | None = None, *, resume: bool = False,
           registry: Registry | None = None, data: TrainingData | None = None,
           report=print) -> TrainResult:
     """Train ``config`` into run folder ``out`` (or in memory when ``out`` is None)."""
     registry = registry or get_registry()
     domain = registry.domain(config.domain)
-    config = fill_names(config, domain)
+    config = step_cap(fill_names(config, domain), registry)
     loss = registry.loss(config.loss)
     registry.model(config.domain, config.model)  # fail fast on an unknown model
     metrics = registry.metrics_for(config.domain)

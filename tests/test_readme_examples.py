@@ -88,3 +88,23 @@ def test_a_mistyped_condition_column_names_the_close_match(tour, monkeypatch, ca
 def test_the_tour_script_runs_a_command_through_the_shell(tour):
     result = run_command("genforge plugins", tour, tour_env(5), timeout=60)
     assert result.returncode == 0 and "molecule" in result.stdout, result.stderr
+
+
+def test_the_step_cap_shortens_trainings_and_pretraining(monkeypatch, capsys):
+    from genforge import UserInputError, make_config
+    from genforge.plugins import get_registry
+    from genforge.training import step_cap
+
+    monkeypatch.delenv("GENFORGE_LOAD_PLUGINS", raising=False)
+    reset_registry()
+    config = make_config("molecule", {"model": "latentgan", "epochs": 50, "model_options": {"ae_steps": 3}})
+    monkeypatch.setenv("GENFORGE_MAX_STEPS", "7")
+    capped = step_cap(config, get_registry())
+    assert (capped.steps, capped.model_options["ae_steps"], config.steps) == (7, 3, None)
+    capped = step_cap(make_config("molecule", {"model": "latentgan", "steps": 5}), get_registry())
+    assert (capped.steps, capped.model_options["ae_steps"]) == (5, 7)  # the default 1,500 capped
+    assert "GENFORGE_MAX_STEPS=7: training 5 steps" in capsys.readouterr().err
+    monkeypatch.setenv("GENFORGE_MAX_STEPS", "many")
+    with pytest.raises(UserInputError, match="GENFORGE_MAX_STEPS='many': expected a positive whole number"):
+        step_cap(config, get_registry())
+    reset_registry()

@@ -25,7 +25,9 @@ def run_demo(out_dir: Path, seed: int, steps: int = 200) -> list[str]:
     config = make_config("molecule", {"dataset": "qm9-sample", "steps": steps, "batch_size": 64, "seed": seed,
                                       "eval_samples": 1000, "ema_decay": 0.0,  # 200 steps: too few to average
                                       "lr_g": 1e-3, "lr_d": 1e-3,
-                                      "model_options": {"reward": "validity"}})
+                                      # the diversity term: 39% unique instead of 13% at the same
+                                      # raw validity (65% vs 63%; one measured run each, seed 0)
+                                      "model_options": {"reward": "validity", "diversity": 0.5}})
     result = train(config, out_dir / "run", report=lambda line: None)
     samples = result.trainer.sample(1000, seed=seed)
     csv_path = out_dir / "candidates.csv"
