@@ -246,6 +246,7 @@ class Trainer:
         target = self.total_steps if steps is None else steps
         started, stopped_early = time.perf_counter(), False
         self._emit("on_train_start", trainer=self)
+        trainer_state.data_fingerprint(self)  # before finish_training fits anything into the schema
         if self.step == 0:
             self._check_run_length(target)
         try:

@@ -41,7 +41,19 @@ def capture(trainer: "Trainer") -> dict[str, Any]:
         state["schema"] = trainer.domain.schema_state(trainer.data.schema)
         state["domain"] = trainer.domain.name
         state["schema_fingerprint"] = checkpoint.fingerprint(state["schema"])
+        state["data_fingerprint"] = data_fingerprint(trainer)
     return state
+
+
+def data_fingerprint(trainer: "Trainer") -> str | None:
+    """The fingerprint of the schema as prepared from the data, before training fits anything into
+    it (the tabular calibration and resampler): what a resumed run's data must match. Taken once
+    per trainer (``fit`` asks before its first step)."""
+    if trainer.domain is None:
+        return None
+    if "_data_fingerprint" not in vars(trainer):
+        trainer._data_fingerprint = checkpoint.fingerprint(trainer.domain.schema_state(trainer.data.schema))
+    return trainer._data_fingerprint
 
 
 def restore(trainer: "Trainer", state: dict[str, Any]) -> None:
@@ -72,9 +84,10 @@ def restore(trainer: "Trainer", state: dict[str, Any]) -> None:
 def check_and_restore(trainer: "Trainer", state: dict[str, Any], path: Path) -> None:
     """Refuse (:class:`CheckpointError`) a checkpoint of another domain, model or data; else restore it."""
     domain = trainer.domain
+    # the data's identity: a checkpoint written before data_fingerprint existed has only the schema's
+    data_key = "data_fingerprint" if "data_fingerprint" in state else "schema_fingerprint"
     expected = {"domain": None if domain is None else domain.name, "model_name": trainer.config.model,
-                "schema_fingerprint": None if domain is None else
-                checkpoint.fingerprint(domain.schema_state(trainer.data.schema))}
+                data_key: data_fingerprint(trainer)}
     for key, want in expected.items():
         found = state.get(key)
         if want is not None and found is not None and found != want:
