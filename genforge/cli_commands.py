@@ -114,6 +114,8 @@ def _add_demo(sub) -> None:
     p.add_argument("--domains", metavar="A,B",
                    help="comma-separated subset, e.g. mixture,tabular (default: every installed domain)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed (default: 0)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="demos run at once, each in its own process on one thread (default: the cores, at most 2)")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cli.cmd_demo)
 

@@ -24,7 +24,7 @@ class StubRegistry:
 
 def test_demo_prints_each_domain_its_time_and_the_total(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("genforge.cli_demo.registry_for", lambda domain: StubRegistry())
-    monkeypatch.setattr("genforge.report.demo_step.write_demo_reports", lambda out: [out / "stub-report.html"])
+    monkeypatch.setattr("genforge.report.demo_step.write_demo_reports", lambda out, under=None: [out / "stub-report.html"])
     before = cpu_seconds()
     assert cli.main(["demo", "--domains", "stub", "--seed", "3", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
@@ -34,3 +34,23 @@ def test_demo_prints_each_domain_its_time_and_the_total(tmp_path, monkeypatch, c
     assert f"wrote {tmp_path / 'demo' / 'stub-report.html'}" in out
     assert re.search(r"demo results in .*demo/ \(total \d+s, \d+ CPU-s with start-up\):", out)
     assert cpu_seconds() > before
+
+
+def test_demos_run_two_at_a_time_each_relayed_with_its_name(tmp_path):
+    """Two domains in child processes (one thread each): every line comes back prefixed with its
+    domain, each child writes its own report, the parent prints one summary."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GENFORGE_MAX_STEPS": "3", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "genforge.cli", "demo", "--domains", "mixture,text", "--jobs", "2",
+                           "--out", str(tmp_path / "demo")], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    out = done.stdout
+    assert "== 2 demos, 2 at a time (one thread each): text, mixture" in out  # the longest first
+    assert re.search(r"^\[mixture\]   \(mixture took \d+s, \d+ CPU-s\)$", out, re.M)
+    assert re.search(r"^\[text\]   \(text took \d+s, \d+ CPU-s\)$", out, re.M)
+    assert (tmp_path / "demo" / "mixture-grid-25-report.html").exists()
+    assert (tmp_path / "demo" / "text-names-report.html").exists()
+    assert out.count("demo results in") == 1 and "[text] (text took" in out.split("demo results in")[1]

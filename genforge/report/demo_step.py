@@ -22,15 +22,16 @@ def write_report_and_screenshot(run_dir: Path, out_dir: Path, name: str | None =
     return written
 
 
-def write_demo_reports(out_dir: Path) -> list[Path]:
-    """A report and screenshot beside every run folder under ``out_dir`` (e.g. ``demo-output/``):
-    ``RUN/../NAME-report.html`` and ``.png``, NAME the run folder's path below ``out_dir`` joined by '-'.
-    A run whose report cannot be written is named on stderr; the others still get theirs."""
+def write_demo_reports(out_dir: Path, under: str | None = None) -> list[Path]:
+    """A report and screenshot beside every run folder under ``out_dir`` (e.g. ``demo-output/``), or
+    under its subfolder ``under`` only: ``RUN/../NAME-report.html`` and ``.png``, NAME the run
+    folder's path below ``out_dir`` joined by '-'. A run whose report cannot be written is named on
+    stderr; the others still get theirs."""
     from genforge.errors import GenforgeError
 
     out_dir = Path(out_dir)
     written = []
-    for config in sorted(out_dir.rglob("config.json")):
+    for config in sorted((out_dir / under if under else out_dir).rglob("config.json")):
         run_dir = config.parent
         name = "-".join(run_dir.relative_to(out_dir).parts) or run_dir.name
         try:
