@@ -6,7 +6,7 @@ from genforge_tabular.demo import run_demo
 
 
 def test_demo_writes_a_run_folder_with_plots_and_a_balanced_table(tmp_path):
-    # the demo's steps on the small penguins table (the demo itself: actg175, 40 epochs)
+    # the demo's steps on the small penguins table (the demo itself: actg175, 150 epochs)
     lines = run_demo(tmp_path, seed=0, epochs=1, eval_samples=200, dataset="penguins")
     assert re.match(r"penguins \(344 rows, 8 columns, target 'species'\): \d+ steps \(1 epochs\) in \d+s; "
                     r"quality 0\.\d+, detection_gb 0\.\d+, tstr_macro_f1 0\.\d+$", lines[0]), lines[0]
