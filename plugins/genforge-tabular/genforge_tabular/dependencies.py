@@ -56,7 +56,8 @@ def _chance_of(parent: np.ndarray, child: np.ndarray, single: np.ndarray) -> flo
     q = np.bincount(child) / len(child)
     sizes, groups = np.unique(np.bincount(parent)[single], return_counts=True)
     per_size = (q[None, :] ** sizes[:, None]).sum(1)  # P(a group of this size is constant)
-    return float(np.exp((groups * np.log(per_size)).sum()))
+    with np.errstate(divide="ignore"):  # a probability that underflows to 0: log -inf, chance 0 (right)
+        return float(np.exp((groups * np.log(per_size)).sum()))
 
 
 def _depends(parent: np.ndarray, child: np.ndarray, numeric: bool) -> bool:
