@@ -127,8 +127,9 @@ def cmd_sample(args) -> int:
     if not out.is_dir():  # a folder is a valid output of some domains (images): checked below
         check_target(out)
     started = time.perf_counter()
-    registry = registry_for(run_domain(args.run))
-    domain = registry.domains.get(run_domain(args.run) or "")
+    name = run_domain(args.run)
+    registry = registry_for(name)
+    domain = registry.domains.get(name) if name is not None else None
     handled = domain.sample_command(args) if domain is not None else None
     if handled is not None:  # one of the domain's own sample options (e.g. molecule --objective)
         return handled
@@ -215,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         _extend_for(parser, argv)
         args = parser.parse_args(argv)
-        if "threads" in vars(args) and args.func is not None:  # a command that runs networks
+        if "threads" in vars(args):  # a command that runs networks
             from genforge.threads import use_threads
             use_threads(args.threads, "--threads")
         return int(args.func(args) or 0)

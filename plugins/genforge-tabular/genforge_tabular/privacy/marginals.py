@@ -121,6 +121,16 @@ def allocate(shares: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndar
     return rng.permutation(np.repeat(np.arange(len(shares)), counts))
 
 
+def _fits(values: pd.Series, dtype: Any) -> bool:
+    """Whether proxy ``values`` are exactly representable in the real column's ``dtype``: whole
+    numbers for an integer column, True/False for a boolean one (else they stay as drawn)."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return bool(values.isin([True, False]).all())
+    if pd.api.types.is_integer_dtype(dtype):
+        return pd.api.types.is_numeric_dtype(values) and bool((values % 1 == 0).all())
+    return False
+
+
 def private_proxy(train: pd.DataFrame, infos: list[ColumnInfo], public: dict[str, list[Any]], epsilon: float,
                   delta: float, rows: int, seed: int) -> tuple[pd.DataFrame, dict[str, tuple[float, float]], int]:
     """The proxy table (``rows`` rows), the numeric ranges (for clipping the real rows) and how
@@ -142,11 +152,9 @@ def private_proxy(train: pd.DataFrame, infos: list[ColumnInfo], public: dict[str
             columns[info.name] = category_proxy(series, public.get(info.name), eps_col, delta_col, rows, rng)
     proxy = pd.DataFrame(columns)
     for info in infos:  # the real dtypes are part of the (public) schema
-        if info.kind in ("integer", "boolean") and not proxy[info.name].isna().any():
-            try:
-                proxy[info.name] = proxy[info.name].astype(train[info.name].dtype)
-            except (TypeError, ValueError):
-                pass
+        values, dtype = proxy[info.name], train[info.name].dtype
+        if info.kind in ("integer", "boolean") and not values.isna().any() and _fits(values, dtype):
+            proxy[info.name] = values.astype(dtype)
     return proxy, ranges, len(modelled)
 
 
