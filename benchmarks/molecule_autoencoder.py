@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -35,8 +36,43 @@ def moses_figures(smiles: list[str | None], ptest: dict) -> dict[str, float]:
             "Filters": float(fraction_passes_filters(valid, n_jobs=1))}
 
 
+def train_bundled(args: argparse.Namespace) -> int:
+    """The shipped autoencoder (``--ship PATH``): trained on the first ``--limit`` MOSES training
+    molecules for ``--ae-steps`` steps or ``--cpu-seconds`` of CPU, whichever comes first; the
+    weights are stored as fp16 with the provenance in ``summary``."""
+    from genforge_molecule.autoencoder_pretraining import PRETRAIN_DEFAULTS, selfies_tokens, train_autoencoder
+    from genforge_molecule.datasets import read_moses
+    from genforge_molecule.latent_codec import LatentCodec
+    from genforge_molecule.selfies_vocabulary import SelfiesVocabulary
+    from genforge.output_files import write_bytes
+
+    smiles = [s for _, s in read_moses("train", args.limit)]
+    tokens = [t for t in selfies_tokens(smiles) if t]
+    vocabulary = SelfiesVocabulary.from_tokens(tokens)
+    vocabulary.max_length += args.length_margin  # room for longer user molecules
+    codec = LatentCodec(vocabulary, {"code_dim": args.code_dim, "hidden": args.hidden, "embedding": args.embedding})
+    options = {**PRETRAIN_DEFAULTS, "ae_steps": args.ae_steps, "ae_batch_size": args.ae_batch_size,
+               "ae_lr": args.ae_lr, "ae_max_seconds": args.cpu_seconds}
+    summary = train_autoencoder(codec, vocabulary.encode(tokens), options, 0, print)
+    codec.keep_weights()
+    codec.weights = {k: v.half() for k, v in codec.weights.items()}
+    codec.summary = {**summary, "training_molecules": float(len(tokens))}
+    import io
+    buffer = io.BytesIO()
+    torch.save(codec.to_state(), buffer)
+    write_bytes(args.ship, buffer.getvalue())
+    print(f"wrote {args.ship} ({len(buffer.getvalue()) / 1e6:.1f} MB): {codec.summary}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--ship", type=Path, help="train the bundled autoencoder and write it here")
+    ap.add_argument("--cpu-seconds", type=float, default=0.0, help="with --ship: CPU-time cap (0: none)")
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--code-dim", type=int, default=64)
+    ap.add_argument("--embedding", type=int, default=32)
+    ap.add_argument("--length-margin", type=int, default=8)
     ap.add_argument("--limit", type=int, default=50_000)
     ap.add_argument("--ae-steps", type=int, default=1500)
     ap.add_argument("--ae-batch-size", type=int, default=128)
@@ -45,6 +81,8 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=2000)
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.ship:
+        return train_bundled(args)
     from genforge_molecule.autoencoder_pretraining import PRETRAIN_DEFAULTS, fit_codec, selfies_tokens
     from genforge_molecule.corpus import load_moses
     from genforge_molecule.latentgan import LATENTGAN_DEFAULTS, codec_options, training_codes

@@ -12,7 +12,10 @@ and stores the codec on the schema, so:
   part of the generation step; no repair happens after it).
 
 Options: ``latent_dim`` (noise), ``hidden`` (generator), ``critic`` (critic widths),
-``code_dim``, ``ae_hidden``, ``ae_embedding`` (autoencoder sizes), ``decode`` (sample or
+``code_dim``, ``ae_hidden``, ``ae_embedding`` (autoencoder sizes), ``autoencoder``
+(``bundled``: the MOSES autoencoder shipped in ``data/`` when it covers the training
+molecules' SELFIES tokens and lengths, else one is trained and the reason printed;
+``train``: always pretrain one), ``decode`` (sample or
 greedy) and ``decode_temperature``, ``objective`` and the ``steer_*`` options of
 :mod:`genforge_molecule.objectives.steering`, and the pretraining
 options of :data:`~genforge_molecule.autoencoder_pretraining.PRETRAIN_DEFAULTS`.
@@ -33,7 +36,8 @@ from genforge_molecule.objectives.steering import STEER_DEFAULTS, FeedbackSteeri
 from genforge_molecule.schema import MoleculeSchema
 
 LATENTGAN_DEFAULTS: dict[str, Any] = {"latent_dim": 64, "hidden": [256, 256], "critic": [256, 256],
-                                      "code_dim": 64, "ae_hidden": 128, "ae_embedding": 32,
+                                      "code_dim": 64, "ae_hidden": 256, "ae_embedding": 32,
+                                      "autoencoder": "bundled",
                                       "decode": "sample", "decode_temperature": 1.0,
                                       **PRETRAIN_DEFAULTS, **STEER_DEFAULTS}
 
@@ -114,9 +118,12 @@ def build_latentgan(schema: MoleculeSchema, options: dict[str, Any]) -> LatentGA
         if not schema.training_smiles:
             raise UserInputError("model latentgan: the schema carries neither an autoencoder nor training "
                                  "molecules to fit one on")
+        if o["autoencoder"] not in ("bundled", "train"):
+            raise UserInputError(f"model option autoencoder={o['autoencoder']!r}: choose bundled (the shipped "
+                                 "MOSES autoencoder when it covers the molecules) or train (pretrain one)")
         seed = torch.initial_seed() % 2**31
         schema.latent = fit_codec(schema.training_smiles, codec_options(o),
-                                  {k: o[k] for k in PRETRAIN_DEFAULTS}, seed)
+                                  {k: o[k] for k in PRETRAIN_DEFAULTS}, seed, bundled=o["autoencoder"] == "bundled")
     elif schema.latent.options != codec_options(o):
         raise UserInputError(f"model latentgan: the run's autoencoder has sizes {schema.latent.options}, "
                              f"the options ask for {codec_options(o)}")

@@ -42,7 +42,8 @@ def register_models(register):
                        sample_options={"hidden": [32, 64], "conv": [16], "aggregate": 16, "mlp": [16]}))
     register(ModelSpec("latentgan", "molecule", build_latentgan,
                        "LatentGAN: WGAN-GP of MLPs in the code space of a SELFIES GRU autoencoder "
-                       "(pretrained when the model is built, cached); valid by construction; drug-sized",
+                       "(option autoencoder: bundled = the shipped MOSES one when it covers the molecules, else "
+                       "train = pretrained when the model is built, cached); valid by construction; drug-sized",
                        defaults=dict(LATENTGAN_DEFAULTS),
                        sample_options={"hidden": [32], "critic": [32], "latent_dim": 8, "code_dim": 16,
                                        "ae_hidden": 32, "ae_embedding": 8, "ae_steps": 30,

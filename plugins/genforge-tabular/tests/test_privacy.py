@@ -218,3 +218,29 @@ def test_the_private_critic_reads_the_row_without_its_condition_unless_asked(mix
     assert first_layer({"critic_condition": "true"})[0] == width + cond_dim
     with pytest.raises(UserInputError, match="critic_condition='maybe'"):
         first_layer({"critic_condition": "maybe"})
+
+
+def test_private_calibration_maps_to_the_dp_marginals_and_spends_only_their_share(mixed_table):
+    from genforge_tabular.encoders import FIT_ROWS, ContinuousEncoder
+    from genforge_tabular.encoders.continuous import CALIBRATION_LEVELS
+    from genforge_tabular.privacy.marginals import private_proxy
+
+    plain = prepare(mixed_table, private_config(mixed_table))
+    calibrated = prepare(mixed_table, private_config(mixed_table, privacy={"calibrate": "true"}))
+    assert not plain.schema.transformer.calibrated_columns()
+    numeric = calibrated.schema.transformer.calibrated_columns()
+    assert numeric
+    ledger = calibrated.schema.privacy
+    assert ledger.parts["column statistics"]["epsilon"] == pytest.approx(0.1 * 3.0)  # the stated share, no more
+    assert ledger.spent_epsilon() == pytest.approx(plain.schema.privacy.spent_epsilon())
+    # the quantiles are the DP proxy's (post-processing), not the real training rows'
+    train_rows, public = calibrated.reference.real, private_config(mixed_table).dataset_options["privacy"]["public"]
+    proxy, _, _ = private_proxy(train_rows, calibrated.schema.infos, public, 0.3, ledger.delta * 0.1,
+                                max(FIT_ROWS, len(train_rows)), 0)
+    enc = next(e for e, *_ in numeric if isinstance(e, ContinuousEncoder))
+    column = enc.state["name"]
+    assert enc.state["quantiles"] == pytest.approx(np.quantile(proxy[column].dropna().astype(float), CALIBRATION_LEVELS))
+    assert enc.state["quantiles"] != pytest.approx(np.quantile(train_rows[column].dropna().astype(float),
+                                                               CALIBRATION_LEVELS), rel=1e-3)
+    with pytest.raises(UserInputError, match="calibrate='maybe'"):
+        prepare(mixed_table, private_config(mixed_table, privacy={"calibrate": "maybe"}))

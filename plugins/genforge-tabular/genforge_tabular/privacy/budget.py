@@ -23,7 +23,8 @@ TRUNCATION_DELTA_SHARE = 0.01
 MAX_GRAD_NORM = 1.0
 #: a noise multiplier above this means the budget is too small to learn anything in the planned steps
 MAX_NOISE_MULTIPLIER = 20.0
-SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "critic_condition"}
+SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "critic_condition",
+             "calibrate"}
 
 
 @dataclass
@@ -33,7 +34,9 @@ class PrivacySpec:
     ``public``: column domains declared as public knowledge (``{column: [lo, hi]}`` for numbers,
     ``{column: [levels...]}`` for categories; or a JSON file of that), which then cost no budget
     to find (their frequencies still do); ``critic_condition``: whether the
-    critic also reads the condition vector (off: see ``PrivateTabularGANModel.attach``)."""
+    critic also reads the condition vector (off: see ``PrivateTabularGANModel.attach``);
+    ``calibrate``: map the sampled numeric columns to the quantiles of the DP column statistics
+    (post-processing of the ``marginal_share`` already spent: no extra budget)."""
 
     epsilon: float
     delta: float | None = None
@@ -41,6 +44,7 @@ class PrivacySpec:
     marginal_share: float = MARGINAL_SHARE
     accountant: str = "rdp"
     critic_condition: bool = False
+    calibrate: bool = False
     public: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -69,11 +73,10 @@ class PrivacySpec:
                     numbers[key] = float(value[key])
                 except (TypeError, ValueError):
                     raise UserInputError(f"{where}: {key}={value[key]!r} is not a number") from None
-        condition = value.get("critic_condition", False)
-        if str(condition).lower() not in ("true", "false", "1", "0"):
-            raise UserInputError(f"{where}: critic_condition={condition!r}: expected true or false")
-        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")),
-                   critic_condition=str(condition).lower() in ("true", "1"), public=read_public(value.get("public")))
+        flags = {key: parse_flag(value.get(key, default), key, where)
+                 for key, default in (("critic_condition", False), ("calibrate", False))}
+        spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), **flags,
+                   public=read_public(value.get("public")))
         spec.check()
         return spec
 
@@ -160,6 +163,12 @@ class PrivacyLedger:
     def from_state(cls, state: dict[str, Any]) -> "PrivacyLedger":
         return cls(state["epsilon"], state["delta"], state["rows"], state.get("spec"), state.get("parts"),
                    state.get("sgd"))
+
+
+def parse_flag(value: Any, key: str, where: str) -> bool:
+    if str(value).lower() not in ("true", "false", "1", "0"):
+        raise UserInputError(f"{where}: {key}={value!r}: expected true or false")
+    return str(value).lower() in ("true", "1")
 
 
 def read_public(value: Any) -> dict[str, list[Any]]:

@@ -12,7 +12,9 @@ condition frequencies           the proxy's, i.e. the same DP histograms (no ext
 the critic                      DP-SGD through Opacus (``private_model.py``), the rest
 functional dependencies,        off (they are found on the real rows' joint values;
 target pairs                    ``dependencies`` / ``target_pairs`` = true is an error)
-marginal calibration            off (it maps to the real quantiles; ``calibrate = true`` errors)
+marginal calibration            to the proxy's quantiles (privacy key ``calibrate``, default off:
+                                post-processing of the DP histograms); the dataset option
+                                ``calibrate = true`` (real quantiles) errors
 target classifier               off (``classifier_weight`` > 0 errors)
 early stopping on real data     refused (``early_stop_metric``)
 final metrics, hold-out         computed on real rows for the analyst; they do not change the
@@ -88,7 +90,8 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
     ledger = PrivacyLedger(spec.epsilon, delta, rows, spec={"max_grad_norm": spec.max_grad_norm,
                                                             "accountant": spec.accountant,
                                                             "critic_condition": spec.critic_condition,
-                                                            "public_columns": sorted(spec.public)})
+                                                            "public_columns": sorted(spec.public),
+                                                            "calibrate": spec.calibrate})
     unknown = sorted(set(spec.public) - {i.name for i in infos})
     if unknown:
         raise UserInputError(f"dataset option privacy: public domain given for unknown column {unknown[0]!r}")
@@ -97,13 +100,14 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
     proxy, ranges, columns = private_proxy(train, infos, spec.public, eps_m, delta_m, max(fit_rows, rows), seed)
     stability = any(i.kind not in MODELLED_AS_CONTINUOUS + ("id",) and i.name not in spec.public for i in infos)
     ledger.spend("column statistics", eps_m, delta_m if stability else 0.0,
-                 f"Laplace histograms of {columns} columns ({len(spec.public)} with public domains)")
+                 f"Laplace histograms of {columns} columns ({len(spec.public)} with public domains)"
+                 + ("; the numeric columns' calibration quantiles are theirs (post-processing)" if spec.calibrate else ""))
     kinds = {i.name: i.kind for i in infos}
     private_infos = infer_columns(proxy, f"{where} (private proxy)", metadata=kinds)
     for private, info in zip(private_infos, infos):  # dtypes are part of the public schema
         private.dtype = info.dtype
     transformer = TableTransformer.fit(proxy, private_infos, seed, fit_rows,
-                                       int(options.get("max_categories", MAX_CATEGORIES)), {}, False)
+                                       int(options.get("max_categories", MAX_CATEGORIES)), {}, spec.calibrate)
     proxy_codes = transformer.codes(proxy)
     slot_counts = [torch.bincount(proxy_codes[:, j], minlength=transformer.encoders[i].width).tolist()
                    for j, i in enumerate(transformer.discrete)]
