@@ -44,7 +44,8 @@ def train_bundled(args: argparse.Namespace) -> int:
     from genforge_molecule.datasets import read_moses
     from genforge_molecule.latent_codec import LatentCodec
     from genforge_molecule.selfies_vocabulary import SelfiesVocabulary
-    from genforge.output_files import write_bytes
+    from genforge import save_atomic
+    from genforge_molecule.autoencoder_pretraining import BUNDLED_FORMAT
 
     smiles = [s for _, s in read_moses("train", args.limit)]
     tokens = [t for t in selfies_tokens(smiles) if t]
@@ -57,11 +58,8 @@ def train_bundled(args: argparse.Namespace) -> int:
     codec.keep_weights()
     codec.weights = {k: v.half() for k, v in codec.weights.items()}
     codec.summary = {**summary, "training_molecules": float(len(tokens))}
-    import io
-    buffer = io.BytesIO()
-    torch.save(codec.to_state(), buffer)
-    write_bytes(args.ship, buffer.getvalue())
-    print(f"wrote {args.ship} ({len(buffer.getvalue()) / 1e6:.1f} MB): {codec.summary}")
+    save_atomic(codec.to_state(), args.ship, tag=BUNDLED_FORMAT)
+    print(f"wrote {args.ship} ({args.ship.stat().st_size / 1e6:.1f} MB): {codec.summary}")
     return 0
 
 

@@ -37,14 +37,19 @@ def cache_folder() -> Path:
 
 #: the autoencoder shipped with the plugin, trained on MOSES (provenance: data/README.md)
 BUNDLED_AUTOENCODER = Path(__file__).parent / "data" / "moses_selfies_autoencoder.pt"
+BUNDLED_FORMAT = "genforge-molecule-autoencoder"
 
 
 def load_bundled_codec(path: Path = BUNDLED_AUTOENCODER) -> LatentCodec:
     if not path.is_file():
         raise UserInputError(f"the bundled autoencoder {path} is missing; reinstall genforge-molecule "
                              "or use model option autoencoder=train")
+    state = torch.load(path, weights_only=True)
+    if state.get("format") != BUNDLED_FORMAT:
+        raise UserInputError(f"{path} is not a genforge molecule autoencoder (format {state.get('format')!r}); "
+                             "reinstall genforge-molecule or use model option autoencoder=train")
     with torch.random.fork_rng():  # building the network must not move the caller's seeded draws
-        return LatentCodec.from_state(torch.load(path, weights_only=True))
+        return LatentCodec.from_state(state)
 
 
 def coverage_problem(codec: LatentCodec, token_lists: Sequence[Sequence[str] | None]) -> str:

@@ -114,13 +114,13 @@ def codec_options(options: dict[str, Any]) -> dict[str, int]:
 def build_latentgan(schema: MoleculeSchema, options: dict[str, Any]) -> LatentGAN:
     """The model; pretrains the codec first when the schema has none (a new training)."""
     o = {**LATENTGAN_DEFAULTS, **options}
+    if o["autoencoder"] not in ("bundled", "train"):
+        raise UserInputError(f"model option autoencoder={o['autoencoder']!r}: choose bundled (the shipped "
+                             "MOSES autoencoder when it covers the molecules) or train (pretrain one)")
     if schema.latent is None:
         if not schema.training_smiles:
             raise UserInputError("model latentgan: the schema carries neither an autoencoder nor training "
                                  "molecules to fit one on")
-        if o["autoencoder"] not in ("bundled", "train"):
-            raise UserInputError(f"model option autoencoder={o['autoencoder']!r}: choose bundled (the shipped "
-                                 "MOSES autoencoder when it covers the molecules) or train (pretrain one)")
         seed = torch.initial_seed() % 2**31
         schema.latent = fit_codec(schema.training_smiles, codec_options(o),
                                   {k: o[k] for k in PRETRAIN_DEFAULTS}, seed, bundled=o["autoencoder"] == "bundled")

@@ -45,3 +45,15 @@ def test_latentgan_uses_the_bundled_autoencoder_when_it_covers_the_molecules(tmp
     assert any("the bundled MOSES autoencoder" in line for line in lines), lines
     assert codec.vocabulary.tokens == bundled.vocabulary.tokens and codec.summary == bundled.summary
     assert not list(tmp_path.iterdir())  # nothing pretrained, nothing cached
+
+
+def test_a_file_that_is_not_the_bundled_autoencoder_is_refused_by_name(tmp_path):
+    import pytest
+    import torch
+
+    from genforge.errors import UserInputError
+
+    other = tmp_path / "other.pt"
+    torch.save({"format": "genforge-checkpoint", "weights": {}}, other)
+    with pytest.raises(UserInputError, match="other.pt is not a genforge molecule autoencoder"):
+        load_bundled_codec(other)
