@@ -143,3 +143,10 @@ def frechet_chemnet_distance(samples: Sequence[str] | MoleculeSamples, reference
 def fcd_status() -> str:
     return ("fcd_torch installed (ChemNet weights shipped with it)" if fcd_available()
             else "fcd_torch is NOT installed: FCD reports NaN; pip install fcd-torch")
+
+
+def filter_scores(smiles: Sequence[str]) -> list[float]:
+    """1.0 for each SMILES that passes MOSES's filters, else 0.0: an objective component
+    (``kind = "python"``, ``function = "genforge_molecule.metrics:filter_scores"``)."""
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    return [1.0 if m is not None and passes_filters(m) else 0.0 for m in mols]
