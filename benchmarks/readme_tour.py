@@ -5,7 +5,9 @@
 Each README runs in its own scratch folder that holds the files its commands name (a CSV with a
 ``label`` column, an image folder, ``run.toml`` as the README shows it, ...: :func:`write_fixtures`);
 ``GENFORGE_MAX_STEPS`` caps every training (``--steps``, default 20) so the tour takes minutes, not
-hours; data sets are loaded whole. A train command starts from an empty ``--out`` unless it says
+hours; data sets are loaded whole. ``genforge install`` / ``uninstall`` lines run in a scratch
+environment layered over this one (:func:`scratch_env`), so the tour never changes the packages
+installed here. A train command starts from an empty ``--out`` unless it says
 ``--resume`` (several examples share the placeholder RUN). Prints one line per command with its
 exit status and time, and exits 1 if any failed. ``tests/test_readme_examples.py`` runs the cheap
 commands the same way in ``make test``.
@@ -27,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 READMES = [ROOT / "README.md", *sorted(ROOT.glob("plugins/*/README.md"))]
 FENCE = re.compile(r"```([a-z]*)\n(.*?)```", re.S)
 COMMAND_STARTS = ("genforge ", "torchrun ")
-#: not run: they change the installed packages (tests/test_plugin_install.py covers them)
-NOT_RUN = ("genforge install ", "genforge uninstall ")
+#: run in a scratch environment layered over this one (they change the installed packages)
+INSTALLS = ("genforge install ", "genforge uninstall ")
 
 
 def readme_commands(path: Path) -> list[str]:
@@ -98,6 +100,20 @@ def tour_env(steps: int) -> dict[str, str]:
             "GENFORGE_PROGRESS_EVERY": "30"}
 
 
+def scratch_env(folder: Path, env: dict[str, str]) -> dict[str, str]:
+    """``env`` with a ``genforge`` first on PATH whose pip installs into a throwaway environment
+    under ``folder`` (:func:`genforge.testing.scratch_environment`: it sees every package
+    installed here), offline and without build isolation (setuptools comes from here)."""
+    from genforge.testing import scratch_environment
+
+    python = Path(scratch_environment(folder / "scratch-venv"))
+    shim = python.parent / "genforge"
+    shim.write_text(f'#!/bin/sh\nexec {shlex.quote(str(python))} -m genforge.cli "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    return {**env, "PATH": f"{python.parent}{os.pathsep}{env['PATH']}", "PIP_NO_INDEX": "1",
+            "PIP_NO_BUILD_ISOLATION": "0"}
+
+
 def run_command(command: str, folder: Path, env: dict[str, str], timeout: float | None = None
                 ) -> subprocess.CompletedProcess:
     """Run one README line in ``folder`` (a fresh ``--out`` for a train command without
@@ -127,12 +143,11 @@ def main() -> int:
             number += 1
             if args.only not in command or number < args.start:
                 continue
-            if command.startswith(NOT_RUN):
-                print(f"{number:3d} {'not run':18s} {'':7s} {readme.relative_to(ROOT)}: {command} (changes the installed "
-                      "packages; tests/test_plugin_install.py covers it)", flush=True)
-                continue
+            env = tour_env(args.steps)
+            if command.startswith(INSTALLS):  # pip changes a scratch environment, not this one
+                env = scratch_env(folder, env)
             t0 = time.perf_counter()
-            result = run_command(command, folder, tour_env(args.steps))
+            result = run_command(command, folder, env)
             status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
             print(f"{number:3d} {status:18s} {time.perf_counter() - t0:6.1f}s  {readme.relative_to(ROOT)}: {command}",
                   flush=True)
