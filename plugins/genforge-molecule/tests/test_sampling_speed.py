@@ -93,3 +93,27 @@ def test_tally_over_chunks_counts_what_one_pass_counts():
     assert lines[0].startswith("sampled 4/9 molecules") and "eta" in lines[0]
     assert lines[-1].startswith("sampled 9 molecules in") and "peak RSS" in lines[-1]
     assert tally.lines()[0].startswith("9 generated: raw validity 0.6667") and "(3 distinct)" in tally.lines()[0]
+
+
+def test_bf16_decoding_keeps_the_token_statistics_and_bad_precisions_are_refused():
+    from genforge_molecule.autoencoder_pretraining import load_bundled_codec
+    codec = load_bundled_codec()
+    codes = torch.tanh(torch.randn(400, codec.code_dim, generator=torch.Generator().manual_seed(0)))
+    fp32 = codec.network.decode(codes, 64, None)
+    bf16 = codec.network.decode(codes, 64, None, precision="bf16")
+    agree = (fp32 == bf16).all(1).float().mean().item()
+    lengths = [(ids > 2).sum(1).float().mean().item() for ids in (fp32, bf16)]
+    assert 0.5 < agree < 1.0 and abs(lengths[0] - lengths[1]) < 1.0, (agree, lengths)
+    with pytest.raises(ValueError, match="decoding precision 'fp16'"):
+        codec.network.decode(codes[:2], 8, None, precision="fp16")
+
+
+def test_latentgan_refuses_an_unknown_decode_precision():
+    from genforge.errors import UserInputError
+    from genforge_molecule.autoencoder_pretraining import load_bundled_codec
+    from genforge_molecule.latentgan import build_latentgan
+    from genforge_molecule.schema import MoleculeSchema
+    schema = MoleculeSchema.__new__(MoleculeSchema)
+    schema.latent, schema.training_smiles, schema.training_codes = load_bundled_codec(), None, None
+    with pytest.raises(UserInputError, match="decode_precision='int4'"):
+        build_latentgan(schema, {"decode_precision": "int4"})
