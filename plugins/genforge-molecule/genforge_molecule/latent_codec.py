@@ -88,7 +88,7 @@ class SelfiesAutoencoder(nn.Module):
         each step runs over blocks of :data:`STEP_BLOCK` rows so that its intermediates stay in
         the CPU cache (the noise of a step is still drawn for all live rows at once, so the
         tokens are those of one whole-batch step). ``precision="bf16"``: the hidden-state
-        projection (most of the FLOPs) in bfloat16 with the state kept in float32 - about 1.5x
+        projection (most of the FLOPs) in bfloat16 with the state kept in float32 - 1.3-1.7x
         faster on CPUs with native bf16, other samples (see the plugin README)."""
         gru, out_layer = self.decoder, self.to_token
         e, hidden = self.embed.embedding_dim, gru.hidden_size
