@@ -200,7 +200,11 @@ class MoleculeDomain(Domain):
 
     def write_samples(self, chunks: Iterable[MoleculeSamples], path: Path) -> int:
         """Valid molecules to ``.smi`` (one SMILES a line), ``.csv`` (SMILES and QED, SA,
-        logP, weight) or ``.sdf`` (2-D coordinates, same properties); returns how many."""
+        logP, weight) or ``.sdf`` (2-D coordinates, same properties); returns how many.
+        Streams chunk by chunk, with progress lines and the throughput on stderr."""
+        from genforge_molecule.sample_stream import SampleTally, tallied
+
+        chunks = tallied(chunks, SampleTally())
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix not in (".smi", ".txt", ".csv", ".sdf"):

@@ -25,6 +25,10 @@ from torch.nn import functional as F
 from genforge_molecule.selfies_vocabulary import END, PAD, START, SelfiesVocabulary
 
 CODEC_DEFAULTS: dict[str, Any] = {"code_dim": 64, "hidden": 128, "embedding": 32}
+#: rows per block of one decoding step (its gates, [STEP_BLOCK, 3 hidden], stay in the cache)
+STEP_BLOCK = 1024
+#: the dtypes of the hidden-state projection while decoding
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 class SelfiesAutoencoder(nn.Module):
@@ -70,22 +74,31 @@ class SelfiesAutoencoder(nn.Module):
         """Token ids ``[M, max_length]`` of the most likely token at each step (end, then padding)."""
         return self.decode(code, max_length, None, first)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def decode(self, code: torch.Tensor, max_length: int, rng: torch.Generator | None,
-               first: torch.Tensor | None = None, temperature: float = 1.0) -> torch.Tensor:
+               first: torch.Tensor | None = None, temperature: float = 1.0,
+               precision: str = "fp32") -> torch.Tensor:
         """Token ids ``[M, max_length]`` (end, then padding): each token drawn from the decoder's
         distribution at ``temperature`` with ``rng`` (Gumbel-max), or the most likely one when
         ``rng`` is None.
         ``first``: the tokens allowed first (bool ``[V]``; default: any but the special ones).
 
         The GRU cell is unrolled by hand for speed: the input projection of every token and of
-        the code is computed once, and finished strings leave the batch (only live rows cost)."""
+        the code is computed once, finished strings leave the batch (only live rows cost), and
+        each step runs over blocks of :data:`STEP_BLOCK` rows so that its intermediates stay in
+        the CPU cache (the noise of a step is still drawn for all live rows at once, so the
+        tokens are those of one whole-batch step). ``precision="bf16"``: the hidden-state
+        projection (most of the FLOPs) in bfloat16 with the state kept in float32 - 1.3-1.7x
+        faster on CPUs with native bf16, other samples (see the plugin README)."""
         gru, out_layer = self.decoder, self.to_token
-        e = self.embed.embedding_dim
+        e, hidden = self.embed.embedding_dim, gru.hidden_size
         w_ih, w_hh = gru.weight_ih_l0, gru.weight_hh_l0
         token_in = self.embed.weight @ w_ih[:, :e].T  # [V, 3H]: every token's input projection
         code_in = torch.addmm(gru.bias_ih_l0, code, w_ih[:, e:].T)  # [M, 3H], fixed over the steps
         w_hh_t, b_hh, w_out_t = w_hh.T.contiguous(), gru.bias_hh_l0, out_layer.weight.T.contiguous()
+        if precision not in PRECISIONS:
+            raise ValueError(f"decoding precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+        w_hh_t, b_hh = w_hh_t.to(PRECISIONS[precision]), b_hh.to(PRECISIONS[precision])
         n = code.shape[0]
         h = torch.tanh(self.from_code(code))
         allowed_first = torch.arange(self.embed.num_embeddings, device=code.device) > END
@@ -95,18 +108,25 @@ class SelfiesAutoencoder(nn.Module):
         live = torch.arange(n, device=code.device)
         ids = torch.zeros(n, max_length, dtype=torch.long, device=code.device)
         for t in range(max_length):
-            i_r, i_z, i_n = (token_in[token] + code_in).chunk(3, 1)
-            h_r, h_z, h_n = torch.addmm(b_hh, h, w_hh_t).chunk(3, 1)
-            r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-            cand = torch.tanh(i_n + r * h_n)
-            h = cand + z * (h - cand)
-            logits = torch.addmm(out_layer.bias, h, w_out_t)
-            if t == 0:  # the generation step's only mask: an atom first (no empty molecule)
-                logits = logits.masked_fill(~allowed_first, -math.inf)
+            m = len(live)
+            noise = None
             if rng is not None:
-                noise = torch.rand(logits.shape, generator=rng).clamp_(1e-20, 1.0).to(logits.device)
-                logits = logits / temperature - torch.log(-torch.log(noise))
-            token = logits.argmax(-1)
+                noise = torch.rand((m, out_layer.out_features), generator=rng).clamp_(1e-20, 1.0).to(code.device)
+            new_h, new_token = torch.empty_like(h), torch.empty_like(token)
+            for lo in range(0, m, STEP_BLOCK):
+                hi = min(lo + STEP_BLOCK, m)
+                inputs = token_in[token[lo:hi]].add_(code_in[lo:hi])  # i_r, i_z, i_n
+                hidden_in = torch.addmm(b_hh, h[lo:hi].to(w_hh_t.dtype), w_hh_t).float()  # h_r, h_z, h_n
+                gates = inputs[:, :2 * hidden].add_(hidden_in[:, :2 * hidden]).sigmoid_()  # r, z
+                cand = hidden_in[:, 2 * hidden:].mul_(gates[:, :hidden]).add_(inputs[:, 2 * hidden:]).tanh_()
+                h_next = torch.sub(h[lo:hi], cand, out=new_h[lo:hi]).mul_(gates[:, hidden:]).add_(cand)
+                logits = torch.addmm(out_layer.bias, h_next, w_out_t)
+                if t == 0:  # the generation step's only mask: an atom first (no empty molecule)
+                    logits.masked_fill_(~allowed_first, -math.inf)
+                if noise is not None:
+                    logits = logits.div_(temperature).sub_(noise[lo:hi].log_().neg_().log_())
+                new_token[lo:hi] = logits.argmax(-1)
+            h, token = new_h, new_token
             ids[live, t] = token
             going = token != END
             if not bool(going.all()):
@@ -130,6 +150,8 @@ class LatentCodec:
     sample: bool = True
     #: the sampling temperature (below 1: sharper than the decoder's distribution)
     temperature: float = 1.0
+    #: the hidden-state projection's dtype while decoding (:data:`PRECISIONS`)
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         o = {**CODEC_DEFAULTS, **self.options}
@@ -168,7 +190,7 @@ class LatentCodec:
                 digest = hashlib.blake2b(part.detach().cpu().numpy().tobytes(), digest_size=8).digest()
                 rng = torch.Generator().manual_seed(int.from_bytes(digest, "little") % 2**62)
             parts.append(self.network.decode(part, self.vocabulary.max_length, rng, first,
-                                             self.temperature).cpu().numpy())
+                                             self.temperature, self.precision).cpu().numpy())
         return np.concatenate(parts) if parts else np.zeros((0, self.vocabulary.max_length), dtype=np.int64)
 
     def to_state(self) -> dict[str, Any]:

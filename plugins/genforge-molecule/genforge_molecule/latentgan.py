@@ -16,8 +16,8 @@ Options: ``latent_dim`` (noise), ``hidden`` (generator), ``critic`` (critic widt
 (``bundled``: the MOSES autoencoder shipped in ``data/`` when it covers the training
 molecules' SELFIES tokens and lengths, else one is trained and the reason printed;
 ``train``: always pretrain one), ``decode`` (sample or
-greedy) and ``decode_temperature``, ``objective`` and the ``steer_*`` options of
-:mod:`genforge_molecule.objectives.steering`, and the pretraining
+greedy), ``decode_temperature``, ``decode_precision`` (fp32, or bf16: faster, other samples),
+``objective`` and the ``steer_*`` options of :mod:`genforge_molecule.objectives.steering`, and the pretraining
 options of :data:`~genforge_molecule.autoencoder_pretraining.PRETRAIN_DEFAULTS`.
 """
 from __future__ import annotations
@@ -31,14 +31,14 @@ from torch import nn
 from genforge.errors import UserInputError
 from genforge.model import GANModel
 from genforge_molecule.autoencoder_pretraining import PRETRAIN_DEFAULTS, fit_codec, selfies_tokens
-from genforge_molecule.latent_codec import LatentCodec
+from genforge_molecule.latent_codec import PRECISIONS, LatentCodec
 from genforge_molecule.objectives.steering import STEER_DEFAULTS, FeedbackSteering
 from genforge_molecule.schema import MoleculeSchema
 
 LATENTGAN_DEFAULTS: dict[str, Any] = {"latent_dim": 64, "hidden": [256, 256], "critic": [256, 256],
                                       "code_dim": 64, "ae_hidden": 256, "ae_embedding": 32,
                                       "autoencoder": "bundled",
-                                      "decode": "sample", "decode_temperature": 1.0,
+                                      "decode": "sample", "decode_temperature": 1.0, "decode_precision": "fp32",
                                       **PRETRAIN_DEFAULTS, **STEER_DEFAULTS}
 
 
@@ -135,6 +135,10 @@ def build_latentgan(schema: MoleculeSchema, options: dict[str, Any]) -> LatentGA
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature <= 10:
         raise UserInputError(f"model option decode_temperature must be a number in (0, 10], got {temperature!r}")
     schema.latent.temperature = float(temperature)
+    if o["decode_precision"] not in PRECISIONS:
+        raise UserInputError(f"model option decode_precision={o['decode_precision']!r}: choose fp32 or bf16 "
+                             "(the decoder's hidden projection in bfloat16: faster, other samples)")
+    schema.latent.precision = o["decode_precision"]
     if schema.training_smiles and schema.training_codes is None:
         schema.training_codes = training_codes(schema.latent, schema.training_smiles[: int(o["ae_molecules"])])
     return LatentGAN(schema.latent, o, schema)

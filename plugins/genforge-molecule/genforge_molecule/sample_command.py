@@ -13,11 +13,12 @@ written, ranked, with every component's score.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from genforge.domain import CommandSpec
 from genforge.errors import UserInputError
 from genforge_molecule.samples import MoleculeSamples
+from genforge_molecule.sample_stream import SampleTally, tallied
 
 
 def add_arguments(parser: Any) -> None:
@@ -59,26 +60,23 @@ def sample_command(args: Any) -> int | None:
 
 def describe(samples: MoleculeSamples) -> list[str]:
     """Raw validity, uniqueness and rejects by reason, as printed lines."""
-    n = len(samples)
-    valid = int(samples.raw_valid.sum())
-    unique = len(set(s for s, ok in zip(samples.smiles, samples.raw_valid) if ok))
-    lines = [f"{n} generated: raw validity {valid / max(1, n):.4f} ({valid} valid as generated, no repair), "
-             f"uniqueness {unique / max(1, valid):.4f} ({unique} distinct)"]
-    repaired = sum(1 for s, ok in zip(samples.smiles, samples.raw_valid) if s is not None and not ok)
-    if repaired:
-        lines.append(f"  after valence-aware repair: validity {(valid + repaired) / max(1, n):.4f}")
-    for reason, count in sorted(samples.rejects().items(), key=lambda kv: -kv[1]):
-        lines.append(f"  rejected {count}: {reason}")
-    return lines
+    tally = SampleTally()
+    tally.add(samples)
+    return tally.lines()
 
 
-def write_raw(samples: MoleculeSamples, path: Path) -> int:
-    """``samples.raw_lines()`` to ``path`` (temporary name, then renamed); returns the line count."""
-    from genforge.output_files import write_text
+def write_raw(chunks: Iterable[MoleculeSamples], path: Path) -> int:
+    """Each chunk's ``raw_lines()`` to ``path`` as it comes (temporary name, then renamed);
+    returns the line count."""
+    from genforge.output_files import atomic_open
 
-    lines = samples.raw_lines()
-    write_text(Path(path), "".join(line + "\n" for line in lines))
-    return len(lines)
+    count = 0
+    with atomic_open(Path(path), "w") as handle:
+        for chunk in chunks:
+            lines = chunk.raw_lines()
+            handle.writelines(line + "\n" for line in lines)
+            count += len(lines)
+    return count
 
 
 def run_sample(args: Any) -> int:
@@ -98,13 +96,17 @@ def run_sample(args: Any) -> int:
         from genforge_molecule.objectives import read_objective
         objective = read_objective(args.objective)
     run = TrainedGAN.load(Path(args.run), domain="molecule")
-    count = args.n if args.raw or objective is None else (objective.max_calls or args.pool or 10 * args.n)
+    if args.raw:  # streamed: bounded memory for any n
+        tally = SampleTally()
+        written = write_raw(tallied(run.sample_chunks(args.n, seed=args.seed), tally, args.n), args.out)
+        for line in tally.lines():
+            print(line)
+        print(f"wrote {written} lines to {args.out}")
+        return 0
+    count = args.n if objective is None else (objective.max_calls or args.pool or 10 * args.n)
     samples = run.sample(count, seed=args.seed)
     for line in describe(samples):
         print(line)
-    if args.raw:
-        print(f"wrote {write_raw(samples, args.out)} lines to {args.out}")
-        return 0
     distinct = [s for s in dict.fromkeys(samples.valid) if s not in exclude]
     if exclude:
         print(f"  {len(set(samples.valid)) - len(distinct)} distinct molecules left out: in {args.exclude}")

@@ -73,18 +73,24 @@ class SelfiesVocabulary:
 
     def decode(self, ids: np.ndarray) -> list[tuple[str | None, str]]:
         """``(canonical SMILES or None, reason)`` for each row of token ids (up to the first
-        end or padding token). Reason is ``""`` for a valid molecule."""
+        end or padding token). Reason is ``""`` for a valid molecule. SELFIES are derived by
+        :func:`~genforge_molecule.selfies_derivation.compiled_writer` (``selfies.decoder``'s
+        rules) when it handles the vocabulary, else by ``selfies.decoder``."""
         import selfies
         from rdkit import Chem
+        from genforge_molecule.selfies_derivation import compiled_writer
 
+        writer = compiled_writer(tuple(self.tokens), len(SPECIALS))
+        if writer is None:
+            writer = lambda body: selfies.decoder("".join(self.tokens[k] for k in body))  # noqa: E731
         out: list[tuple[str | None, str]] = []
-        for row in np.asarray(ids):
-            stop = np.flatnonzero(row <= END)
-            body = row[: stop[0]] if len(stop) else row
-            if len(body) == 0:
+        for body in np.asarray(ids).tolist():
+            stop = next((k for k, t in enumerate(body) if t <= END), len(body))
+            body = body[:stop]
+            if not body:
                 out.append((None, EMPTY))
                 continue
-            smiles = selfies.decoder("".join(self.tokens[k] for k in body))
+            smiles = writer(body)
             mol = Chem.MolFromSmiles(smiles) if smiles else None
             if mol is None or mol.GetNumAtoms() == 0:
                 out.append((None, EMPTY if not smiles else RDKIT_REJECTED))

@@ -35,6 +35,12 @@ def pool(workers: int) -> ProcessPoolExecutor:
     return _POOL
 
 
+def worker_pids() -> list[int]:
+    """Process ids of the pool's live workers (none before the pool starts)."""
+    processes = getattr(_POOL, "_processes", None) or {}
+    return list(processes)
+
+
 @atexit.register
 def _shutdown() -> None:
     if _POOL is not None:

@@ -87,7 +87,7 @@ def test_raw_lines_mark_invalid_outputs_and_rejects_count_reasons(tmp_path):
     from genforge_molecule.sample_command import describe, write_raw
     samples = MoleculeSamples(["CCO", None, "CCN", "CCC"], [True, False, False, True],
                               ["", "empty molecule", "graph invalid as sampled", ""])
-    assert write_raw(samples, tmp_path / "g.smi") == 4
+    assert write_raw([samples.subset([0, 1]), samples.subset([2, 3])], tmp_path / "g.smi") == 4
     assert (tmp_path / "g.smi").read_text().splitlines() == ["CCO", "INVALID", "INVALID", "CCC"]
     assert samples.rejects() == {"empty molecule": 1, "graph invalid as sampled": 1}
     lines = describe(samples)
