@@ -244,3 +244,36 @@ def test_private_calibration_maps_to_the_dp_marginals_and_spends_only_their_shar
                                                                CALIBRATION_LEVELS), rel=1e-3)
     with pytest.raises(UserInputError, match="calibrate='maybe'"):
         prepare(mixed_table, private_config(mixed_table, privacy={"calibrate": "maybe"}))
+
+
+def test_the_dp_target_classifier_is_clipped_noised_and_charged_once_per_batch_with_the_critic(mixed_table):
+    from opacus.optimizers import DPOptimizer
+
+    config = private_config(mixed_table, steps=12, privacy={"classifier": "true"})
+    data = prepare(mixed_table, config)
+    run = train(config, data=data, report=lambda *_: None)
+    model, ledger, opt_d = run.trainer.model, data.schema.privacy, run.trainer.opt_d
+    assert model.classifier is not None and model.classifier_weight > 0
+    opt_c = model.classifier_optimizer
+    assert isinstance(opt_c, DPOptimizer) and opt_c.max_grad_norm == opt_d.max_grad_norm
+    # each network at sigma * sqrt(2): together one Gaussian mechanism of sigma, which the accountant charges
+    sigma = ledger.sgd["noise_multiplier"]
+    assert opt_c.noise_multiplier == pytest.approx(sigma * 2 ** 0.5) == opt_d.noise_multiplier
+    assert ledger.sgd_epsilon() == pytest.approx(sgd_epsilon(sigma, ledger.sgd["sample_rate"], 12, ledger.sgd["delta"]))
+    assert 2.5 < ledger.spent_epsilon() <= 3.0
+    assert "target classifier DP-SGD" in "\n".join(ledger.lines())
+    # padding rows of the classifier's Poisson batch contribute exactly zero per-sample gradient
+    batch = data.batch(128, torch.Generator().manual_seed(3))
+    k = int(batch.condition[:, -1].sum())
+    before = [p.detach().clone() for p in model.classifier.parameters()]
+    model.train()
+    model._classifier_hooks.enable_hooks()
+    opt_c.step = lambda *a, **kw: None  # keep the per-sample gradients to look at them
+    model.auxiliary_step(batch, None, 1)
+    norms = torch.cat([p.grad_sample.reshape(128, -1) for p in model.classifier.parameters()], 1).norm(dim=1)
+    assert norms[k:].max() == 0 and norms[:k].max() > 0
+    assert all(torch.equal(a, b) for a, b in zip(before, model.classifier.parameters()))
+    # without the key the private model has no classifier at all
+    plain = train(private_config(mixed_table, steps=2), data=prepare(mixed_table, private_config(mixed_table, steps=2)),
+                  report=lambda *_: None)
+    assert plain.trainer.model.classifier is None

@@ -91,7 +91,8 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
                                                             "accountant": spec.accountant,
                                                             "critic_condition": spec.critic_condition,
                                                             "public_columns": sorted(spec.public),
-                                                            "calibrate": spec.calibrate})
+                                                            "calibrate": spec.calibrate,
+                                                            "classifier": spec.classifier})
     unknown = sorted(set(spec.public) - {i.name for i in infos})
     if unknown:
         raise UserInputError(f"dataset option privacy: public domain given for unknown column {unknown[0]!r}")
