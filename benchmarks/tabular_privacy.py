@@ -80,11 +80,18 @@ ABLATION = {
     "small critic, no dropout": {"model": {"critic_dims": [64], "dropout": 0.0}},
     "DP target classifier": {"privacy": {"classifier": True}},
     "DP target classifier, batch n/2": {"privacy": {"classifier": True}, "batch_share": 0.5},
-    "critic lr 1e-3": {"engine": {"lr_d": 1e-3}},
-    "critic and generator lr 1e-3": {"engine": {"lr_d": 1e-3, "lr_g": 1e-3}},
-    "clip 0.1, critic lr 1e-3": {"privacy": {"max_grad_norm": 0.1}, "engine": {"lr_d": 1e-3}},
-    "5 epochs": {"epochs": 5},
-    "20 epochs": {"epochs": 20},
+    "critic lr 3e-4": {"engine": {"lr_d": 3e-4}},
+    "marginal loss 1": {"privacy": {"marginal_weight": 1.0}},
+    "marginal loss 1, calibrated": {"privacy": {"marginal_weight": 1.0, "calibrate": True}},
+    "marginal loss 1, DP target classifier": {"privacy": {"marginal_weight": 1.0, "classifier": True}},
+    "marginal loss 1, 30 epochs": {"privacy": {"marginal_weight": 1.0}, "epochs": 30},
+    "marginal loss 3": {"privacy": {"marginal_weight": 3.0}},
+    "marginal loss 1, generator lr 3e-3": {"privacy": {"marginal_weight": 1.0}, "engine": {"lr_g": 3e-3}},
+    "marginal loss 3, calibrated": {"privacy": {"marginal_weight": 3.0, "calibrate": True}},
+    "30 epochs": {"epochs": 30},
+    "30 epochs, batch n/8": {"epochs": 30, "batch_share": 0.125},
+    "30 epochs, DP target classifier": {"epochs": 30, "privacy": {"classifier": True}},
+    "100 epochs, batch n/8": {"epochs": 100, "batch_share": 0.125},
 }
 
 
@@ -127,7 +134,7 @@ class MSTCells:
         self.path, self.compute, self.missing = path, compute and HAVE_MBI, []
         self.cells = json.loads(open(path).read()) if path and os.path.exists(path) else {}
 
-    def row(self, table: str, epsilon: float, seed: int, reference, public: dict, delta: float, per_epoch: float):
+    def row(self, table: str, epsilon: float, seed: int, reference, public: dict, delta: float, plain_cpu: float):
         key, cached = f"{table}|{epsilon:g}|{seed}", f"{table}|{epsilon:g}|{seed}" in self.cells
         if not cached:
             if not self.compute:
@@ -135,13 +142,14 @@ class MSTCells:
                     "not computed in this run (--no-mst) and not in the --mst-cache file"
                 self.missing.append(f"{table} eps {epsilon:g}: {why}")
                 return None
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             synthetic = mst(reference.real, public, epsilon, delta, len(reference.real), seed)
-            self.cells[key] = {"seconds": time.perf_counter() - start, "scores": scores(synthetic, reference)}
+            self.cells[key] = {"seconds": time.perf_counter() - start,
+                               "scores": {**scores(synthetic, reference), "cpu_s": time.process_time() - cpu}}
             self.save()
         cell = self.cells[key]
         source = "MST (mbi, cached)" if cached else "MST (mbi)"
-        ratio = cell["seconds"] / per_epoch if per_epoch else math.nan
+        ratio = cell["scores"].get("cpu_s", math.nan) / plain_cpu if plain_cpu else math.nan
         return (table, source, epsilon, epsilon, 0.0, cell["seconds"], ratio, cell["scores"])
 
     def save(self) -> None:
@@ -153,13 +161,13 @@ class MSTCells:
 
 
 def baselines(table: str, epsilon: float, data, public: dict, seed: int, mst_cells: MSTCells,
-              plain_run_seconds: float | None) -> list[tuple]:
+              plain_cpu: float | None) -> list[tuple]:
     """The DP baselines at the run's (epsilon, delta): independent DP marginals and MST."""
     reference, ledger = data.reference, data.schema.privacy
     proxy, _, _ = private_proxy(reference.real, data.schema.infos, public, epsilon, ledger.delta,
                                 len(reference.real), seed)
     out = [(table, "DP marginals", epsilon, epsilon, 0.0, 0.0, 0.0, scores(proxy, reference))]
-    cell = mst_cells.row(table, epsilon, seed, reference, public, ledger.delta, plain_run_seconds)
+    cell = mst_cells.row(table, epsilon, seed, reference, public, ledger.delta, plain_cpu)
     return out + ([cell] if cell else [])
 
 
@@ -184,14 +192,14 @@ def run(table: str, epochs: int, seed: int, mst_cells: MSTCells, epsilons=EPSILO
             continue
         trainer.fit()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        plain_time = plain_time or seconds / run_epochs  # per epoch: private runs may train fewer
+        plain_time = plain_time or cpu / run_epochs  # CPU-s per epoch (a shared machine): private runs may train fewer
         reference = data.reference
         samples = trainer.sample(len(reference.real), seed=seed)
         ledger = data.schema.privacy
         spent = ledger.spent_epsilon() if ledger else math.inf
         sigma = ledger.sgd["noise_multiplier"] if ledger else 0.0
         first = len(rows_out)
-        rows_out.append((table, method, epsilon, spent, sigma, seconds, seconds / run_epochs / plain_time,
+        rows_out.append((table, method, epsilon, spent, sigma, seconds, cpu / run_epochs / plain_time,
                          {**scores(samples, reference), "cpu_s": cpu}))
         if ledger is not None and not any(r[1] == "DP marginals" and r[2] == epsilon for r in rows_out):
             rows_out += baselines(table, epsilon, data, public, seed, mst_cells, epochs * plain_time)
@@ -248,7 +256,7 @@ def main() -> None:
         print("# MST not run: mbi is not installed (make bench-deps)", flush=True)
     print(f"# tabular privacy/utility, {args.epochs} epochs ({args.dp_epochs or args.epochs} private), seed "
           f"{args.seed}; train = seconds (model setup and training) and, per epoch, their ratio to the non-private "
-          "run's (MST: to the whole non-private run)", flush=True)
+          "run's, in CPU seconds (MST: to the whole non-private run)", flush=True)
     mst_cells = MSTCells(args.mst_cache, not args.no_mst)
     if args.mst_only:
         rows = mst_only(args.tables, args.epsilons, args.seed, mst_cells)
@@ -262,7 +270,7 @@ def main() -> None:
     ratios = [(r[6], r[0], r[1], r[2]) for r in rows if r[1].startswith(("genforge DP", "DP-GAN"))]
     if ratios:
         worst = max(ratios)
-        print(f"# DP / non-private training time per epoch: worst {worst[0]:.2f}x ({worst[1]} {worst[2]} eps "
+        print(f"# DP / non-private training CPU time per epoch: worst {worst[0]:.2f}x ({worst[1]} {worst[2]} eps "
               f"{worst[3]:g}), median {float(np.median([r[0] for r in ratios])):.2f}x")
     private = [r for r in rows if r[1] != "genforge GAN" and r[2] <= 10 and not math.isnan(r[7]["mia_auc"])]
     if private:

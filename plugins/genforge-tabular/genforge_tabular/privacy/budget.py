@@ -23,10 +23,12 @@ TRUNCATION_DELTA_SHARE = 0.01
 MAX_GRAD_NORM = 1.0
 #: whether the target classifier trains under DP-SGD beside the critic (privacy key ``classifier``)
 CLASSIFIER = False
+#: weight of the generator's loss toward the DP column frequencies (privacy key ``marginal_weight``)
+MARGINAL_WEIGHT = 0.0
 #: a noise multiplier above this means the budget is too small to learn anything in the planned steps
 MAX_NOISE_MULTIPLIER = 20.0
 SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "critic_condition",
-             "calibrate", "classifier"}
+             "calibrate", "classifier", "marginal_weight"}
 
 
 @dataclass
@@ -40,7 +42,9 @@ class PrivacySpec:
     ``calibrate``: map the sampled numeric columns to the quantiles of the DP column statistics
     (post-processing of the ``marginal_share`` already spent: no extra budget); ``classifier``:
     train the target classifier (CTAB-GAN's, which teaches the generator the features of each
-    class) by DP-SGD on the critic's Poisson batches (``private_model.py``)."""
+    class) by DP-SGD on the critic's Poisson batches (``private_model.py``); ``marginal_weight``:
+    weight of a generator loss pulling each generated block's frequencies (levels, numeric modes)
+    to the DP column statistics' (post-processing: no extra budget)."""
 
     epsilon: float
     delta: float | None = None
@@ -50,6 +54,7 @@ class PrivacySpec:
     critic_condition: bool = False
     calibrate: bool = False
     classifier: bool = CLASSIFIER
+    marginal_weight: float = MARGINAL_WEIGHT
     public: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -72,7 +77,7 @@ class PrivacySpec:
         if "epsilon" not in value:
             raise UserInputError(f"{where}: epsilon is required (e.g. privacy=epsilon=3,delta=1e-6)")
         numbers = {}
-        for key in ("epsilon", "delta", "max_grad_norm", "marginal_share"):
+        for key in ("epsilon", "delta", "max_grad_norm", "marginal_share", "marginal_weight"):
             if value.get(key) is not None:
                 try:
                     numbers[key] = float(value[key])
@@ -96,6 +101,8 @@ class PrivacySpec:
             raise UserInputError(f"{where}: max_grad_norm must be positive, got {self.max_grad_norm!r}")
         if not 0 < self.marginal_share < 1:
             raise UserInputError(f"{where}: marginal_share must be in (0, 1), got {self.marginal_share!r}")
+        if not (self.marginal_weight >= 0 and math.isfinite(self.marginal_weight)):
+            raise UserInputError(f"{where}: marginal_weight must be >= 0, got {self.marginal_weight!r}")
         if self.accountant not in ("rdp", "prv"):
             raise UserInputError(f"{where}: accountant must be rdp or prv, got {self.accountant!r}")
 

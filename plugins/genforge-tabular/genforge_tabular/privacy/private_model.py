@@ -103,6 +103,12 @@ class PrivateTabularGANModel(TabularGANModel):
 
             self.classifier = TargetClassifier(schema.transformer.width, block)
             self.classifier_weight = float(MODEL_DEFAULTS["classifier_weight"])
+        self.marginal_weight = float(self.ledger.spec.get("marginal_weight", 0.0))
+        means = getattr(self.batches, "proxy_means", None)
+        if self.marginal_weight > 0 and means is not None:
+            soft = torch.tensor([j for a, b, act in schema.transformer.spans() if act == "softmax"
+                                 for j in range(a, b)], dtype=torch.long)
+            self._marginal_slots, self._marginal_target = soft, means[soft].clamp_min(1e-6)
         if not self.critic_condition:
             net = self.discriminator.net
             first = next(i for i, layer in enumerate(net) if isinstance(layer, torch.nn.Linear))
@@ -165,8 +171,17 @@ class PrivateTabularGANModel(TabularGANModel):
         return {"loss_classifier": loss.item()}
 
     def generator_extra_loss(self, fake: Any, batch: Batch, extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
-        return super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras),
+        """The condition (and classifier) losses; with ``marginal_weight``, plus the KL divergence
+        of each softmax block's batch frequencies from the DP proxy's (summed over the blocks)."""
+        loss = super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras),
                                             extras)
+        target = getattr(self, "_marginal_target", None)
+        if target is None:
+            return loss
+        slots = self._marginal_slots.to(extras["log_probs"].device)
+        frequencies = extras["log_probs"][:, slots].exp().mean(0).clamp_min(1e-6)
+        kl = (target.to(frequencies.device) * (target.to(frequencies.device) / frequencies).log()).sum()
+        return self.marginal_weight * kl + (0.0 if loss is None else loss)
 
     def discriminator_optimizer(self, optimizer: torch.optim.Optimizer, config: Any,
                                 steps: int) -> torch.optim.Optimizer:
