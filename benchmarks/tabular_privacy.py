@@ -72,6 +72,7 @@ def scores(samples, reference) -> dict[str, float]:
 #: the previous stops' variants are kept for their rows in privacy/README.md
 ABLATION = {
     "default": {},
+    "no marginal loss (previous default)": {"privacy": {"marginal_weight": 0.0}},
     "calibrated to the DP marginals": {"privacy": {"calibrate": True}},
     "marginal share 0.3": {"privacy": {"marginal_share": 0.3}},
     "batch n/2": {"batch_share": 0.5},
@@ -132,9 +133,13 @@ class MSTCells:
 
     def __init__(self, path: str | None, compute: bool):
         self.path, self.compute, self.missing = path, compute and HAVE_MBI, []
-        self.cells = json.loads(open(path).read()) if path and os.path.exists(path) else {}
+        self.cells = self.read()
+
+    def read(self) -> dict:
+        return json.loads(open(self.path).read()) if self.path and os.path.exists(self.path) else {}
 
     def row(self, table: str, epsilon: float, seed: int, reference, public: dict, delta: float, plain_cpu: float):
+        self.cells.update(self.read())  # a background --mst-only run may have added cells
         key, cached = f"{table}|{epsilon:g}|{seed}", f"{table}|{epsilon:g}|{seed}" in self.cells
         if not cached:
             if not self.compute:
@@ -154,6 +159,7 @@ class MSTCells:
 
     def save(self) -> None:
         if self.path:
+            self.cells = {**self.read(), **self.cells}
             tmp = self.path + ".tmp"
             with open(tmp, "w") as handle:
                 json.dump(self.cells, handle, indent=1)

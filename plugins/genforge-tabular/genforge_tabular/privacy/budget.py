@@ -24,7 +24,7 @@ MAX_GRAD_NORM = 1.0
 #: whether the target classifier trains under DP-SGD beside the critic (privacy key ``classifier``)
 CLASSIFIER = False
 #: weight of the generator's loss toward the DP column frequencies (privacy key ``marginal_weight``)
-MARGINAL_WEIGHT = 0.0
+MARGINAL_WEIGHT = 1.0
 #: a noise multiplier above this means the budget is too small to learn anything in the planned steps
 MAX_NOISE_MULTIPLIER = 20.0
 SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "critic_condition",
