@@ -8,7 +8,9 @@ independent DP marginals (every column drawn from its own Laplace histogram, i.e
 private encoders see: does the GAN learn the columns' relations privately?) and MST (McKenna et
 al. 2021; ``mst_baseline.py`` on the authors' ``mbi`` package, installed by ``make bench-deps``;
 skipped with a note when mbi is missing; ~2 min per run on penguins, ~11 min on democracy's
-wide domains on a loaded 2-core machine: ``--no-mst``). smartnoise-synth (DP-CTGAN, MWEM) is not run:
+wide domains on a loaded 2-core machine: ``--no-mst``; or run ``--mst-only --mst-cache FILE`` in the
+background and give the curve the same ``--mst-cache``: it shows the cells found there and lists
+the missing ones). smartnoise-synth (DP-CTGAN, MWEM) is not run:
 installing it would replace opacus 1.6 by 0.14 and pandas 3 by 2.3 (pip --dry-run); synthcity
 would replace torch 2.13 by 2.2 and pandas; dpmm pins numpy 1.26 and pandas 2.1. Published
 comparison: Tao et al. 2021 (arXiv 2112.09238) find DP-CTGAN, PATE-GAN and DP-GAN below simple
@@ -18,10 +20,12 @@ baselines on most of their tables and MST among the best; so it is here (README 
 Column domains (numeric bounds, category levels) are declared public, taken from the whole
 bundled table (as smartnoise and DP-CTGAN users declare metadata); delta = 1 / n**1.1.
 Shortened training for a shared 2-core machine: ``--epochs`` (default 100, the README's
-figures use 300), one seed; so absolute figures are below the README's.
+figures use 300), one seed; so absolute figures are below the README's. Times: wall seconds, and
+the ratio of CPU seconds per epoch to the non-private run's (CPU: the machine is shared).
 
     .venv/bin/python benchmarks/tabular_privacy.py [--epochs 100] [--dp-epochs N] [--tables ...]
                                                    [--epsilons 3 10] [--ablation [--variants ...]] [--no-mst]
+                                                   [--mst-cache FILE [--mst-only]]
 """
 from __future__ import annotations
 
