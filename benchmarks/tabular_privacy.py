@@ -282,11 +282,12 @@ def main() -> None:
         worst = max(ratios)
         print(f"# DP / non-private training CPU time per epoch: worst {worst[0]:.2f}x ({worst[1]} {worst[2]} eps "
               f"{worst[3]:g}), median {float(np.median([r[0] for r in ratios])):.2f}x")
-    private = [r for r in rows if r[1] != "genforge GAN" and r[2] <= 10 and not math.isnan(r[7]["mia_auc"])]
-    if private:
-        worst = max(private, key=lambda r: r[7]["mia_auc"])
-        print(f"# membership-inference AUC <= 0.55 at every epsilon <= 10: {worst[7]['mia_auc'] <= 0.55} "
-              f"(highest {worst[7]['mia_auc']:.3f}: {worst[0]} {worst[1]} eps {worst[2]:g})")
+    for label, kept in (("the DP-GAN", ("genforge DP", "DP-GAN")), ("the DP baselines", ("DP marginals", "MST"))):
+        private = [r for r in rows if r[1].startswith(kept) and r[2] <= 10 and not math.isnan(r[7]["mia_auc"])]
+        if private:
+            worst = max(private, key=lambda r: r[7]["mia_auc"])
+            print(f"# {label}: membership-inference AUC <= 0.55 at every epsilon <= 10: {worst[7]['mia_auc'] <= 0.55} "
+                  f"(highest {worst[7]['mia_auc']:.3f}: {worst[0]} {worst[1]} eps {worst[2]:g})")
     print("# worst first (by quality):")
     print_rows(sorted(rows, key=lambda r: r[7]["quality"]))
     print(f"# total {time.perf_counter() - start:.0f} s", file=sys.stderr)
