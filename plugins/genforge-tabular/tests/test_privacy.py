@@ -305,3 +305,16 @@ def test_the_marginal_loss_pulls_generated_frequencies_to_the_dp_statistics_at_n
     assert set(data.schema.privacy.parts) == {"column statistics"}
     with pytest.raises(UserInputError, match="marginal_weight must be >= 0"):
         prepare(mixed_table, private_config(mixed_table, privacy={"marginal_weight": -1}))
+
+
+def test_tstr_scores_a_synthetic_table_whose_target_has_missing_values(mixed_table):
+    """The DP histograms can give a column a missing slot the real one lacks (noise over 1/epsilon):
+    a synthetic target with missing values is scored (missing as its own level), not a crash."""
+    from genforge_tabular import metrics
+
+    kinds = {i.name: i.kind for i in infer_columns(mixed_table, "t")}
+    ref = metrics.TabularReference(mixed_table.iloc[:300], kinds, mixed_table.iloc[300:], "label", 0)
+    synth = mixed_table.iloc[:300].copy()
+    synth.loc[synth.index[:20], "label"] = np.nan
+    score = metrics.tstr_macro_f1(synth, ref)
+    assert 0.0 < score <= 1.0
