@@ -72,7 +72,8 @@ def scores(samples, reference) -> dict[str, float]:
 
 
 #: the DP levers measured at epsilon 3 (``--ablation``), each a change of the defaults (critic
-#: (128, 128) reading the row only, dropout 0.5, marginal share 0.1, batch n/4, no calibration);
+#: (128, 128) reading the row only, dropout 0.5, marginal share 0.1, marginal loss 1, batch n/4, no calibration,
+#: no DP classifier);
 #: the previous stops' variants are kept for their rows in privacy/README.md
 ABLATION = {
     "default": {},
