@@ -103,8 +103,9 @@ def downstream_scores(train: pd.DataFrame, test: pd.DataFrame, ref: TabularRefer
     from sklearn.metrics import balanced_accuracy_score, f1_score
 
     target = ref.target
-    y_train = train[target].astype(str).to_numpy()
-    y_test = test[target].astype(str).to_numpy()
+    # str() of each value: a missing target is the level "nan" (pandas' astype(str) keeps it a float NaN)
+    y_train = np.array([str(v) for v in train[target]], dtype=object)
+    y_test = np.array([str(v) for v in test[target]], dtype=object)
     minority = pd.Series(ref.real[target].astype(str)).value_counts().index[-1]
     if len(np.unique(y_train)) < 2:
         pred = np.full(len(y_test), y_train[0] if len(y_train) else "")

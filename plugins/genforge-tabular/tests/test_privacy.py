@@ -244,3 +244,77 @@ def test_private_calibration_maps_to_the_dp_marginals_and_spends_only_their_shar
                                                                CALIBRATION_LEVELS), rel=1e-3)
     with pytest.raises(UserInputError, match="calibrate='maybe'"):
         prepare(mixed_table, private_config(mixed_table, privacy={"calibrate": "maybe"}))
+
+
+def test_the_dp_target_classifier_is_clipped_noised_and_charged_once_per_batch_with_the_critic(mixed_table):
+    from opacus.optimizers import DPOptimizer
+
+    config = private_config(mixed_table, steps=6, privacy={"classifier": "true"})
+    data = prepare(mixed_table, config)
+    run = train(config, data=data, report=lambda *_: None)
+    model, ledger, opt_d = run.trainer.model, data.schema.privacy, run.trainer.opt_d
+    assert model.classifier is not None and model.classifier_weight > 0
+    opt_c = model.classifier_optimizer
+    assert isinstance(opt_c, DPOptimizer) and opt_c.max_grad_norm == opt_d.max_grad_norm
+    # each network at sigma * sqrt(2): together one Gaussian mechanism of sigma, which the accountant charges
+    sigma = ledger.sgd["noise_multiplier"]
+    assert opt_c.noise_multiplier == pytest.approx(sigma * 2 ** 0.5) == opt_d.noise_multiplier
+    assert ledger.sgd_epsilon() == pytest.approx(sgd_epsilon(sigma, ledger.sgd["sample_rate"], 6, ledger.sgd["delta"]))
+    assert 2.5 < ledger.spent_epsilon() <= 3.0
+    assert "target classifier DP-SGD" in "\n".join(ledger.lines())
+    # padding rows of the classifier's Poisson batch contribute exactly zero per-sample gradient
+    batch = data.batch(128, torch.Generator().manual_seed(3))
+    k = int(batch.condition[:, -1].sum())
+    before = [p.detach().clone() for p in model.classifier.parameters()]
+    model.train()
+    model._classifier_hooks.enable_hooks()
+    opt_c.step = lambda *a, **kw: None  # keep the per-sample gradients to look at them
+    model.auxiliary_step(batch, None, 1)
+    norms = torch.cat([p.grad_sample.reshape(128, -1) for p in model.classifier.parameters()], 1).norm(dim=1)
+    assert norms[k:].max() == 0 and norms[:k].max() > 0
+    assert all(torch.equal(a, b) for a, b in zip(before, model.classifier.parameters()))
+    # without the key the private model has no classifier at all
+    plain = private_config(mixed_table)
+    assert build_model(plain, prepare(mixed_table, plain).schema, get_registry()).classifier is None
+
+
+def test_the_marginal_loss_pulls_generated_frequencies_to_the_dp_statistics_at_no_extra_budget(mixed_table):
+    config = private_config(mixed_table, privacy={"marginal_weight": 2.0})
+    data = prepare(mixed_table, config)
+    model = build_model(config, data.schema, get_registry())
+    spans = [(a, b) for a, b, act in data.schema.transformer.spans() if act == "softmax"]
+    target = data.proxy_means
+    for a, b in spans:  # every generated block's target: the DP proxy's frequencies
+        assert target[a:b].sum().item() == pytest.approx(1.0, abs=1e-5)
+    transformer, start = data.schema.transformer, 0
+    for i, encoder in enumerate(transformer.encoders):  # colour's block is its DP histogram
+        if encoder.state["name"] == "colour":
+            counts = torch.tensor(data.schema.slot_counts[transformer.discrete.index(i)], dtype=torch.float)
+            assert torch.allclose(target[start:start + encoder.width], counts / counts.sum(), atol=1e-6)
+        start += encoder.width
+    batch = data.conditions(64, torch.Generator().manual_seed(0))
+    fake, extras = model.generate_with_extras(model.noise(64, torch.Generator().manual_seed(1)), batch.condition)
+    with_marginals = model.generator_extra_loss(fake, batch, extras)
+    slots, goal = model._marginal_slots, model._marginal_target
+    model._marginal_target = None
+    without = model.generator_extra_loss(fake, batch, extras)
+    freq = extras["log_probs"][:, slots].exp().mean(0)
+    assert (with_marginals - without).item() == pytest.approx(2.0 * (goal * (goal / freq).log()).sum().item(), rel=1e-4)
+    assert (with_marginals - without).item() > 0
+    # post-processing of the column statistics: the ledger's parts are those of a run without the loss
+    assert set(data.schema.privacy.parts) == {"column statistics"}
+    with pytest.raises(UserInputError, match="marginal_weight must be >= 0"):
+        prepare(mixed_table, private_config(mixed_table, privacy={"marginal_weight": -1}))
+
+
+def test_tstr_scores_a_synthetic_table_whose_target_has_missing_values(mixed_table):
+    """The DP histograms can give a column a missing slot the real one lacks (noise over 1/epsilon):
+    a synthetic target with missing values is scored (missing as its own level), not a crash."""
+    from genforge_tabular import metrics
+
+    kinds = {i.name: i.kind for i in infer_columns(mixed_table, "t")}
+    ref = metrics.TabularReference(mixed_table.iloc[:300], kinds, mixed_table.iloc[300:], "label", 0)
+    synth = mixed_table.iloc[:300].copy()
+    synth.loc[synth.index[:20], "label"] = np.nan
+    score = metrics.tstr_macro_f1(synth, ref)
+    assert 0.0 < score <= 1.0

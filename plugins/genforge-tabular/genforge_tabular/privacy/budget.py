@@ -21,10 +21,14 @@ MARGINAL_SHARE = 0.1
 TRUNCATION_DELTA_SHARE = 0.01
 #: per-sample gradient clipping norm of the critic
 MAX_GRAD_NORM = 1.0
+#: whether the target classifier trains under DP-SGD beside the critic (privacy key ``classifier``)
+CLASSIFIER = False
+#: weight of the generator's loss toward the DP column frequencies (privacy key ``marginal_weight``)
+MARGINAL_WEIGHT = 1.0
 #: a noise multiplier above this means the budget is too small to learn anything in the planned steps
 MAX_NOISE_MULTIPLIER = 20.0
 SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "critic_condition",
-             "calibrate"}
+             "calibrate", "classifier", "marginal_weight"}
 
 
 @dataclass
@@ -36,7 +40,11 @@ class PrivacySpec:
     to find (their frequencies still do); ``critic_condition``: whether the
     critic also reads the condition vector (off: see ``PrivateTabularGANModel.attach``);
     ``calibrate``: map the sampled numeric columns to the quantiles of the DP column statistics
-    (post-processing of the ``marginal_share`` already spent: no extra budget)."""
+    (post-processing of the ``marginal_share`` already spent: no extra budget); ``classifier``:
+    train the target classifier (CTAB-GAN's, which teaches the generator the features of each
+    class) by DP-SGD on the critic's Poisson batches (``private_model.py``); ``marginal_weight``:
+    weight of a generator loss pulling each generated block's frequencies (levels, numeric modes)
+    to the DP column statistics' (post-processing: no extra budget)."""
 
     epsilon: float
     delta: float | None = None
@@ -45,6 +53,8 @@ class PrivacySpec:
     accountant: str = "rdp"
     critic_condition: bool = False
     calibrate: bool = False
+    classifier: bool = CLASSIFIER
+    marginal_weight: float = MARGINAL_WEIGHT
     public: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -67,14 +77,14 @@ class PrivacySpec:
         if "epsilon" not in value:
             raise UserInputError(f"{where}: epsilon is required (e.g. privacy=epsilon=3,delta=1e-6)")
         numbers = {}
-        for key in ("epsilon", "delta", "max_grad_norm", "marginal_share"):
+        for key in ("epsilon", "delta", "max_grad_norm", "marginal_share", "marginal_weight"):
             if value.get(key) is not None:
                 try:
                     numbers[key] = float(value[key])
                 except (TypeError, ValueError):
                     raise UserInputError(f"{where}: {key}={value[key]!r} is not a number") from None
         flags = {key: parse_flag(value.get(key, default), key, where)
-                 for key, default in (("critic_condition", False), ("calibrate", False))}
+                 for key, default in (("critic_condition", False), ("calibrate", False), ("classifier", CLASSIFIER))}
         spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), **flags,
                    public=read_public(value.get("public")))
         spec.check()
@@ -91,6 +101,8 @@ class PrivacySpec:
             raise UserInputError(f"{where}: max_grad_norm must be positive, got {self.max_grad_norm!r}")
         if not 0 < self.marginal_share < 1:
             raise UserInputError(f"{where}: marginal_share must be in (0, 1), got {self.marginal_share!r}")
+        if not (self.marginal_weight >= 0 and math.isfinite(self.marginal_weight)):
+            raise UserInputError(f"{where}: marginal_weight must be >= 0, got {self.marginal_weight!r}")
         if self.accountant not in ("rdp", "prv"):
             raise UserInputError(f"{where}: accountant must be rdp or prv, got {self.accountant!r}")
 
@@ -147,6 +159,10 @@ class PrivacyLedger:
             out.append(f"  {name}: epsilon {p['epsilon']:.4g}, delta {p['delta']:.3g}" + (f" - {p['note']}" if p['note'] else ""))
         if self.sgd:
             s = self.sgd
+            if s.get("classifier_noise_multiplier"):
+                out.append(f"  target classifier DP-SGD on the critic's batches: critic and classifier each at noise "
+                           f"multiplier {s['classifier_noise_multiplier']:.3f} = one Gaussian mechanism of "
+                           f"{s['noise_multiplier']:.3f} per batch (accounted below)")
             out.append(f"  critic DP-SGD: epsilon {self.sgd_epsilon():.4g} of {s['budget']:.4g} "
                        f"({s['accountant']} accountant), delta {s['delta']:.3g} + {s['truncation_delta']:.2g} "
                        f"(batch overflow); noise multiplier {s['noise_multiplier']:.3f}, clip {s['max_grad_norm']:g}, "

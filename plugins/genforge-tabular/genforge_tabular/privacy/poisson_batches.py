@@ -59,6 +59,8 @@ class PoissonTrainingData(TrainingData):
         self.encoded, self.codes, self.schema = encoded, codes, schema
         self.reference, self.real_samples, self.report = reference, real_samples, report
         self.size = len(encoded)
+        #: the DP proxy table's mean encoded row (its block frequencies), for the marginal loss
+        self.proxy_means: torch.Tensor | None = None
         self.sample_rate: float | None = None
         self.truncated_batches = 0
         self.sampled_rows = 0

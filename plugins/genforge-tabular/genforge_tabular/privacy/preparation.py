@@ -91,7 +91,9 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
                                                             "accountant": spec.accountant,
                                                             "critic_condition": spec.critic_condition,
                                                             "public_columns": sorted(spec.public),
-                                                            "calibrate": spec.calibrate})
+                                                            "calibrate": spec.calibrate,
+                                                            "classifier": spec.classifier,
+                                                            "marginal_weight": spec.marginal_weight})
     unknown = sorted(set(spec.public) - {i.name for i in infos})
     if unknown:
         raise UserInputError(f"dataset option privacy: public domain given for unknown column {unknown[0]!r}")
@@ -122,5 +124,7 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
     if replaced and data.report is not None:
         data.report.skipped[f"values outside the private column domains (unreleased levels, missing where "
                             f"the private statistics have none) replaced by the column's private mode"] = replaced
+    if spec.marginal_weight > 0:  # the DP frequencies of every generated block (post-processing of the proxy)
+        data.proxy_means = transformer.encode(proxy, torch.Generator().manual_seed(seed)).mean(0)
     ledger.batches = data
     return data

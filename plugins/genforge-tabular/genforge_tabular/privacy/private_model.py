@@ -12,6 +12,11 @@ What differs from :class:`~genforge_tabular.networks.TabularGANModel`:
   so both depend on that row) before clipping: sensitivity = the clip norm. One pass, one
   per-sample gradient tensor per layer (two passes accumulated cost 2-3x more time on wide
   one-hot inputs);
+* with the privacy key ``classifier``, the target classifier (CTAB-GAN's) trains by DP-SGD on the
+  critic's last Poisson batch of each step. The two noisy gradients of one batch form one
+  Gaussian mechanism: each at noise multiplier ``sigma * sqrt(2)`` (same clip norm) is, whitened,
+  a mechanism of multiplier ``sigma`` (sensitivity ``sqrt(1/2 + 1/2)``), so the accountant
+  charges the batch once at ``sigma``; the generator's use of the classifier is post-processing;
 * the engine features that per-sample gradients rule out are refused with a clear error
   (:func:`check_engine_config`): gradient penalties (WGAN-GP, R1), PacGAN packing, reusing the
   critic's fake batch (its conditions come from real rows) for the generator step, early
@@ -20,6 +25,7 @@ What differs from :class:`~genforge_tabular.networks.TabularGANModel`:
 """
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any
 
@@ -27,7 +33,7 @@ import torch
 
 from genforge.domain import Batch
 from genforge.errors import UserInputError
-from genforge_tabular.networks import TabularGANModel
+from genforge_tabular.networks import TabularGANModel, TargetClassifier
 from genforge_tabular.privacy.budget import MAX_NOISE_MULTIPLIER, TRUNCATION_DELTA_SHARE, PrivacyLedger
 from genforge_tabular.privacy.poisson_batches import poisson_rate
 
@@ -91,6 +97,18 @@ class PrivateTabularGANModel(TabularGANModel):
         self.ledger, self.batches = schema.privacy, getattr(schema.privacy, "batches", None)
         self.cond_dim = schema.cond_dim
         self.critic_condition = bool(self.ledger.spec.get("critic_condition", False)) or not self.cond_dim
+        block = schema.target_block()
+        if self.ledger.spec.get("classifier") and block is not None:
+            from genforge_tabular.plugin import MODEL_DEFAULTS
+
+            self.classifier = TargetClassifier(schema.transformer.width, block)
+            self.classifier_weight = float(MODEL_DEFAULTS["classifier_weight"])
+        self.marginal_weight = float(self.ledger.spec.get("marginal_weight", 0.0))
+        means = getattr(self.batches, "proxy_means", None)
+        if self.marginal_weight > 0 and means is not None:
+            soft = torch.tensor([j for a, b, act in schema.transformer.spans() if act == "softmax"
+                                 for j in range(a, b)], dtype=torch.long)
+            self._marginal_slots, self._marginal_target = soft, means[soft].clamp_min(1e-6)
         if not self.critic_condition:
             net = self.discriminator.net
             first = next(i for i, layer in enumerate(net) if isinstance(layer, torch.nn.Linear))
@@ -133,9 +151,37 @@ class PrivateTabularGANModel(TabularGANModel):
         out = self.discriminator(pairs).reshape(n, 2) * mask[:n].to(h.dtype).unsqueeze(1)
         return out.transpose(0, 1).reshape(-1)
 
+    def auxiliary_step(self, real: Batch, fake: Any, step: int) -> dict[str, float]:
+        """One DP-SGD step of the target classifier on the critic's Poisson batch: padding rows
+        are masked out of the per-row cross-entropy, so their per-sample gradient is zero."""
+        hooks = getattr(self, "_classifier_hooks", None)
+        if self.classifier is None or hooks is None:
+            return {}
+        mask = self._split(real.condition)[1]
+        a, b = self.classifier.block
+        rows = real.real.float()
+        hooks.enable_hooks()
+        per_row = torch.nn.functional.cross_entropy(self.classifier.net(rows * self.classifier.mask),
+                                                    rows[:, a:b].argmax(1), reduction="none")
+        loss = (per_row if mask is None else per_row * mask.to(per_row.dtype)).mean()
+        self.classifier_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.classifier_optimizer.step()
+        hooks.disable_hooks()
+        return {"loss_classifier": loss.item()}
+
     def generator_extra_loss(self, fake: Any, batch: Batch, extras: dict[str, torch.Tensor]) -> torch.Tensor | None:
-        return super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras),
+        """The condition (and classifier) losses; with ``marginal_weight``, plus the KL divergence
+        of each softmax block's batch frequencies from the DP proxy's (summed over the blocks)."""
+        loss = super().generator_extra_loss(fake, Batch(batch.real, self._split(batch.condition)[0], batch.extras),
                                             extras)
+        target = getattr(self, "_marginal_target", None)
+        if target is None:
+            return loss
+        slots = self._marginal_slots.to(extras["log_probs"].device)
+        frequencies = extras["log_probs"][:, slots].exp().mean(0).clamp_min(1e-6)
+        kl = (target.to(frequencies.device) * (target.to(frequencies.device) / frequencies).log()).sum()
+        return self.marginal_weight * kl + (0.0 if loss is None else loss)
 
     def discriminator_optimizer(self, optimizer: torch.optim.Optimizer, config: Any,
                                 steps: int) -> torch.optim.Optimizer:
@@ -170,14 +216,23 @@ class PrivateTabularGANModel(TabularGANModel):
                                  "train fewer epochs, or use a larger batch")
         data.sample_rate = rate
         clip = float(spec.get("max_grad_norm", 1.0))
+        each = sigma * math.sqrt(2.0) if self.classifier is not None else sigma  # see the module docstring
         ledger.sgd = {"noise_multiplier": float(sigma), "sample_rate": float(rate), "planned_steps": dp_steps,
+                      "classifier_noise_multiplier": float(each) if self.classifier is not None else 0.0,
                       "steps": 0, "delta": float(sgd_delta), "truncation_delta": float(truncation_delta),
                       "accountant": spec.get("accountant", "rdp"), "budget": float(epsilon),
                       "max_grad_norm": clip, "physical_batch": int(config.batch_size)}
         self._grad_sample_hooks = GradSampleHooks(self.discriminator, loss_reduction="mean")
         noise_rng = torch.Generator().manual_seed(int(config.seed) + 104_729)
-        dp = DPOptimizer(optimizer, noise_multiplier=sigma, max_grad_norm=clip,
-                         expected_batch_size=max(1, round(rate * data.size)), generator=noise_rng)
+        expected = max(1, round(rate * data.size))
+        dp = DPOptimizer(optimizer, noise_multiplier=each, max_grad_norm=clip, expected_batch_size=expected,
+                         generator=noise_rng)
+        if self.classifier is not None:
+            self._classifier_hooks = GradSampleHooks(self.classifier, loss_reduction="mean")
+            self._classifier_hooks.disable_hooks()
+            self._classifier_optimizer = DPOptimizer(
+                self.classifier_optimizer, noise_multiplier=each, max_grad_norm=clip, expected_batch_size=expected,
+                generator=torch.Generator().manual_seed(int(config.seed) + 130_363))
         dp.attach_step_hook(lambda _opt: ledger.sgd.__setitem__("steps", ledger.sgd["steps"] + 1))
         print("\n".join(ledger.lines()), file=sys.stderr)
         return dp
