@@ -20,7 +20,8 @@ from genforge import track
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, ColumnInfo
 from genforge_tabular.encoders import (FIT_ROWS, MAX_CATEGORIES, ColumnEncoder, ContinuousEncoder, DerivedColumn,
                                        DiscreteEncoder, FixedColumn, encoder_from_state, output_seed)
-from genforge_tabular.numeric_relations import NumericRule, apply_rules, find_numeric_rules, rule_from_state
+from genforge_tabular.numeric_relations import (NumericRelation, NumericRule, apply_rules, find_numeric_rules,
+                                                model_frame, rule_from_state)
 
 
 class TableTransformer:
@@ -59,12 +60,16 @@ class TableTransformer:
                 encoders.append(DiscreteEncoder.fit(info, df[info.name], max_categories))
             else:
                 encoders.append(FixedColumn.fit(info, df[info.name]))
-        transformer = cls(encoders)
-        if relations:
-            transformer.rules = find_numeric_rules(df, transformer.kinds(), transformer.grids(),
-                                                   [e.state["name"] for e in encoders if isinstance(e, DiscreteEncoder)],
-                                                   target, seed)
-        return transformer
+        if not relations:
+            return cls(encoders)
+        found = cls(encoders)
+        rules = find_numeric_rules(df, found.kinds(), found.grids(),
+                                   [e.state["name"] for e in encoders if isinstance(e, DiscreteEncoder)], target, seed)
+        residuals = model_frame(df, rules, found.kinds())  # a near relation's child: its residual is modelled
+        for i, info in enumerate(infos):
+            if any(isinstance(r, NumericRelation) and not r.exact and r.child == info.name for r in rules):
+                encoders[i] = ContinuousEncoder.fit(info, residuals[info.name], seed + i, fit_rows, calibrate)
+        return cls(encoders, rules)
 
     def kinds(self) -> dict[str, str]:
         """Each column's data kind (a derived column's too)."""
@@ -93,7 +98,12 @@ class TableTransformer:
                 start += width
         return out
 
+    def model_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` as the generator models it (near relations' residuals, ``numeric_relations.py``)."""
+        return model_frame(df, self.rules, self.kinds()) if self.rules else df
+
     def encode(self, df: pd.DataFrame, rng: torch.Generator) -> torch.Tensor:
+        df = self.model_frame(df)
         parts = [e.encode(df[e.state["name"]], rng) for e in self.encoders if e.width]
         return torch.from_numpy(np.concatenate(parts, axis=1)) if parts else torch.zeros(len(df), 0)
 
