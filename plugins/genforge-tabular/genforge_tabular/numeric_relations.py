@@ -163,18 +163,20 @@ def find_numeric_rules(df: pd.DataFrame, kinds: dict[str, str], grids: dict[str,
         return []
     sub = df if len(df) <= SEARCH_ROWS else df.sample(SEARCH_ROWS, random_state=seed % 2**31)
     x = {c: to_numbers(sub[c], kinds[c]) for c in numeric}
-    relations = []
+    candidates = []  # per child, its relations from the best
     for child in numeric:
-        if child == target:
-            continue
-        with np.errstate(all="ignore"):  # candidates that overflow are simply not relations
-            found = _find_relation(child, x, grids[child], [c for c in numeric if c != child])
-            if found is not None and _relation_holds(found, df, kinds):
-                relations.append(found)
-    relations.sort(key=lambda r: (not r.exact, OPERATIONS.index(r.state["op"]), -numeric.index(r.child)))
+        if child != target:
+            with np.errstate(all="ignore"):  # candidates that overflow are simply not relations
+                found = _find_relations(child, x, grids[child], [c for c in numeric if c != child])
+            if found:
+                candidates.append(found)
+    candidates.sort(key=lambda found: (not found[0].exact, OPERATIONS.index(found[0].state["op"]),
+                                       -numeric.index(found[0].child)))
     rules: list[NumericRule] = []
-    for rule in relations:
-        if _no_chain(rule, rules):
+    for found in candidates:  # each child's best relation that makes no chain with those kept
+        with np.errstate(all="ignore"):
+            rule = next((r for r in found if _no_chain(r, rules) and _relation_holds(r, df, kinds)), None)
+        if rule is not None:
             rules.append(rule)
     children = {r.child for r in rules}
     for child in numeric:
@@ -195,9 +197,9 @@ def _no_chain(rule: NumericRule, kept: list[NumericRule]) -> bool:
     return all(rule.child not in r.parents and r.child not in rule.parents for r in kept)
 
 
-def _find_relation(child: str, x: dict[str, np.ndarray], grid: dict, others: list[str]) -> NumericRelation | None:
-    """The best relation of ``child`` (exact before near; then the highest hold or share of
-    variance explained, the widest support), or None."""
+def _find_relations(child: str, x: dict[str, np.ndarray], grid: dict, others: list[str]) -> list[NumericRelation]:
+    """The relations of ``child``, best first (exact before near; then the highest hold or share
+    of variance explained, the widest support)."""
     y = x[child]
     present = ~np.isnan(y)
     if present.sum() < MIN_DISTINCT or len(np.unique(y[present])) < MIN_DISTINCT:
@@ -210,7 +212,7 @@ def _find_relation(child: str, x: dict[str, np.ndarray], grid: dict, others: lis
     for a, b in combinations(others, 2):
         candidates += [("ratio", (a, b)), ("ratio", (b, a)), ("product", (a, b)), ("sum", (a, b)),
                        ("difference", (a, b)), ("difference", (b, a))]
-    best = None
+    found = []
     for op, parents in candidates:
         v = _apply(op, x[parents[0]], x[parents[1]] if len(parents) > 1 else None)
         support = present & _support(op, v)
@@ -223,15 +225,16 @@ def _find_relation(child: str, x: dict[str, np.ndarray], grid: dict, others: lis
         if constant == 0 or not np.isfinite(constant) or len(np.unique(np.round(constant * vs, 12))) < MIN_DISTINCT:
             continue
         hold, explained = _fit(ys, constant * vs, ts)
+        if hold >= 0.5 or explained >= NEAR_EXPLAINED:  # worth rounding the constant (0.0012, not 0.00120003)
+            constant = _tidy(constant, ys, vs, ts, explained < NEAR_EXPLAINED or hold >= MIN_HOLD)
+            hold, explained = _fit(ys, constant * vs, ts)
         if hold < MIN_HOLD and (explained < NEAR_EXPLAINED or spike):
             continue
         score = (hold >= MIN_HOLD, hold if hold >= MIN_HOLD else explained, n, -len(parents))
-        if best is None or score > best[0]:
-            exact = hold >= MIN_HOLD
-            best = (score, {"rule": "relation", "child": child, "op": op, "parents": list(parents),
-                            "constant": _tidy(constant, ys, vs, ts, exact), "exact": exact,
-                            "grid": {k: grid.get(k) for k in GRID_KEYS}})
-    return None if best is None else NumericRelation(best[1])
+        found.append((score, NumericRelation({"rule": "relation", "child": child, "op": op, "parents": list(parents),
+                                              "constant": constant, "exact": hold >= MIN_HOLD,
+                                              "grid": {k: grid.get(k) for k in GRID_KEYS}})))
+    return [r for _, r in sorted(found, key=lambda item: item[0], reverse=True)]
 
 
 def _fit(y: np.ndarray, predicted: np.ndarray, tol: np.ndarray) -> tuple[float, float]:
@@ -243,15 +246,15 @@ def _fit(y: np.ndarray, predicted: np.ndarray, tol: np.ndarray) -> tuple[float, 
 
 
 def _tidy(constant: float, y: np.ndarray, v: np.ndarray, tol: np.ndarray, exact: bool) -> float:
-    """The constant rounded to as few significant digits as still fit as well (0.0012, not
-    0.00119999): the same hold (exact), or at most 1 % more unexplained variance (near)."""
-    hold, explained = _fit(y, constant * v, tol)
-    for digits in range(1, 16):
-        rounded = float(f"{constant:.{digits}g}")
-        new_hold, new_explained = _fit(y, rounded * v, tol)
-        if (new_hold >= hold) if exact else (1 - new_explained <= (1 - explained) * 1.01):
-            return rounded
-    return constant
+    """The constant rounded to as few significant digits as fit best: the highest share of rows
+    on the grid (``exact``, where a rounded constant often fits more rows than the median), or at
+    most 1 % more unexplained variance than the median's (near)."""
+    rounded = [float(f"{constant:.{digits}g}") for digits in range(1, 16)] + [constant]
+    fits = [_fit(y, c * v, tol) for c in rounded]
+    if exact:
+        top = max(f[0] for f in fits)
+        return next(c for c, f in zip(rounded, fits) if f[0] >= top)
+    return next(c for c, f in zip(rounded, fits) if 1 - f[1] <= (1 - fits[-1][1]) * 1.01)
 
 
 def _relation_holds(rule: NumericRelation, df: pd.DataFrame, kinds: dict[str, str]) -> bool:
