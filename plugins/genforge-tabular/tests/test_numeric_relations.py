@@ -6,6 +6,7 @@ import pytest
 
 from genforge_tabular import TabularGAN
 from genforge_tabular.columns import infer_columns
+from genforge_tabular.domain import TabularDomain
 from genforge_tabular.numeric_relations import NumericRelation, ZeroRule, describe
 from genforge_tabular.schema import TableSchema
 from genforge_tabular.transformer import TableTransformer
@@ -75,8 +76,13 @@ def test_a_table_without_relations_finds_none():
     assert _rules(df) == []
 
 
-def test_rules_are_applied_at_decode_and_saved_with_the_schema(planted):
-    gan = TabularGAN(epochs=3, target="card", seed=0, resample=False).fit(planted)
+@pytest.fixture(scope="module")
+def fitted(planted) -> TabularGAN:
+    return TabularGAN(epochs=2, target="card", seed=0, resample=False).fit(planted)
+
+
+def test_rules_are_applied_at_decode_and_saved_with_the_schema(fitted):
+    gan = fitted
     rows = gan.sample(600, seed=1)
     with np.errstate(divide="ignore"):
         positive = rows.spend > 0
@@ -95,9 +101,9 @@ def test_rules_are_applied_at_decode_and_saved_with_the_schema(planted):
     assert TableSchema.from_state(state).transformer.rules == []
 
 
-def test_conditioned_rows_keep_the_rules_and_the_option_turns_them_off(planted):
-    gan = TabularGAN(epochs=2, target="card", seed=0, resample=False).fit(planted)
-    rows = gan.sample(200, {"stratum": "naive", "card": "no"}, seed=2)
+def test_conditioned_rows_keep_the_rules_and_the_option_turns_them_off(planted, fitted):
+    rows = fitted.sample(200, {"stratum": "naive", "card": "no"}, seed=2)
     assert (rows.days == 0).all() and (rows.spend == 0).all()
-    off = TabularGAN(epochs=1, target="card", seed=0, dependencies=False, resample=False).fit(planted)
-    assert off.schema_.transformer.rules == []
+    infos = infer_columns(planted, "t")
+    assert len(fitted.schema_.transformer.rules) == 6  # on by default
+    assert TabularDomain.fit_transformer(planted, infos, "card", {"dependencies": False}, 0).rules == []
