@@ -37,6 +37,7 @@ class CompactRows:
     def encode(cls, transformer: TableTransformer, df: pd.DataFrame, rng: torch.Generator) -> "CompactRows":
         """The rows of ``df`` as ``transformer.encode`` would give them, held compactly."""
         d_starts, d_codes, n_starts, scalars, modes = [], [], [], [], []
+        df = transformer.model_frame(df)
         pairs = zip(transformer.encoders, transformer.blocks)
         for enc, (start, _) in track(pairs, len(transformer.encoders), f"encoding {len(df):,} rows", "column"):
             if not enc.width:

@@ -19,6 +19,7 @@ from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, 
 from genforge_tabular.constraints.sampling import constrained_chunks
 from genforge_tabular.dependencies import find_dependencies
 from genforge_tabular.metrics import TabularReference
+from genforge_tabular.numeric_relations import describe
 from genforge_tabular.parquet_stream import write_table_stream
 from genforge_tabular.reading import check_table
 from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMPLER_ROWS, DensityRatioResampler
@@ -157,7 +158,7 @@ class TabularDomain(Domain):
         dependencies = find_dependencies(train, infos, target, seed) if option_flag(options, "dependencies") else {}
         return TableTransformer.fit(train, infos, seed, int(options.get("fit_rows", FIT_ROWS)),
                                     int(options.get("max_categories", MAX_CATEGORIES)), dependencies,
-                                    option_flag(options, "calibrate"))
+                                    option_flag(options, "calibrate"), option_flag(options, "dependencies"), target)
 
     @staticmethod
     def fit_schema(infos: list, transformer: TableTransformer, target: str | None, codes: torch.Tensor,
@@ -182,6 +183,8 @@ class TabularDomain(Domain):
     def _report(rows: int, schema: TableSchema, where: str) -> DataReport:
         """Rows are all used; columns that are not modelled as such are listed with counts."""
         report = DataReport(total=rows, used=rows)
+        for line in describe(schema.transformer.rules):  # numeric_relations.py
+            report.skipped[line] = 1
         for enc in schema.transformer.encoders:
             name, kind = enc.state["name"], enc.state["kind"]
             if kind == "constant":

@@ -71,7 +71,8 @@ class TableSchema:
 
     def to_state(self) -> dict[str, Any]:
         return {"version": SCHEMA_VERSION, "columns": [i.to_state() for i in self.infos],
-                "transformer": self.transformer.to_state(), "target": self.target,
+                "transformer": self.transformer.to_state(), "relations": self.transformer.rules_state(),
+                "target": self.target,
                 "slot_counts": self.slot_counts, "target_share": self.target_share,
                 "pairs": None if self.pairs is None else self.pairs.to_state(),
                 "resampler": None if self.resampler is None else self.resampler.state,
@@ -83,7 +84,8 @@ class TableSchema:
             raise UserInputError(f"tabular schema version {state.get('version')!r} is not supported "
                                  f"(this plugin reads version {SCHEMA_VERSION})")
         pairs = state.get("pairs")  # files written before the key: none
-        schema = cls([ColumnInfo(**c) for c in state["columns"]], TableTransformer.from_state(state["transformer"]),
+        transformer = TableTransformer.from_state(state["transformer"], state.get("relations"))  # None: older files
+        schema = cls([ColumnInfo(**c) for c in state["columns"]], transformer,
                      state["target"], [list(map(int, c)) for c in state["slot_counts"]],
                      state.get("target_share", 0.5),  # files written before the key: 0.5
                      None if pairs is None else TargetPairs.from_state(pairs))

@@ -2,7 +2,9 @@
 
 Continuous columns get mode-specific normalization (CTGAN), categorical columns one-hot
 codes, a column that a categorical column determines is derived from it
-(``dependencies.py``), constant and ID-like columns are reproduced. After training, the
+(``dependencies.py``), a numeric column that other columns determine (a ratio, a tied zero
+mass: ``numeric_relations.py``) is set from them after decoding, constant and ID-like columns
+are reproduced. After training, the
 numeric marginals are calibrated (:meth:`TableTransformer.calibrate`). The state holds plain
 Python values only (weights-only checkpoints).
 """
@@ -18,13 +20,17 @@ from genforge import track
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, ColumnInfo
 from genforge_tabular.encoders import (FIT_ROWS, MAX_CATEGORIES, ColumnEncoder, ContinuousEncoder, DerivedColumn,
                                        DiscreteEncoder, FixedColumn, encoder_from_state, output_seed)
+from genforge_tabular.numeric_relations import (NumericRelation, NumericRule, apply_rules, find_numeric_rules,
+                                                model_frame, rule_from_state)
 
 
 class TableTransformer:
     """All columns of a table: encode a DataFrame into one float tensor and back."""
 
-    def __init__(self, encoders: list[ColumnEncoder]):
+    def __init__(self, encoders: list[ColumnEncoder], rules: list[NumericRule] | None = None):
         self.encoders = encoders
+        #: numeric columns set from other columns after decoding (``numeric_relations.py``)
+        self.rules = list(rules or [])
         self.columns = [e.state["name"] for e in encoders]
         self.blocks: list[tuple[int, int]] = []
         start = 0
@@ -38,10 +44,11 @@ class TableTransformer:
     @classmethod
     def fit(cls, df: pd.DataFrame, infos: list[ColumnInfo], seed: int = 0, fit_rows: int = FIT_ROWS,
             max_categories: int = MAX_CATEGORIES, dependencies: dict[str, str] | None = None,
-            calibrate: bool = True) -> "TableTransformer":
+            calibrate: bool = True, relations: bool = False, target: str | None = None) -> "TableTransformer":
         """``dependencies`` (``{column: parent}``, from :func:`find_dependencies`): columns
         derived from their parent instead of modelled. ``calibrate``: numeric marginals can be
-        calibrated after training (:meth:`calibrate`)."""
+        calibrated after training (:meth:`calibrate`). ``relations``: find the numeric rules of
+        ``numeric_relations.py`` (never with ``target`` as a child)."""
         encoders = []
         dependencies = dependencies or {}
         for i, info in enumerate(track(infos, desc="fitting column encoders", unit="column")):
@@ -53,14 +60,34 @@ class TableTransformer:
                 encoders.append(DiscreteEncoder.fit(info, df[info.name], max_categories))
             else:
                 encoders.append(FixedColumn.fit(info, df[info.name]))
-        return cls(encoders)
+        if not relations:
+            return cls(encoders)
+        found = cls(encoders)
+        rules = find_numeric_rules(df, found.kinds(), found.grids(),
+                                   [e.state["name"] for e in encoders if isinstance(e, DiscreteEncoder)], target, seed)
+        residuals = model_frame(df, rules, found.kinds())  # a near relation's child: its residual is modelled
+        for i, info in enumerate(infos):
+            if any(isinstance(r, NumericRelation) and not r.exact and r.child == info.name for r in rules):
+                encoders[i] = ContinuousEncoder.fit(info, residuals[info.name], seed + i, fit_rows, calibrate)
+        return cls(encoders, rules)
+
+    def kinds(self) -> dict[str, str]:
+        """Each column's data kind (a derived column's too)."""
+        return {e.state["name"]: e.state.get("data_kind", e.state["kind"]) for e in self.encoders}
+
+    def grids(self) -> dict[str, dict[str, Any]]:
+        """The value grid (encoder state) of every modelled numeric column."""
+        return {e.state["name"]: e.state for e in self.encoders if isinstance(e, ContinuousEncoder)}
 
     def to_state(self) -> list[dict[str, Any]]:
         return [e.state for e in self.encoders]
 
+    def rules_state(self) -> list[dict[str, Any]]:
+        return [r.state for r in self.rules]
+
     @classmethod
-    def from_state(cls, state: list[dict[str, Any]]) -> "TableTransformer":
-        return cls([encoder_from_state(s) for s in state])
+    def from_state(cls, state: list[dict[str, Any]], rules: list[dict[str, Any]] | None = None) -> "TableTransformer":
+        return cls([encoder_from_state(s) for s in state], [rule_from_state(r) for r in rules or []])
 
     def spans(self) -> list[tuple[int, int, str]]:
         """``(start, end, activation)`` of every output block of the generator."""
@@ -71,7 +98,12 @@ class TableTransformer:
                 start += width
         return out
 
+    def model_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` as the generator models it (near relations' residuals, ``numeric_relations.py``)."""
+        return model_frame(df, self.rules, self.kinds()) if self.rules else df
+
     def encode(self, df: pd.DataFrame, rng: torch.Generator) -> torch.Tensor:
+        df = self.model_frame(df)
         parts = [e.encode(df[e.state["name"]], rng) for e in self.encoders if e.width]
         return torch.from_numpy(np.concatenate(parts, axis=1)) if parts else torch.zeros(len(df), 0)
 
@@ -109,8 +141,10 @@ class TableTransformer:
         return frame[self.columns]
 
     def derive(self, df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-        """Set the derived columns of ``df`` from their parents (after decoding, or after a
-        parent changed)."""
+        """Set the derived columns of ``df`` from their parents, then the numeric rules'
+        children (after decoding, or after a parent changed)."""
         for i, (name, enc) in enumerate(self.derived.items()):
             df[name] = enc.derive(df[enc.state["parent"]], seed + i).set_axis(df.index)
+        if self.rules:
+            apply_rules(df, self.rules, self.grids(), self.kinds(), seed + len(self.derived))
         return df
