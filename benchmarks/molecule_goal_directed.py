@@ -20,11 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from molecule_screening import TASKS, import_guacamol, moses_train, screen  # noqa: E402
+from molecule_screening import TASKS, best, import_guacamol, moses_train, screen  # noqa: E402
 
 #: Graph GA in the GuacaMol paper (Brown et al. 2019, Table 2), far more than 10,000 calls
 GRAPH_GA = {"Osimertinib MPO": 0.953, "Fexofenadine MPO": 0.998, "Ranolazine MPO": 0.920,
@@ -87,7 +86,7 @@ def main() -> int:
         scores = screen(names, smiles, args.workers, lambda line: print(line, flush=True))
         print(f"screening: {len(smiles):,} MOSES training molecules x {len(names)} tasks "
               f"({time.perf_counter() - started:.0f} s wall, cached in benchmarks/.cache/)", flush=True)
-        screened = {t: [smiles[k] for k in np.argsort(-v, kind="stable")[:100]] for t, v in scores.items()}
+        screened = {t: [smiles[k] for k in best(v)] for t, v in scores.items()}
 
     class Screening(GoalDirectedGenerator):
         def __init__(self, best: list[str]):

