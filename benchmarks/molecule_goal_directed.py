@@ -50,6 +50,7 @@ def main() -> int:
     torch.set_num_threads(1)
     standard, GoalDirectedGenerator = import_guacamol()
     from genforge.runs import Run
+    from genforge_molecule.latentgan import training_codes
     from genforge_molecule.objectives.components import Component
     from genforge_molecule.objectives.latent_optimizer import code_space, noise_space, optimize_latent
     from genforge_molecule.objectives.scoring import ScoringFunction
@@ -73,7 +74,10 @@ def main() -> int:
             component = Component("guacamol", "python", 1.0, lambda mols, smiles: scoring_function.score_list(smiles))
             objective = ScoringFunction([component], max_calls=args.calls)
             self.cpu = time.process_time()
-            result = optimize_latent(space, objective, args.calls, seed=0, **settings)
+            seeds = None
+            if starting_population and args.space == "code":  # the task's starting molecules, encoded
+                seeds = training_codes(run.schema.latent, list(starting_population))
+            result = optimize_latent(space, objective, args.calls, seed=0, seeds=seeds, **settings)
             self.cpu = time.process_time() - self.cpu
             self.calls, self.generations = result.calls, result.generations
             return result.smiles[:number_molecules]

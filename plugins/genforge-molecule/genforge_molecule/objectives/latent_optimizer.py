@@ -72,8 +72,10 @@ def scaffold(smiles: str) -> str:
 
 def optimize_latent(space: SearchSpace, objective: ScoringFunction, budget: int, seed: int = 0,
                     population: int = 500, elites: int = 100, sigma: float = 0.5, scaffold_bucket: int = 10,
-                    rank_bias: float = 0.0, max_generations: int = 1000) -> OptimizationResult:
+                    rank_bias: float = 0.0, max_generations: int = 1000,
+                    seeds: torch.Tensor | None = None) -> OptimizationResult:
     """Optimise ``objective`` over the molecules ``space`` decodes, within ``budget`` calls.
+    ``seeds``: points of the first population (e.g. the codes of given starting molecules).
 
     ``rank_bias`` 0 draws parents uniformly among the elites; b > 0 draws the elite of rank r
     with weight exp(-b r / elites) (b = 3: the best ~20 times as often as the last)."""
@@ -81,6 +83,8 @@ def optimize_latent(space: SearchSpace, objective: ScoringFunction, budget: int,
     start = objective.calls
     archive: dict[str, tuple[float, torch.Tensor]] = {}
     points = space.start(population, rng)
+    if seeds is not None and len(seeds):
+        points = torch.cat([seeds[:population], points[len(seeds):]])
     history, generation, stale = [], 0, 0
     while objective.calls - start < budget and generation < max_generations and stale < 20:
         smiles = list(space.decode(points))
