@@ -40,11 +40,12 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2, help="processes for the screening")
     ap.add_argument("--space", default="code", choices=("code", "noise"),
                     help="search the autoencoder's code space (default) or the generator's noise")
-    ap.add_argument("--decode", choices=("greedy", "sample"), default=None, help="default: the run's")
-    ap.add_argument("--rank-bias", type=float, default=None)
-    ap.add_argument("--population", type=int, default=None)
-    ap.add_argument("--elites", type=int, default=None)
-    ap.add_argument("--sigma", type=float, default=None)
+    ap.add_argument("--decode", choices=("greedy", "sample"), default="greedy")
+    # the defaults: the best of the settings tried on perindopril and amlodipine (plugin README)
+    ap.add_argument("--rank-bias", type=float, default=3.0)
+    ap.add_argument("--population", type=int, default=100)
+    ap.add_argument("--elites", type=int, default=30)
+    ap.add_argument("--sigma", type=float, default=0.1, help="mutation step (codes: in [-1, 1])")
     ap.add_argument("--no-screen", action="store_true", help="ours only")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -56,8 +57,7 @@ def main() -> int:
     from genforge_molecule.objectives.scoring import ScoringFunction
 
     run = Run(args.run)
-    if args.decode:
-        run.schema.latent.sample = args.decode == "sample"
+    run.schema.latent.sample = args.decode == "sample"
 
     @torch.no_grad()
     def generate(z: torch.Tensor) -> torch.Tensor:
@@ -67,7 +67,7 @@ def main() -> int:
         return run.domain.decode(codes, run.schema).smiles
 
     space = (code_space if args.space == "code" else noise_space)(generate, run.model.latent_dim, decode_codes)
-    settings = {k: getattr(args, k) for k in ("population", "elites", "sigma", "rank_bias") if getattr(args, k) is not None}
+    settings = {k: getattr(args, k) for k in ("population", "elites", "sigma", "rank_bias")}
 
     class LatentOptimizer(GoalDirectedGenerator):
         def generate_optimized_molecules(self, scoring_function, number_molecules, starting_population=None):
@@ -100,7 +100,7 @@ def main() -> int:
             return self.best[:number_molecules]
 
     print(f"run {args.run}; ours: {args.space} space, {'sampled' if run.schema.latent.sample else 'greedy'} decoding, at most {args.calls:,} scoring calls per task, "
-          f"settings {settings or 'default'}")
+          f"settings {settings}")
     print(f"{'task':22s} {'ours':>6s} {'calls':>7s} {'gens':>5s} {'screen':>7s} {'GraphGA':>8s}  "
           "ours top-1/10/100   screen top-1/10/100   ours CPU-s")
     wins = 0

@@ -210,7 +210,7 @@ def test_bad_steering_options_name_the_option(tmp_path):
 def test_steering_memory_survives_a_checkpoint_and_resume(tmp_path, capsys):
     """The scored molecules, the rounds and the calls are in the checkpoint (weights-only):
     a resumed run carries on counting instead of starting the memory and the budget again."""
-    from genforge.engine.checkpoint import load_safe
+    from genforge import load_safe
     data = tmp_path / "qm9_300.smi"
     data.write_text("".join(QM9_SAMPLE.read_text().splitlines(keepends=True)[:300]))
     config = CONFIG.replace("steps = 30", "steps = 20") + "steer_every = 10\nsteer_samples = 40\n"
