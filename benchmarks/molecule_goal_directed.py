@@ -1,6 +1,6 @@
 """GuacaMol goal-directed tasks: latent-space optimisation of a trained latent GAN vs virtual screening.
 
-    .venv/bin/python benchmarks/molecule_goal_directed.py --run RUN [--calls 10000] [--screen all]
+    .venv/bin/python benchmarks/molecule_goal_directed.py --run RUN [--calls 10000] [--screen all|N]
 
 RUN is a ``latentgan`` molecule run (e.g. ``genforge train molecule --dataset moses --model
 latentgan --out RUN``). Each task is scored with the ``guacamol`` package's own scoring
