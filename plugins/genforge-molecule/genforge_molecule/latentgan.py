@@ -42,6 +42,10 @@ LATENTGAN_DEFAULTS: dict[str, Any] = {"latent_dim": 64, "hidden": [256, 256], "c
                                       **PRETRAIN_DEFAULTS, **STEER_DEFAULTS}
 
 
+#: the key nn.Module gives :meth:`LatentGAN.get_extra_state` in the state dict
+EXTRA_STATE = "_extra_state"
+
+
 def mlp(sizes: list[int], out_activation: nn.Module | None) -> nn.Sequential:
     layers: list[nn.Module] = []
     for a, b in zip(sizes[:-2], sizes[1:-1]):
@@ -81,6 +85,20 @@ class LatentGAN(GANModel):
         if codes is not None:
             self.schema.training_codes = codes
         return logs
+
+    def get_extra_state(self) -> torch.Tensor:
+        """The steering memory (scored molecules, rounds, calls), so a resumed run keeps it."""
+        return torch.zeros(0, dtype=torch.uint8) if self.steering is None else self.steering.to_tensor()
+
+    def set_extra_state(self, state: torch.Tensor) -> None:
+        if self.steering is not None:
+            self.steering.restore(state)
+
+    def load_state_dict(self, state: Any, strict: bool = True, assign: bool = False) -> Any:
+        """As ``nn.Module``'s; a state saved before the steering memory was kept lacks it."""
+        if EXTRA_STATE not in state:
+            state = {**state, EXTRA_STATE: torch.zeros(0, dtype=torch.uint8)}
+        return super().load_state_dict(state, strict, assign)
 
     def _steer_samples(self, n: int) -> list[str | None]:
         device = next(self.generator.parameters()).device

@@ -1,4 +1,6 @@
 """The latent GAN end to end on 600 QM9 molecules: pretraining, engine training, honest sampling."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -203,3 +205,29 @@ def test_bad_steering_options_name_the_option(tmp_path):
         steering_of({**options, "steer_every": 0})
     with pytest.raises(UserInputError, match="steer_share must be a number between 0 and 1, got 1.5"):
         steering_of({**options, "steer_share": 1.5})
+
+
+def test_steering_memory_survives_a_checkpoint_and_resume(tmp_path, capsys):
+    """The scored molecules, the rounds and the calls are in the checkpoint (weights-only):
+    a resumed run carries on counting instead of starting the memory and the budget again."""
+    from genforge import load_safe
+    data = tmp_path / "qm9_300.smi"
+    data.write_text("".join(QM9_SAMPLE.read_text().splitlines(keepends=True)[:300]))
+    config = CONFIG.replace("steps = 30", "steps = 20") + "steer_every = 10\nsteer_samples = 40\n"
+    (tmp_path / "steer.toml").write_text(config)
+    (tmp_path / "obj.toml").write_text(STEER.replace("max_calls = 600", "max_calls = 1000"))
+    args = ["train", "molecule", "--dataset", str(data), "--config", str(tmp_path / "steer.toml"),
+            "--objective", str(tmp_path / "obj.toml"), "--out", str(tmp_path / "run")]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENFORGE_CACHE", str(tmp_path / "cache"))
+        assert main(args) == 0
+        first = [line for line in capsys.readouterr().out.splitlines() if line.startswith("steering: step")]
+        saved = load_safe(sorted((tmp_path / "run" / "checkpoints").glob("*.pt"))[-1], tag=None)
+        assert main([*args, "--steps", "30", "--resume"]) == 0
+        resumed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("steering: step")]
+    calls = int(first[-1].split("scoring calls ")[1].split()[0])
+    assert [line.split(":")[1].strip() for line in first] == ["step 10, round 1", "step 20, round 2"]
+    assert resumed[0].startswith("steering: step 30, round 3:")
+    assert int(resumed[0].split("scoring calls ")[1].split()[0]) > calls > 10
+    memory = json.loads(bytes(saved["model"]["_extra_state"].numpy()).decode())
+    assert memory["rounds"] == 2 and memory["calls"] == calls and len(memory["memory"]) == calls

@@ -94,7 +94,7 @@ def test_objective_file_without_components_or_with_unknown_keys_is_refused():
 
 def test_latent_optimizer_improves_within_its_call_budget():
     import torch
-    from genforge_molecule.objectives.latent_optimizer import optimize_latent
+    from genforge_molecule.objectives.latent_optimizer import noise_space, optimize_latent
 
     def generate(z):  # a stand-in generator: noise -> a chain of 1 to 40 atoms, O at one end
         k = (z[:, 0] * 2 + 4).round().clamp(1, 40).int().tolist()
@@ -104,7 +104,31 @@ def test_latent_optimizer_improves_within_its_call_budget():
     objective = parse_objective('[[components]]\nkind = "mw"\nlow = 440\nhigh = 460\nwidth = 300\n')
     first = objective.score(generate(torch.randn(200, 2, generator=torch.Generator().manual_seed(1)))).total.max()
     objective = parse_objective('[[components]]\nkind = "mw"\nlow = 440\nhigh = 460\nwidth = 300\n')
-    result = optimize_latent(generate, 2, objective, budget=300, seed=0, population=100, elites=20)
+    result = optimize_latent(noise_space(lambda z: z, 2, generate), objective, budget=300, seed=0,
+                             population=100, elites=20)
     assert result.calls <= 300 and objective.calls == result.calls
     assert result.scores[0] == 1.0 > first  # found a chain of 440-460 Da; random draws did not
     assert result.scores == sorted(result.scores, reverse=True) and len(set(result.smiles)) == len(result.smiles)
+
+
+def test_code_space_search_stays_in_the_generators_range_and_reaches_far_codes():
+    import torch
+    from genforge_molecule.objectives.latent_optimizer import code_space, optimize_latent
+
+    seen = []
+
+    def decode(codes):  # a stand-in decoder: code in [-1, 1]^2 -> a chain of 1 to 41 atoms, O in it
+        seen.append(codes)
+        k = ((codes[:, 0] + 1) * 20 + 1).round().int().tolist()
+        j = ((codes[:, 1] + 1) * 15).round().int().tolist()
+        return ["C" * a + "O" + "C" * b for a, b in zip(k, j)]
+
+    text = '[[components]]\nkind = "mw"\nlow = 840\nhigh = 860\nwidth = 400\n'
+    space = code_space(lambda z: torch.tanh(z * 0.3), 2, decode)  # the generator's samples sit near 0
+    first = parse_objective(text).score(decode(space.start(50, torch.Generator().manual_seed(0)))).total.max()
+    objective = parse_objective(text)
+    result = optimize_latent(space, objective, budget=400, seed=0, population=50, elites=20, sigma=0.2,
+                             rank_bias=3.0)
+    assert result.calls <= 400 and objective.calls == result.calls
+    assert all(float(c.abs().max()) <= 1.0 for c in seen)  # mutation never leaves [-1, 1]
+    assert result.scores[0] == 1.0 > first  # 840-860 Da: only codes far from the start write it

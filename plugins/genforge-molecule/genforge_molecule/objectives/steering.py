@@ -7,9 +7,12 @@ The best distinct molecules found so far (score above 0), at most ``bucket`` per
 the autoencoder and take ``share`` of the real set the critic sees: the GAN learns to
 write them. Scoring stops for good once the objective's ``max_calls`` (default
 ``STEER_CALLS``) molecules are scored; every round prints the calls used (PMO's count).
+The memory, the rounds and the calls are part of the model's checkpoint
+(:meth:`FeedbackSteering.to_tensor`), so ``--resume`` carries on with them.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -69,3 +72,17 @@ class FeedbackSteering:
             return None, logs
         copies = int(np.ceil(self.share / (1 - self.share) * len(real) / len(codes)))
         return torch.cat([real, codes.to(real.device).repeat(copies, 1)]), logs
+
+    def to_tensor(self) -> torch.Tensor:
+        """The memory, rounds and calls as UTF-8 JSON bytes in a uint8 tensor (a plain tensor,
+        so it rides in the model's ``state_dict`` and loads with ``weights_only=True``)."""
+        text = json.dumps({"memory": self.memory, "rounds": self.rounds, "calls": self.objective.calls})
+        return torch.frombuffer(bytearray(text.encode()), dtype=torch.uint8).clone()
+
+    def restore(self, state: torch.Tensor) -> None:
+        """Undo :meth:`to_tensor` (an empty tensor: nothing to restore)."""
+        if state.numel() == 0:
+            return
+        saved = json.loads(bytes(state.cpu().numpy()).decode())
+        self.memory, self.rounds = {s: float(v) for s, v in saved["memory"].items()}, int(saved["rounds"])
+        self.objective.calls = max(self.objective.calls, int(saved["calls"]))
