@@ -27,6 +27,10 @@ from torch import nn
 from genforge.domain import Batch
 
 
+#: training-log entries computed on real samples (see :attr:`GANModel.logs_real_statistics`)
+REAL_SAMPLE_LOGS = ("loss_d", "d_real_acc", "penalty")
+
+
 class GANModel(nn.Module):
     """A generator ``G(z[, condition])`` and a discriminator ``D(x[, condition])``.
 
@@ -38,6 +42,10 @@ class GANModel(nn.Module):
     #: ``False`` for a discriminator whose output for a sample depends on the rest of its batch
     #: (batch statistics), which then sees each part in a pass of its own
     joint_discriminator_batch: bool = True
+    #: whether the training logs (console, metrics log, plots, checkpoints) may show figures computed
+    #: on real samples: the discriminator's loss, its accuracy on real samples and the penalty;
+    #: ``False`` for a differentially private critic, whose guarantee covers its weights, not those
+    logs_real_statistics: bool = True
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int):
         super().__init__()

@@ -10,7 +10,7 @@ def plot_losses(run_dir) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    records = [r for r in read_metrics_log(run_dir / "metrics.jsonl") if "loss_d" in r]
+    records = [r for r in read_metrics_log(run_dir / "metrics.jsonl") if "loss_g" in r]
     if not records:
         return
     steps = [r["step"] for r in records]

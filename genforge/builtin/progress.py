@@ -133,7 +133,7 @@ def on_step_end(trainer, step, logs):
     postfix = ""
     if logs and step % trainer.config.log_every == 0:
         warn = " ⚠ " + ",".join(sorted(trainer.diagnostics.active)) if trainer.diagnostics.active else ""
-        postfix = f"loss_d {logs['loss_d']:.3f}  loss_g {logs['loss_g']:.3f}{warn}"
+        postfix = "  ".join(f"{key} {logs[key]:.3f}" for key in ("loss_d", "loss_g") if key in logs) + warn
     progress.update(step, postfix)
 
 

@@ -26,7 +26,7 @@ from genforge.engine.precision import autocast, resolve_precision
 from genforge.engine.schedule import seed_all, total_steps  # noqa: F401 - seed_all: re-exported
 from genforge.engine.tensor_tree import batch_size, tree_cat, tree_map, tree_split, tree_to
 from genforge.errors import TrainingDiverged, UserInputError
-from genforge.model import GANModel
+from genforge.model import REAL_SAMPLE_LOGS, GANModel
 
 if TYPE_CHECKING:
     from genforge.trained import TrainedGAN
@@ -159,13 +159,13 @@ class Trainer:
             "grad_norm_g": grad_norm_g, "grad_norm_d": _grad_norm(self.opt_d),
             "temperature": self.model.temperature,
         }
-        if d.penalty is not None:
-            self.logs["penalty"] = d.penalty.item()
-        if extra is not None:
-            self.logs["loss_g_extra"] = extra.item()
+        for key, value in (("penalty", d.penalty), ("loss_g_extra", extra)):
+            if value is not None:
+                self.logs[key] = value.item()
         self.logs.update(aux_logs)
-        warning = self.diagnostics.observe_step(self.logs["d_real_acc"], self.logs["d_fake_acc"], grad_norm_g)
-        if warning:
+        if not self.model.logs_real_statistics:  # not covered by the model's privacy guarantee
+            self.logs = {k: v for k, v in self.logs.items() if k not in REAL_SAMPLE_LOGS}
+        elif warning := self.diagnostics.observe_step(self.logs["d_real_acc"], self.logs["d_fake_acc"], grad_norm_g):
             self._warn(warning)
 
     @contextlib.contextmanager

@@ -98,6 +98,13 @@ def test_per_sample_gradients_are_clipped_and_padding_rows_contribute_nothing(pr
     opt.zero_grad(set_to_none=True)
 
 
+def test_no_figure_computed_on_real_rows_is_logged(private_run):
+    """The critic's loss, its accuracy on real rows and the penalty are not covered by epsilon."""
+    logs = private_run.trainer.logs
+    assert "loss_g" in logs and "d_fake_acc" in logs
+    assert not {"loss_d", "d_real_acc", "penalty"} & set(logs)
+
+
 def test_the_ledger_is_saved_with_the_model(private_run):
     schema = private_run.data.schema
     loaded = TableSchema.from_state(schema.to_state())

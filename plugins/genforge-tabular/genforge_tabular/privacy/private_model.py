@@ -87,6 +87,7 @@ class PrivateTabularGANModel(TabularGANModel):
     """:class:`TabularGANModel` whose critic trains under DP-SGD (see the module docstring)."""
 
     joint_discriminator_batch = True  # [real; fake] in one pass, paired per row (see discriminate)
+    logs_real_statistics = False  # the critic's loss and real accuracy are not private: not logged
     ledger: PrivacyLedger | None = None
     batches: Any = None  # the PoissonTrainingData whose rate this model sets
 
