@@ -21,7 +21,7 @@ from torch import nn
 
 from genforge.domain import Batch
 from genforge.nn import PackedDiscriminator
-from genforge.nn import Dropout, gumbel_softmax
+from genforge.nn import Dropout, gumbel_noise_like, gumbel_softmax
 from genforge.model import GANModel
 
 
@@ -60,12 +60,18 @@ class ConditionalGenerator(nn.Module):
         Gumbel noise (for the condition loss), as ``(rows, log_probs)``."""
         h = z if condition is None else torch.cat([z, condition], dim=1)
         raw = self.head(self.body(h)).float()  # activations in fp32 under bf16 autocast
-        out = torch.empty_like(raw)
+        sampling = self.hard and not with_log_probs and not torch.is_grad_enabled()
+        out = torch.zeros_like(raw) if sampling else torch.empty_like(raw)
         out[:, self.tanh_idx] = torch.tanh(raw[:, self.tanh_idx])
         log_probs = torch.zeros_like(raw) if with_log_probs else None
         for w in self.widths:
             idx = getattr(self, f"blocks_{w}")
             logits = raw[:, idx]  # (batch, blocks of width w, w)
+            if sampling:  # hard samples, no gradient: the one-hot of argmax(logits + Gumbel noise),
+                # which is the argmax of the softmax below, from the same noise (no exp, no division)
+                pick = (logits + gumbel_noise_like(logits)).argmax(-1)
+                out.scatter_(1, idx[torch.arange(len(idx)), pick], 1.0)
+                continue
             soft = gumbel_softmax(logits, tau=self.tau, hard=self.hard, dim=-1)
             out[:, idx.reshape(-1)] = soft.reshape(len(raw), -1)
             if log_probs is not None:
