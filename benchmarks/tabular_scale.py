@@ -128,12 +128,14 @@ def child_sample(model: str, n: int, out: str, workers: int) -> dict:
     count = trained.sample_to(out, n, seed=0, chunk_size=SAMPLE_CHUNK)
     wall = time.perf_counter() - start
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    gen = trained.generator
-    macs = sum(m.in_features * m.out_features for m in gen.modules() if isinstance(m, torch.nn.Linear))
+    width = trained.schema.empirical_conditions(1, torch.Generator()).shape[1]
+    layers = [m for m in trained.generator.modules() if isinstance(m, torch.nn.Linear)]
+    macs = sum(m.in_features * m.out_features for m in layers)
+    sparse_macs = sum((m.in_features - width) * m.out_features for m in layers)  # the condition added sparsely
     return {"rows": count, "wall": wall, "cpu": cpu() - start_cpu + kids.ru_utime + kids.ru_stime,
             "rss_gb": peak_gb(), "worker_rss_gb": kids.ru_maxrss / 2**20, "bytes": Path(out).stat().st_size,
             "candidates": 1 if trained.schema.resampler is None else CANDIDATES, "mflop": 2 * macs / 1e6,
-            "condition": trained.schema.empirical_conditions(1, torch.Generator()).shape[1]}
+            "sampling_mflop": 2 * sparse_macs / 1e6, "condition": width}
 
 
 #: rows per seeded sampling chunk (``chunked_sampling.py``; the default of ``genforge sample``)
@@ -282,10 +284,11 @@ def main() -> None:
                   f"rows per CPU second, peak RSS {r['rss_gb']:.2f} GB (each worker at most "
                   f"{r['worker_rss_gb']:.2f} GB, pages shared), file {r['bytes'] / 1e9:.2f} GB")
         if r["status"] == "ok":  # the generator's arithmetic alone, per sampled row
-            per_row = r["mflop"] * r["candidates"]
-            print(f"    generator: {r['mflop']:.2f} MFLOP per generated row (condition {r['condition']} wide, "
-                  f"added sparsely), x{r['candidates']} candidates per sampled row (resampling step) = "
-                  f"{per_row:.1f} MFLOP per row: 500,000 rows/s would need {per_row * 0.5:,.0f} GFLOP/s")
+            per_row = r["sampling_mflop"] * r["candidates"]
+            print(f"    generator: {r['mflop']:.2f} MFLOP per generated row dense, {r['sampling_mflop']:.2f} with the "
+                  f"{r['condition']}-wide condition added sparsely; x{r['candidates']} candidates per sampled row "
+                  f"(resampling step) = {per_row:.1f} MFLOP per sampled row: 500,000 rows/s would need "
+                  f"{per_row * 0.5:,.2f} TFLOP/s of matrix products alone")
         out.unlink(missing_ok=True)
     if "rules" in steps and models[True].exists():
         r = child(["--child", "rules", str(models[True]), str(table), str(args.rule_rows)], args.time_limit)
