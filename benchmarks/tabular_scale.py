@@ -57,8 +57,9 @@ def child(args: list[str], timeout: float, memory_gb: float | None = None) -> di
         cmd = ["prlimit", f"--as={int(memory_gb * 2**30)}", *cmd]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV)
-    except subprocess.TimeoutExpired:
-        return {"status": f"stopped after {timeout:.0f} s"}
+    except subprocess.TimeoutExpired:  # killed and waited for: its peak RSS is counted in RUSAGE_CHILDREN
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+        return {"status": f"stopped after {timeout:.0f} s (peak RSS of the children so far {rss:.2f} GB)"}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode or not lines:
         return {"status": f"exit {proc.returncode}", "tail": " | ".join(proc.stderr.strip().splitlines()[-3:])}
