@@ -32,7 +32,8 @@ def test_bounded_sample_is_uniform_in_file_order_and_reproducible():
 
 
 def test_a_streamed_csv_trains_and_samples_through_the_cli(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("GENFORGE_PROGRESS_EVERY", "0")  # the core's progress lines (stderr is no terminal)
+    monkeypatch.setenv("GENFORGE_PROGRESS", "plain")  # the core's progress lines, one per chunk
+    monkeypatch.setenv("GENFORGE_PROGRESS_EVERY", "0")
     data, run, out = tmp_path / "big.csv", tmp_path / "run", tmp_path / "s.parquet"
     _table(3000).drop(columns="row").to_csv(data, index=False)
     assert not should_stream(data, {}) and should_stream(data, {"stream": True})
