@@ -217,13 +217,13 @@ def prepare_streamed(domain: Any, stream: StreamedTable, options: dict[str, Any]
                                       options.get("metadata"))
     transformer = domain.fit_transformer(train_sample, infos, target, options, seed)
     rng, hold_rng = torch.Generator().manual_seed(seed), np.random.default_rng([seed, 1])
-    parts = []
-    for chunk in _progress(stream.chunks(), stream.path, "pass 2 of 2 (encode)", rows):
-        keep = ~_holdout_flags(hold_rng, len(chunk), fraction)
-        parts.append(CompactRows.encode(transformer, chunk[keep] if fraction else chunk, rng))
-        del chunk
-    encoded = CompactRows.concat(parts)
-    del parts
+
+    def encoded_chunks() -> Iterator[CompactRows]:
+        for chunk in _progress(stream.chunks(), stream.path, "pass 2 of 2 (encode)", rows):
+            keep = ~_holdout_flags(hold_rng, len(chunk), fraction)
+            yield CompactRows.encode(transformer, chunk[keep] if fraction else chunk, rng)
+
+    encoded = CompactRows.filled(encoded_chunks(), rows)  # the hold-out's share of the capacity stays unused
     codes = encoded.codes  # int32 slot codes of the discrete columns, in transformer.discrete order
     schema = domain.fit_schema(infos, transformer, target, codes, options)
     holdout = sample[held].reset_index(drop=True) if fraction else None
