@@ -16,7 +16,8 @@ process of its own, so each peak RSS is that process's (``ru_maxrss``), with one
               the rules' code) in M sampled rows, unconditioned and conditioned; quality
               (SDMetrics-style) with and without the rules
 
-Run: ``.venv/bin/python benchmarks/tabular_scale.py --rows 1000000 --steps train,sample``.
+Run: ``.venv/bin/python benchmarks/tabular_scale.py --rows 1000000 --steps train,sample`` (``--model RUN``:
+sample from a trained run or model file; ``--workers``: sampling processes, printed beside one).
 On a shared machine CPU seconds are the steadier figure; wall seconds are printed beside them.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from tabular_scale_table import RULES, make_table  # noqa: E402
+from tabular_scale_table import RULES, write_table  # noqa: E402
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -56,8 +57,9 @@ def child(args: list[str], timeout: float, memory_gb: float | None = None) -> di
         cmd = ["prlimit", f"--as={int(memory_gb * 2**30)}", *cmd]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV)
-    except subprocess.TimeoutExpired:
-        return {"status": f"stopped after {timeout:.0f} s"}
+    except subprocess.TimeoutExpired:  # killed and waited for: its peak RSS is counted in RUSAGE_CHILDREN
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+        return {"status": f"stopped after {timeout:.0f} s (peak RSS of the children so far {rss:.2f} GB)"}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode or not lines:
         return {"status": f"exit {proc.returncode}", "tail": " | ".join(proc.stderr.strip().splitlines()[-3:])}
@@ -111,19 +113,35 @@ def cli_train(table: Path, epochs: float, steps: int | None, out: Path, timeout:
     return {"status": "ok", "wall": wall, "rss_gb": max(rss, before) / 2**20, "steps": int(trained.group(1)),
             "loop_steps_per_s": float(rates[-1]) if rates else None,
             "fit_wall": float(trained.group(2)), "batch": config["batch_size"],
-            "lines": [line for line in proc.stderr.splitlines() if "pass " in line and "read" in line][-2:],
+            "lines": [line for line in proc.stderr.splitlines() if line.startswith("reading ") and "done" in line][-2:],
             "rss_is_this_run": rss > before}
 
 
-def child_sample(model: str, n: int, out: str) -> dict:
+def child_sample(model: str, n: int, out: str, workers: int) -> dict:
+    """``n`` rows to ``out`` with ``workers`` sampling processes: CPU and peak RSS of this process
+    and of its forked workers (each worker's peak; they share the model's pages)."""
     import torch
     torch.set_num_threads(1)
+    os.environ["GENFORGE_SAMPLE_WORKERS"] = str(workers)
     from genforge import TrainedGAN
     trained = TrainedGAN.load(model, domain="tabular")
     start, start_cpu = time.perf_counter(), cpu()
-    count = trained.sample_to(out, n, seed=0, chunk_size=50_000)
-    return {"rows": count, "wall": time.perf_counter() - start, "cpu": cpu() - start_cpu, "rss_gb": peak_gb(),
-            "bytes": Path(out).stat().st_size}
+    count = trained.sample_to(out, n, seed=0, chunk_size=SAMPLE_CHUNK)
+    wall = time.perf_counter() - start
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    width = trained.schema.empirical_conditions(1, torch.Generator()).shape[1]
+    layers = [m for m in trained.generator.modules() if isinstance(m, torch.nn.Linear)]
+    macs = sum(m.in_features * m.out_features for m in layers)
+    sparse_macs = sum((m.in_features - width) * m.out_features for m in layers)  # the condition added sparsely
+    return {"rows": count, "wall": wall, "cpu": cpu() - start_cpu + kids.ru_utime + kids.ru_stime,
+            "rss_gb": peak_gb(), "worker_rss_gb": kids.ru_maxrss / 2**20, "bytes": Path(out).stat().st_size,
+            "candidates": 1 if trained.schema.resampler is None else CANDIDATES, "mflop": 2 * macs / 1e6,
+            "sampling_mflop": 2 * sparse_macs / 1e6, "condition": width}
+
+
+#: rows per seeded sampling chunk (``chunked_sampling.py``; the default of ``genforge sample``)
+SAMPLE_CHUNK = 10_000
+CANDIDATES = 4  # generated rows per sampled row with the resampling step (``resampling.CANDIDATES``)
 
 
 CTGAN_DISCRETE = lambda df: [c for c in df.columns if df[c].dtype == object  # noqa: E731
@@ -196,6 +214,8 @@ def main() -> None:
     p.add_argument("--rule-rows", type=int, default=1_000_000, help="rows sampled to count violations")
     p.add_argument("--time-limit", type=float, default=900)
     p.add_argument("--steps", default="train,ctgan,sample,rules")
+    p.add_argument("--model", type=Path, default=None, help="sample from this model file or run folder")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="sampling processes (also 1)")
     p.add_argument("--work", type=Path, default=Path("/tmp/genforge_tabular_scale"))
     p.add_argument("--child", nargs="+")
     args = p.parse_args()
@@ -209,7 +229,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     table = args.work / f"table_{args.rows}.parquet"
     if not table.exists():
-        make_table(args.rows).to_parquet(table)
+        write_table(table, args.rows)  # in chunks of 10^6 rows: 10^7 never in memory whole
     print(f"{os.cpu_count()} cores, one torch thread per process; {args.rows:,} rows x 40 columns "
           f"(merchant: 50,000 levels); training {args.train_steps or args.epochs} "
           f"{'steps' if args.train_steps else 'epochs'} of 500 rows")
@@ -252,14 +272,25 @@ def main() -> None:
         else:
             print(f"ctgan on {rows:,} rows under a {args.ctgan_memory_gb:g} GB cap: {r['status']} {r.get('tail', '')}")
     if "sample" in steps:
-        out = args.work / "big.parquet"
-        r = child(["--child", "sample", str(models[False]), str(args.sample_rows), str(out)], args.time_limit)
-        if r["status"] == "ok":
-            print(f"sample {r['rows']:,} rows -> Parquet: {r['wall']:.0f} s wall / {r['cpu']:.0f} s CPU = "
-                  f"{r['rows'] / r['wall']:,.0f} rows/s wall, {r['rows'] / r['cpu']:,.0f} rows per CPU second, "
-                  f"peak RSS {r['rss_gb']:.2f} GB, file {r['bytes'] / 1e9:.2f} GB")
-        else:
-            print(f"sample: {r}")
+        model = args.model or models[False]
+        for workers in sorted({1, args.workers}):
+            out = args.work / "big.parquet"
+            r = child(["--child", "sample", str(model), str(args.sample_rows), str(out), str(workers)],
+                      args.time_limit)
+            if r["status"] != "ok":
+                print(f"sample with {workers} worker(s): {r}")
+                continue
+            print(f"sample {r['rows']:,} rows -> Parquet, {workers} worker process(es): {r['wall']:.0f} s wall / "
+                  f"{r['cpu']:.0f} s CPU = {r['rows'] / r['wall']:,.0f} rows/s wall, {r['rows'] / r['cpu']:,.0f} "
+                  f"rows per CPU second, peak RSS {r['rss_gb']:.2f} GB (each worker at most "
+                  f"{r['worker_rss_gb']:.2f} GB, pages shared), file {r['bytes'] / 1e9:.2f} GB")
+        if r["status"] == "ok":  # the generator's arithmetic alone, per sampled row
+            per_row = r["sampling_mflop"] * r["candidates"]
+            print(f"    generator: {r['mflop']:.2f} MFLOP per generated row dense, {r['sampling_mflop']:.2f} with the "
+                  f"{r['condition']}-wide condition added sparsely; x{r['candidates']} candidates per sampled row "
+                  f"(resampling step) = {per_row:.1f} MFLOP per sampled row: 500,000 rows/s would need "
+                  f"{per_row * 0.5:,.2f} TFLOP/s of matrix products alone")
+        out.unlink(missing_ok=True)
     if "rules" in steps and models[True].exists():
         r = child(["--child", "rules", str(models[True]), str(table), str(args.rule_rows)], args.time_limit)
         for run in r.get("runs", []):

@@ -11,6 +11,8 @@ at a time, so a batch is bit-for-bit the batch of the dense matrix.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 import pandas as pd
 import torch
@@ -63,11 +65,23 @@ class CompactRows:
                    torch.tensor(n_starts, dtype=torch.long), stack(scalars, torch.float32), stack(modes, torch.int16))
 
     @classmethod
-    def concat(cls, parts: list["CompactRows"]) -> "CompactRows":
-        """The rows of ``parts`` one after the other (chunks encoded by the same transformer)."""
-        first = parts[0]
-        return cls(first.width, first.discrete_starts, torch.cat([p.codes for p in parts]), first.numeric_starts,
-                   torch.cat([p.scalars for p in parts]), torch.cat([p.modes for p in parts]))
+    def filled(cls, parts: Iterable["CompactRows"], capacity: int) -> "CompactRows":
+        """The rows of ``parts`` (chunks encoded by the same transformer, at most ``capacity``
+        rows in all) one after the other, copied into tensors allocated once: memory holds the
+        rows and one part, never the parts and their concatenation (2 x 1.98 GB at 10^7 rows of
+        the 40-column benchmark table)."""
+        out, filled = None, 0
+        for part in parts:
+            if out is None:
+                out = cls(part.width, part.discrete_starts, _empty(part.codes, capacity), part.numeric_starts,
+                          _empty(part.scalars, capacity), _empty(part.modes, capacity))
+            for mine, theirs in ((out.codes, part.codes), (out.scalars, part.scalars), (out.modes, part.modes)):
+                mine[filled:filled + len(part)] = theirs
+            filled += len(part)
+        if out is None:
+            raise ValueError("no rows to hold")
+        return cls(out.width, out.discrete_starts, out.codes[:filled], out.numeric_starts, out.scalars[:filled],
+                   out.modes[:filled])
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -91,3 +105,8 @@ class CompactRows:
     @property
     def nbytes(self) -> int:
         return sum(t.element_size() * t.nelement() for t in (self.codes, self.scalars, self.modes))
+
+
+def _empty(like: torch.Tensor, rows: int) -> torch.Tensor:
+    """Uninitialised ``(rows, columns)`` of ``like``'s dtype (pages are touched only as rows are filled)."""
+    return torch.empty(rows, like.shape[1], dtype=like.dtype)

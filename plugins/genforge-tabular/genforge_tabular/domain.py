@@ -12,6 +12,8 @@ from genforge.domain import DataReport, Domain
 from genforge.errors import UserInputError
 from genforge import generate_raw
 from genforge_tabular.bundled import TableSource
+from genforge_tabular.chunked_sampling import (chunk_seeds, chunk_sizes, reseeded, sample_workers,
+                                                 seeded_chunks)
 from genforge_tabular.compact_rows import COMPACT_ROWS, CompactRows
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, prepare_rules, rules_of,
@@ -166,7 +168,8 @@ class TabularDomain(Domain):
         slot_counts = [torch.bincount(codes[:, j].long(), minlength=transformer.encoders[i].width).tolist()
                        for j, i in enumerate(transformer.discrete)]
         names = [transformer.columns[i] for i in transformer.discrete]
-        pairs = TargetPairs.of_codes(codes.long(), names.index(target), [len(c) for c in slot_counts]) \
+        # int32 codes of a streamed table as they are (codes.long() was a 1.2 GB copy at 10^7 rows)
+        pairs = TargetPairs.of_codes(codes, names.index(target), [len(c) for c in slot_counts]) \
             if target in names and len(names) > 1 and option_flag(options, "target_pairs") else None
         return TableSchema(infos, transformer, target, slot_counts, target_share(options), pairs)
 
@@ -301,11 +304,11 @@ class TabularDomain(Domain):
         else:
             condition = lambda m: schema.empirical_conditions(m, rng)  # noqa: E731
         filtered = len(slots) > 1  # one column: conditioning and force() get it right
-        done = 0
-        while done < n:
-            k = min(chunk_size, n - done)
-            kept: list[pd.DataFrame] = []
-            have = 0
+        sizes = chunk_sizes(n, chunk_size)
+        seeds = chunk_seeds(rng, len(sizes))  # chunk i draws from seeds[i] only: any worker count
+
+        def draw_chunk(k: int) -> pd.DataFrame:
+            kept, have = [], 0
             for _ in range(REJECTION_ROUNDS if filtered else 1):
                 rows = self._generated(generate, schema, k, condition, rng)
                 good = rows[schema.matches(rows, slots)] if filtered else rows
@@ -315,9 +318,11 @@ class TabularDomain(Domain):
                     break
             if have < k:
                 kept.append(rows.iloc[:k - have])
-            chunk = pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True)
-            yield schema.force(chunk, slots, rng) if slots else chunk
-            done += k
+            rows = pd.concat(kept, ignore_index=True).iloc[:k].reset_index(drop=True)
+            return schema.force(rows, slots, rng) if slots else rows
+
+        yield from seeded_chunks(lambda i: reseeded(rng, seeds[i], draw_chunk, sizes[i]), len(sizes),
+                                 sample_workers(len(sizes)))
 
     def concat(self, chunks: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return pd.concat(list(chunks), ignore_index=True)

@@ -60,6 +60,7 @@ class TableFeatures:
                 x = (to_numbers(df[column], kind) - mean) / std
                 parts += [np.nan_to_num(x, nan=0.0), np.isnan(x).astype(float)]
             else:
-                values = df[column].astype(str).to_numpy()
-                parts += [(values == level).astype(float) for level in self.levels[column]]
+                levels = self.levels[column]  # one-hot from level codes, not a comparison per level
+                codes = pd.Categorical(df[column].astype(str), categories=levels).codes
+                parts += list((codes[:, None] == np.arange(len(levels))).astype(float).T)
         return np.stack(parts, 1) if parts else np.zeros((len(df), 0))

@@ -1,4 +1,4 @@
-"""Sampled tables streamed to Parquet or CSV in bounded memory, with progress lines, written
+"""Sampled tables streamed to Parquet or CSV in bounded memory, with the core's progress, written
 to a temporary name in the same folder and renamed only once complete (an interrupted or
 failed run never leaves a file that looks finished).
 
@@ -7,59 +7,47 @@ project's one atomic writer, :func:`genforge.output_files.atomic_path`.
 """
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 
+from genforge import track
 from genforge.output_files import atomic_path
 from genforge_tabular.reading import PARQUET_SUFFIXES
 
-#: seconds between progress lines
-PROGRESS_EVERY = 5.0
 #: Parquet compression (snappy: the fastest of pyarrow's codecs to write)
 COMPRESSION = "snappy"
 
 
-class Progress:
-    """``wrote N rows (R rows/s)`` every :data:`PROGRESS_EVERY` seconds and once at the end
-    (``verbs``: the words while going and at the end; streaming.py reads with it). ``stream``:
-    "stderr" (the one of the moment), a stream, or None (silent)."""
-
-    def __init__(self, path: Path, total: int | None = None, stream: Any = "stderr",
-                 verbs: tuple[str, str] = ("writing", "wrote")):
-        self.path, self.total, self.stream, self.verbs = path, total, stream, verbs
-        self.start = self.last = time.perf_counter()
-        self.rows = 0
-
-    def add(self, rows: int, final: bool = False) -> None:
-        self.rows += rows
-        now = time.perf_counter()
-        if self.stream is not None and (final or now - self.last >= PROGRESS_EVERY):
-            self.last = now
-            share = f" of {self.total:,} ({self.rows / self.total:.0%})" if self.total else ""
-            rate = self.rows / max(now - self.start, 1e-9)
-            print(f"{self.path.name}: {self.verbs[final]} {self.rows:,} rows{share}, "
-                  f"{rate:,.0f} rows/s", file=sys.stderr if self.stream == "stderr" else self.stream, flush=True)
-
-
 def write_table_stream(chunks: Iterable[pd.DataFrame], path: Path, total: int | None = None,
-                       progress: Any = "stderr") -> int:
-    """Stream DataFrame chunks to ``path`` (Parquet by suffix, else CSV); return the row count."""
+                       progress: bool = True) -> int:
+    """Stream DataFrame chunks to ``path`` (Parquet by suffix, else CSV); return the row count.
+    ``progress``: the core's progress display (:func:`genforge.track`: a bar, plain lines, or
+    nothing under ``--quiet``), in rows."""
     path = Path(path)
-    meter = Progress(path, total, progress)
+    counted = _CountedChunks(track(chunks, total, f"writing {path.name}", "row", len) if progress else chunks)
     with atomic_path(path) as temp:
         if path.name.lower().endswith(PARQUET_SUFFIXES):
-            _write_parquet(chunks, temp, meter)
+            _write_parquet(counted, temp)
         else:
-            _write_csv(chunks, temp, meter)
-    meter.add(0, final=True)
-    return meter.rows
+            _write_csv(counted, temp)
+    return counted.rows
 
 
-def _write_parquet(chunks: Iterable[pd.DataFrame], temp: Path, meter: Progress) -> None:
+class _CountedChunks:
+    """The chunks, counting their rows."""
+
+    def __init__(self, chunks: Iterable[pd.DataFrame]):
+        self.chunks, self.rows = chunks, 0
+
+    def __iter__(self):
+        for chunk in self.chunks:
+            self.rows += len(chunk)
+            yield chunk
+
+
+def _write_parquet(chunks: Iterable[pd.DataFrame], temp: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -70,7 +58,6 @@ def _write_parquet(chunks: Iterable[pd.DataFrame], temp: Path, meter: Progress) 
                 table = pa.Table.from_pandas(chunk, preserve_index=False)
                 writer = pq.ParquetWriter(temp, table.schema, compression=COMPRESSION)
             writer.write_table(conform(chunk, writer.schema))
-            meter.add(len(chunk))
         if writer is None:  # no rows: an empty file with no columns is still a valid Parquet file
             writer = pq.ParquetWriter(temp, pa.schema([]))
     finally:
@@ -95,8 +82,7 @@ def conform(chunk: pd.DataFrame, schema) -> Any:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _write_csv(chunks: Iterable[pd.DataFrame], temp: Path, meter: Progress) -> None:
+def _write_csv(chunks: Iterable[pd.DataFrame], temp: Path) -> None:
     with open(temp, "w", newline="", encoding="utf-8") as handle:
-        for chunk in chunks:
-            chunk.to_csv(handle, index=False, header=meter.rows == 0)
-            meter.add(len(chunk))
+        for i, chunk in enumerate(chunks):
+            chunk.to_csv(handle, index=False, header=i == 0)

@@ -15,6 +15,8 @@ seeded random share of the rows, not stratified.
 """
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -22,9 +24,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from genforge import track
 from genforge.errors import UserInputError
 from genforge_tabular.compact_rows import CompactRows
-from genforge_tabular.parquet_stream import Progress
 from genforge_tabular.reading import PARQUET_SUFFIXES, check_table
 
 #: Parquet files with at least this many rows, and CSV files of at least this many bytes, stream
@@ -34,6 +36,8 @@ CHUNK_ROWS, SAMPLE_ROWS = 100_000, 100_000
 #: real rows the metrics' reference keeps (a uniform subset of the sample: DCR, DOMIAS and the
 #: detectors cost time in the reference's size)
 REFERENCE_ROWS = 20_000
+#: bytes of CSV per block pyarrow reads (column types are inferred from the first block)
+CSV_BLOCK_BYTES = 1 << 22
 #: dataset options that need the whole table in memory
 WHOLE_TABLE_OPTIONS = ("constraints", "privacy")
 
@@ -66,11 +70,16 @@ class StreamedTable:
         self.encoding = options.get("encoding", "utf-8")
         if not self.path.is_file():
             raise UserInputError(f"{self.path}: file not found")
+        #: CSV columns read with a wider type than their first block showed (:class:`TypeWidened`)
+        self.widened: dict[str, str] = {}
+        self._columns: list[str] = []
 
     def chunks(self) -> Iterator[pd.DataFrame]:
+        """The file's chunks; a CSV column whose values change type after the first block raises
+        :class:`TypeWidened` (read the file again: the column is now read with the wider type)."""
         import pyarrow as pa
         batches = self._parquet() if self.path.name.lower().endswith(PARQUET_SUFFIXES) else self._csv()
-        first = True
+        first, rows = True, 0
         try:
             for batch in batches:
                 frame = batch.to_pandas()
@@ -78,7 +87,13 @@ class StreamedTable:
                     check_table(frame, self.where)
                     first = False
                 yield frame
+                rows += len(frame)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            changed = CONVERSION_ERROR.search(str(exc))
+            if changed and self._columns:
+                column, line, was, value = changed.groups()
+                where = f"line {int(line):,}" if line else f"a value after row {rows:,}"
+                raise TypeWidened(self._widen(int(column), was, value, where)) from None
             raise UserInputError(f"{self.path}: cannot be read in chunks ({str(exc).strip()}); a column whose "
                                  "values change type further down the file cannot be streamed: fix the "
                                  "column or pass dataset option stream=false") from None
@@ -101,18 +116,44 @@ class StreamedTable:
         def reader(types=None):
             try:
                 return csv.open_csv(self.path, read_options=csv.ReadOptions(encoding=self.encoding,
-                                                                            block_size=1 << 22),
+                                                                            block_size=CSV_BLOCK_BYTES),
                                     parse_options=csv.ParseOptions(delimiter=self.delimiter),
                                     convert_options=csv.ConvertOptions(column_types=types or {}))
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 raise UserInputError(f"{self.path}: not a readable CSV file ({str(exc).strip()})") from None
 
-        stream = reader()
+        widened = {name: pa.type_for_alias(kind) for name, kind in self.widened.items()}
+        stream = reader(widened)
+        self._columns = [f.name for f in stream.schema]
         empty = {f.name: pa.string() for f in stream.schema if pa.types.is_null(f.type)}
-        stream = reader(empty) if empty else stream
+        stream = reader({**empty, **widened}) if empty else stream
         for batch in stream:  # pyarrow's blocks, re-cut to chunk_rows
             for start in range(0, batch.num_rows, self.chunk_rows):
                 yield batch.slice(start, self.chunk_rows)
+
+
+    def _widen(self, index: int, was: str, value: str, where: str) -> str:
+        """Read column ``index`` as float64 (a number in a column of integers) or text from now
+        on; the message says which column, value and rows."""
+        name = self._columns[index]
+        try:
+            float(value)
+            wider = "float64" if was.startswith(("int", "uint")) else "string"
+        except ValueError:
+            wider = "string"
+        if self.widened.get(name) == wider:  # cannot happen for text: a guard against looping
+            raise UserInputError(f"{self.path}: column {name!r}: value {value!r} cannot be read as {wider}")
+        self.widened[name] = wider
+        return (f"{self.path}: column {name!r} was read as {was} from its first rows, but {where} has "
+                f"{value!r}: reading the file again with column {name!r} as {wider}")
+
+
+class TypeWidened(Exception):
+    """A CSV column changed type after its first block: read the file again (the message says how)."""
+
+
+#: pyarrow's message for a value that does not convert to the type read from the first block
+CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): (?:Row #(\d+): )?CSV conversion error to (\w+): invalid value '(.*)'", re.S)
 
 
 def _positive(value: Any, name: str) -> int:
@@ -163,21 +204,26 @@ def prepare_streamed(domain: Any, stream: StreamedTable, options: dict[str, Any]
                              "on a sample of its rows: rows=N)")
     fraction = float(options.get("holdout", 0.0))
     sample_rows = _positive(options.get("sample_rows", SAMPLE_ROWS), "sample_rows")
-    sample, rows = bounded_sample(_progress(stream.chunks(), stream.path, "pass 1 of 2 (sample)"),
-                                  sample_rows, seed, fraction)
+    while True:  # again from the start whenever a CSV column turns out wider than its first block
+        try:
+            sample, rows = bounded_sample(_progress(stream.chunks(), stream.path, "pass 1 of 2 (sample)"),
+                                          sample_rows, seed, fraction)
+            break
+        except TypeWidened as widened:
+            print(widened, file=sys.stderr)
     held = sample.pop("__holdout__").to_numpy() if fraction else np.zeros(len(sample), dtype=bool)
     train_sample = sample[~held].reset_index(drop=True)
     infos, kinds = domain.fit_columns(sample, where, target, options.get("discrete_columns"),
                                       options.get("metadata"))
     transformer = domain.fit_transformer(train_sample, infos, target, options, seed)
     rng, hold_rng = torch.Generator().manual_seed(seed), np.random.default_rng([seed, 1])
-    parts = []
-    for chunk in _progress(stream.chunks(), stream.path, "pass 2 of 2 (encode)", rows):
-        keep = ~_holdout_flags(hold_rng, len(chunk), fraction)
-        parts.append(CompactRows.encode(transformer, chunk[keep] if fraction else chunk, rng))
-        del chunk
-    encoded = CompactRows.concat(parts)
-    del parts
+
+    def encoded_chunks() -> Iterator[CompactRows]:
+        for chunk in _progress(stream.chunks(), stream.path, "pass 2 of 2 (encode)", rows):
+            keep = ~_holdout_flags(hold_rng, len(chunk), fraction)
+            yield CompactRows.encode(transformer, chunk[keep] if fraction else chunk, rng)
+
+    encoded = CompactRows.filled(encoded_chunks(), rows)  # the hold-out's share of the capacity stays unused
     codes = encoded.codes  # int32 slot codes of the discrete columns, in transformer.discrete order
     schema = domain.fit_schema(infos, transformer, target, codes, options)
     holdout = sample[held].reset_index(drop=True) if fraction else None
@@ -197,9 +243,5 @@ def prepare_streamed(domain: Any, stream: StreamedTable, options: dict[str, Any]
 
 def _progress(chunks: Iterator[pd.DataFrame], path: Path, desc: str,
               total: int | None = None) -> Iterator[pd.DataFrame]:
-    """Chunks with progress lines on stderr (rows read, rows/s), terminal or not."""
-    meter = Progress(path, total, verbs=(f"{desc}: read", f"{desc}: read"))
-    for chunk in chunks:
-        meter.add(len(chunk))
-        yield chunk
-    meter.add(0, final=True)
+    """Chunks with the core's progress display (:func:`genforge.track`), in rows read."""
+    return track(chunks, total, f"reading {path.name}, {desc}", "row", len)

@@ -11,4 +11,4 @@ from genforge_tabular.parquet_stream import write_table_stream
 
 def write_table_chunks(chunks: Iterable[pd.DataFrame], path: Path) -> int:
     """Stream DataFrame chunks to CSV or Parquet (by suffix), atomically, without progress lines."""
-    return write_table_stream(chunks, Path(path), progress=None)
+    return write_table_stream(chunks, Path(path), progress=False)

@@ -1,7 +1,5 @@
 """Streaming sample files: complete files appear under their name only at the end, a failure
 leaves nothing behind, and chunks whose dtypes differ (missing values) still write."""
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,13 +18,17 @@ def chunks(k: int, rows: int = 1000):
 
 
 @pytest.mark.parametrize("name", ["out.parquet", "out.csv"])
-def test_streams_all_rows_with_progress(tmp_path, name):
-    progress = io.StringIO()
+def test_streams_all_rows_with_progress(tmp_path, name, capsys, monkeypatch):
+    monkeypatch.setenv("GENFORGE_PROGRESS", "plain")  # the core's progress lines, one per chunk
+    monkeypatch.setenv("GENFORGE_PROGRESS_EVERY", "0")
     path = tmp_path / name
-    assert write_table_stream(chunks(3), path, total=3000, progress=progress) == 3000
+    assert write_table_stream(chunks(3), path, total=3000) == 3000
     back = pd.read_parquet(path) if name.endswith("parquet") else pd.read_csv(path)
     assert len(back) == 3000 and back.age.isna().sum() == 1 and back.age.max() == 2999
-    assert f"{name}: wrote 3,000 rows of 3,000 (100%)" in progress.getvalue()
+    err = capsys.readouterr().err
+    assert f"writing {name}: row 1000/3000" in err and f"writing {name}: row 3000/3000" in err and "done in" in err
+    monkeypatch.setenv("GENFORGE_PROGRESS", "0")  # --quiet: nothing
+    assert write_table_stream(chunks(3), path, total=3000) == 3000 and capsys.readouterr().err == ""
     assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
@@ -37,7 +39,7 @@ def test_a_failure_leaves_no_file(tmp_path):
 
     path = tmp_path / "out.parquet"
     with pytest.raises(RuntimeError):
-        write_table_stream(failing(), path, progress=None)
+        write_table_stream(failing(), path, progress=False)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -50,5 +52,5 @@ def test_the_file_appears_only_when_complete(tmp_path):
             seen.append(path.exists())
             yield chunk
 
-    write_table_stream(watched(), path, progress=None)
+    write_table_stream(watched(), path, progress=False)
     assert seen == [False, False] and path.exists()

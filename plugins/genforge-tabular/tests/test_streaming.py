@@ -31,7 +31,9 @@ def test_bounded_sample_is_uniform_in_file_order_and_reproducible():
     assert len(small) == rows == 10_000  # a bound above the table: every row
 
 
-def test_a_streamed_csv_trains_and_samples_through_the_cli(tmp_path, capsys):
+def test_a_streamed_csv_trains_and_samples_through_the_cli(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GENFORGE_PROGRESS", "plain")  # the core's progress lines, one per chunk
+    monkeypatch.setenv("GENFORGE_PROGRESS_EVERY", "0")
     data, run, out = tmp_path / "big.csv", tmp_path / "run", tmp_path / "s.parquet"
     _table(3000).drop(columns="row").to_csv(data, index=False)
     assert not should_stream(data, {}) and should_stream(data, {"stream": True})
@@ -44,8 +46,8 @@ def test_a_streamed_csv_trains_and_samples_through_the_cli(tmp_path, capsys):
                  "--batch-size", "100", "--option", "pac=2", "--option", "latent_dim=8", "--option",
                  "generator_dims=[32]", "--option", "critic_dims=[32]", *options, "--out", str(run)]) == 0
     captured = capsys.readouterr()
-    assert "big.csv: pass 1 of 2 (sample): read 3,000 rows" in captured.err
-    assert "big.csv: pass 2 of 2 (encode): read 3,000 rows of 3,000 (100%)" in captured.err
+    assert "reading big.csv, pass 1 of 2 (sample): row 3000" in captured.err
+    assert "reading big.csv, pass 2 of 2 (encode): row 3000/3000" in captured.err
     assert "read in chunks of 700 rows (3,000 rows): columns fitted on a uniform sample of 1,000" in captured.out
     assert main(["sample", str(run), "-n", "2000", "--condition", "label=rare", "--out", str(out)]) == 0
     rows = pd.read_parquet(out)
@@ -76,3 +78,28 @@ def test_streaming_refuses_what_needs_the_whole_table(tmp_path, capsys):
     assert "dataset option stream='maybe': expected true, false or auto" in capsys.readouterr().err
     with pytest.raises(Exception, match="chunk_rows=0: expected a positive whole number"):
         StreamedTable(data, {"chunk_rows": 0})
+
+
+def test_a_csv_column_that_changes_type_after_its_first_block_is_read_wider(tmp_path, monkeypatch, capsys):
+    import genforge_tabular.streaming as streaming
+    monkeypatch.setattr(streaming, "CSV_BLOCK_BYTES", 4096)  # blocks of ~250 rows: types from the first
+    table = _table(3000)
+    table["age"] = table["age"].astype(object)
+    table.loc[2500, "age"] = 40.5  # integers, then a number that is not one
+    table["row"] = table["row"].astype(object)
+    table.loc[2900, "row"] = "unknown"  # integers, then text
+    data = tmp_path / "t.csv"
+    table.to_csv(data, index=False)
+    stream = StreamedTable(data, {"chunk_rows": 1000})
+    with pytest.raises(streaming.TypeWidened, match=r"column 'age' was read as int64 from its first rows, but "
+                       r"line 2,502 has '40.5': reading the file again with column 'age' as float64"):
+        list(stream.chunks())
+    with pytest.raises(streaming.TypeWidened, match="column 'row' .* line 2,902 has 'unknown': .* column 'row' as string"):
+        list(stream.chunks())
+    back = pd.concat(list(stream.chunks()), ignore_index=True)
+    assert back["age"].dtype == float and back["age"][2500] == 40.5 and back["row"][2900] == "unknown"
+    from genforge.plugins import get_registry
+    table.drop(columns="row").to_csv(data, index=False)  # (a text among numbers is refused as in a whole table)
+    prepared = get_registry().domain("tabular").prepare(load_file(data, {"stream": True}),
+                                                        {"stream": True, "chunk_rows": 1000}, 0)
+    assert prepared.size == 3000 and "column 'age' was read as int64" in capsys.readouterr().err
