@@ -28,8 +28,16 @@ class ConditionalImageGAN(GANModel):
         self.ac_weight = float(ac_weight)
         inner = discriminator.inner
         self.class_head = nn.Linear(inner.head.in_features, num_classes)
-        params = list(inner.features.parameters()) + list(self.class_head.parameters())
-        self._optimizer = torch.optim.Adam(params, lr=lr, betas=(0.0, 0.9))
+        self._lr, self._optimizer = lr, None
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The head's Adam, made on first use: building an optimizer imports ``torch._dynamo``
+        (~1.5 s), which loading a model to sample from does not need."""
+        if self._optimizer is None:
+            params = list(self.discriminator.inner.features.parameters()) + list(self.class_head.parameters())
+            self._optimizer = torch.optim.Adam(params, lr=self._lr, betas=(0.0, 0.9))
+        return self._optimizer
 
     def _class_logits(self, x: torch.Tensor) -> torch.Tensor:
         disc: AugmentedDiscriminator = self.discriminator
@@ -38,13 +46,13 @@ class ConditionalImageGAN(GANModel):
         return self.class_head(disc.inner.features(x).flatten(1))
 
     def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"class_head": self._optimizer}
+        return {"class_head": self.optimizer}
 
     def auxiliary_step(self, real: Batch, fake, step: int) -> dict[str, float]:
         loss = F.cross_entropy(self._class_logits(real.real), real.condition.long())
-        self._optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        self._optimizer.step()
+        self.optimizer.step()
         return {"loss_ac_real": loss.item()}
 
     def generator_extra_loss(self, fake: torch.Tensor, batch: Batch,

@@ -109,9 +109,15 @@ class TextGAN(GANModel):
     def __init__(self, generator: CharGenerator, discriminator: nn.Module, latent_dim: int,
                  mle_weight: float = 0.0, mle_lr: float = 1e-3):
         super().__init__(generator, discriminator, latent_dim)
-        self.mle_weight = mle_weight
-        self.mle_optimizer = (torch.optim.Adam(generator.parameters(), lr=mle_lr)
-                              if mle_weight > 0 else None)
+        self.mle_weight, self._mle_lr, self._mle_optimizer = mle_weight, mle_lr, None
+
+    @property
+    def mle_optimizer(self) -> torch.optim.Optimizer | None:
+        """G's maximum-likelihood Adam (``None`` without ``mle_weight``), made on first use:
+        building an optimizer imports ``torch._dynamo`` (~1.5 s), which sampling does not need."""
+        if self._mle_optimizer is None and self.mle_weight > 0:
+            self._mle_optimizer = torch.optim.Adam(self.generator.parameters(), lr=self._mle_lr)
+        return self._mle_optimizer
 
     def set_temperature(self, tau: float) -> None:
         super().set_temperature(tau)
