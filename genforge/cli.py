@@ -208,7 +208,35 @@ def cmd_new_plugin(args) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's or ``kill``'s stop), raised where the command is, so that every
+    output being written is removed on the way out, as on Ctrl-C (no half-written file left)."""
+
+
+def _on_sigterm(main_pid: int, signum: int, frame: Any) -> None:
+    import signal
+    if os.getpid() != main_pid:  # a forked worker: die as it would have
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; SIGTERM stops it like Ctrl-C while it runs (the caller's handler is restored)."""
+    import functools
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, functools.partial(_on_sigterm, os.getpid()))
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from genforge.cli_commands import build_parser
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -229,9 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {write_failure(where, exc)}".replace("cannot write", "cannot read or write"),
               file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 def _extend_for(parser, argv: list[str]) -> None:

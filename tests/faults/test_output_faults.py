@@ -63,3 +63,30 @@ def test_read_only_folder_for_sample_and_train(domain, tiny_runs, tmp_path):
         one_clear_line(run_cli("sample", tiny_runs[domain], "-n", 5, "--out", folder / f"s{suffix(domain)}"),
                        "cannot write", "read-only")
         one_clear_line(tiny_train(domain, folder / "run", "--quiet"), "read-only")
+
+
+def test_sigterm_while_writing_leaves_no_partial_file(tmp_path):
+    """A scheduler's or ``kill``'s SIGTERM stops ``sample`` like Ctrl-C: the half-written output is
+    removed, nothing that looks complete is left, the exit status is 143 and one line says why."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    assert tiny_train("mixture", run, "--quiet").returncode == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "GENFORGE_PROGRESS": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "genforge.cli", "sample", str(run), "-n", "50000000",
+                             "--out", str(out / "big.csv")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(".partial" in p.name for p in out.iterdir()):
+        time.sleep(0.05)
+    assert proc.poll() is None and any(".partial" in p.name for p in out.iterdir()), "no partial file to stop"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err[-2000:]
+    assert err.strip().splitlines()[-1] == "terminated" and "Traceback" not in err
+    assert list(out.iterdir()) == []
