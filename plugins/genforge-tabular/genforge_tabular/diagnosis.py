@@ -58,10 +58,12 @@ def real_vs_real(ref: TabularReference) -> tuple[pd.DataFrame, TabularReference]
 
 def diagnosis_lines(synth: pd.DataFrame, ref: TabularReference, pairs: pd.DataFrame | None = None,
                     real_pairs: pd.DataFrame | None = None) -> list[str]:
-    """Plain lines: the detector's AUC and top columns, the worst related pairs against real-vs-real."""
+    """Plain lines: the rules the model sets rather than learns, the detector's AUC and top columns,
+    the worst related pairs against real-vs-real."""
     auc, drops = column_importance(synth, ref)
-    lines = [f"gradient-boosting detector: ROC AUC {auc:.3f} on held-out rows (0.5: cannot tell); "
-             "the columns it relies on most (AUC lost when shuffled):"]
+    lines = [f"set from other columns, not learned: {rule}" for rule in ref.rules]
+    lines += [f"gradient-boosting detector: ROC AUC {auc:.3f} on held-out rows (0.5: cannot tell); "
+              "the columns it relies on most (AUC lost when shuffled):"]
     lines += [f"  {column:28s} {drop:+.3f}" for column, drop in drops.iloc[:TOP].items()]
     pairs = pair_trend_scores(synth, ref) if pairs is None else pairs
     if real_pairs is None:

@@ -127,7 +127,7 @@ class TabularDomain(Domain):
         rng = torch.Generator().manual_seed(seed)
         encoded = (CompactRows.encode(transformer, train, rng) if len(train) >= COMPACT_ROWS  # the same rows,
                    else transformer.encode(train, rng))                                   # held compactly
-        reference = TabularReference(train, kinds, holdout, target, seed)
+        reference = TabularReference(train, kinds, holdout, target, seed, rules=describe(transformer.rules))
         real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
         report = self.training_report(len(df), schema, where, options, len(train))
         if ruled is not None:
@@ -249,8 +249,8 @@ class TabularDomain(Domain):
                 "kinds": dict(reference.kinds), "target": reference.target, "seed": int(reference.seed)}
 
     def reference_from_state(self, state: dict[str, Any], schema: TableSchema) -> TabularReference:
-        return TabularReference(_parquet_frame(state["real"]), dict(state["kinds"]),
-                                _parquet_frame(state["holdout"]), state["target"], int(state["seed"]))
+        return TabularReference(_parquet_frame(state["real"]), dict(state["kinds"]), _parquet_frame(state["holdout"]),
+                                state["target"], int(state["seed"]), rules=describe(schema.transformer.rules))
 
     # -- samples out ----------------------------------------------------------------------------
     def decode(self, output: torch.Tensor, schema: TableSchema) -> pd.DataFrame:

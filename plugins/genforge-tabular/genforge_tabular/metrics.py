@@ -36,6 +36,8 @@ class TabularReference:
     target: str | None = None
     seed: int = 0
     cache: dict[str, Any] = field(default_factory=dict)
+    #: the numeric relations and zero masses the model sets rather than learns, one line each
+    rules: list[str] = field(default_factory=list)
 
     @property
     def modelled(self) -> list[str]:

@@ -107,3 +107,18 @@ def test_conditioned_rows_keep_the_rules_and_the_option_turns_them_off(planted, 
     infos = infer_columns(planted, "t")
     assert len(fitted.schema_.transformer.rules) == 6  # on by default
     assert TabularDomain.fit_transformer(planted, infos, "card", {"dependencies": False}, 0).rules == []
+
+
+def test_what_gives_rows_away_names_the_rules_before_the_detector(fitted, tmp_path):
+    """The diagnosis (what_gives_rows_away.txt, written by train and evaluate) says which columns the
+    model sets from others, so a reader does not look for them among the giveaways; a reloaded run too."""
+    from genforge import TrainedGAN
+    from genforge_tabular.diagnosis import diagnosis_lines
+
+    reloaded = TrainedGAN.load(fitted.save(tmp_path / "model.pt"), domain="tabular")
+    for reference in (fitted.reference_, reloaded.reference):
+        rules = [line for line in reference.rules if "'share' = 0.0012 * spend / income" in line]
+        assert len(reference.rules) == 6 and len(rules) == 1
+    lines = diagnosis_lines(fitted.sample(400, seed=2), reloaded.reference)
+    assert lines[:6] == [f"set from other columns, not learned: {rule}" for rule in reloaded.reference.rules]
+    assert lines[6].startswith("gradient-boosting detector: ROC AUC")
