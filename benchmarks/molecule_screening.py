@@ -34,6 +34,8 @@ from typing import Sequence
 
 import numpy as np
 
+from genforge.output_files import atomic_path
+
 CACHE = Path(__file__).resolve().parent / ".cache"
 SEGMENT, CHUNK = 100_000, 2_000
 #: the five cheapest to score here (0.4-1.7 ms a molecule); also hard_osimertinib (2 ms),
@@ -136,9 +138,8 @@ def screen(tasks: Sequence[str], smiles: list[str], workers: int, report=print) 
             floors = {t: floor_of(parts, j) for j, t in enumerate(tasks)}
             jobs = [(tasks, segment[a:a + CHUNK], floors) for a in range(0, len(segment), CHUNK)]
             scores = np.concatenate(list(pool.imap(_score_chunk, jobs)), axis=1)
-            partial = path.with_name(path.stem + ".partial.npy")
-            np.save(partial, scores)
-            partial.replace(path)
+            with atomic_path(path) as partial:
+                np.save(partial, scores)
             parts.append(scores)
             fresh += len(segment)
             elapsed = time.perf_counter() - started

@@ -43,6 +43,7 @@ import torch  # noqa: E402
 
 from genforge.engine.trainer import Trainer  # noqa: E402
 from genforge.errors import UserInputError  # noqa: E402
+from genforge.output_files import write_text  # noqa: E402
 from genforge.plugins import get_registry  # noqa: E402
 from genforge.training import build_model, make_config  # noqa: E402
 from genforge_tabular import metrics as m  # noqa: E402
@@ -165,10 +166,7 @@ class MSTCells:
     def save(self) -> None:
         if self.path:
             self.cells = {**self.read(), **self.cells}
-            tmp = self.path + ".tmp"
-            with open(tmp, "w") as handle:
-                json.dump(self.cells, handle, indent=1)
-            os.replace(tmp, self.path)
+            write_text(self.path, json.dumps(self.cells, indent=1))
 
 
 def baselines(table: str, epsilon: float, data, public: dict, seed: int, mst_cells: MSTCells,

@@ -68,19 +68,18 @@ def write_table(path, n: int, chunk_rows: int = 1_000_000, seed: int = 0) -> Non
     """``n`` rows of :func:`make_table` written to Parquet ``path`` in chunks (chunk ``i`` from seed
     ``seed + i``), so a table of 10^7 rows never sits in memory whole; written to a temporary name
     and renamed when complete."""
-    import os
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    temp = f"{path}.part"
-    writer = None
-    try:
-        for i, start in enumerate(range(0, n, chunk_rows)):
-            table = pa.Table.from_pandas(make_table(min(chunk_rows, n - start), seed + i), preserve_index=False)
-            writer = writer or pq.ParquetWriter(temp, table.schema, compression="snappy")
-            writer.write_table(table.cast(writer.schema))
-    finally:
-        if writer is not None:
-            writer.close()
-    os.replace(temp, path)
+    from genforge.output_files import atomic_path
+
+    with atomic_path(path) as temp:
+        writer = None
+        try:
+            for i, start in enumerate(range(0, n, chunk_rows)):
+                table = pa.Table.from_pandas(make_table(min(chunk_rows, n - start), seed + i), preserve_index=False)
+                writer = writer or pq.ParquetWriter(temp, table.schema, compression="snappy")
+                writer.write_table(table.cast(writer.schema))
+        finally:
+            if writer is not None:
+                writer.close()
