@@ -166,7 +166,8 @@ def cmd_evaluate(args) -> int:
     run = Run(Path(args.run), registry)
     metrics = run.evaluate(args.n, args.seed)
     if args.json:
-        print(json.dumps({"run": str(run.path), "step": run.step, "metrics": metrics}))
+        print(json.dumps({"run": str(run.path), "step": run.step, "metrics": metrics,
+                          "report": run.report_lines}))
         return 0
     print(f"{run.path} (domain {run.config.domain}, step {run.step})")
     specs = {m.name: m for m in registry.metrics_for(run.config.domain)}
@@ -174,6 +175,9 @@ def cmd_evaluate(args) -> int:
         spec = specs.get(name)
         arrow = "" if spec is None else (" (higher is better)" if spec.higher_is_better else " (lower is better)")
         print(f"  {name:28s} {value:.4g}{arrow}")
+    if run.report_lines:
+        print()
+        print("\n".join(run.report_lines))
     return 0
 
 

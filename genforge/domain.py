@@ -231,6 +231,12 @@ class Domain:
         """Write plots comparing samples with reference; return their paths."""
         return []
 
+    def report_lines(self, samples: Any, reference: Any, out_dir: Path) -> list[str]:
+        """Plain lines ``genforge evaluate`` prints after the metrics (e.g. what gives the samples
+        away). Called right after :meth:`report` with the same samples and folder, so it may read
+        what ``report`` wrote instead of computing it again. Default: none."""
+        return []
+
     def demo(self, out_dir: Path, seed: int) -> list[str]:
         """Run this domain's quick demo on bundled data; return summary lines."""
         return []

@@ -82,8 +82,8 @@ class Run(TrainedGAN):
 
     def evaluate(self, n: int | None = None, seed: int | None = None, plots: bool = True,
                  reference: Any = None) -> dict[str, float]:
-        """Every metric of the domain on fresh samples; writes ``evaluation.json`` (and plots).
-        A run saved without reference data re-reads its dataset (the encoders are not re-fitted)."""
+        """Every metric of the domain on fresh samples; writes ``evaluation.json`` (and, with
+        ``plots``, the domain's plots and its :attr:`report_lines`). A run saved without reference data re-reads its dataset (the encoders are not re-fitted)."""
         reference = reference if reference is not None else self.reference
         if reference is None:
             from genforge.training import load_training_data
@@ -91,8 +91,12 @@ class Run(TrainedGAN):
             reference = load_training_data(self.config, self.registry, report=lambda line: None).reference
         samples = self.sample(n or self.config.eval_samples, seed=seed)
         results = self.score(samples, reference)
+        #: the domain's explanation of the figures (``Domain.report_lines``); printed by ``genforge evaluate``
+        self.report_lines: list[str] = []
         if plots:
             self.domain.report(samples, reference, self.path)
-        record = {"step": self.step, "metrics": results, "failed": self.metric_failures}
+            self.report_lines = list(self.domain.report_lines(samples, reference, self.path))
+        record = {"step": self.step, "metrics": results, "failed": self.metric_failures,
+                  "report": self.report_lines}
         write_text(self.path / "evaluation.json", json.dumps(record, indent=2) + "\n")
         return results

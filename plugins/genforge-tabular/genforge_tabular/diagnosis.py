@@ -16,11 +16,15 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from genforge.output_files import write_text
+
 from genforge_tabular.features import TableFeatures
 from genforge_tabular.fidelity import pair_trend_scores
 from genforge_tabular.metrics import MAX_ROWS, TabularReference, _head, detector
 
 TOP = 5
+#: the file ``write_diagnosis`` writes into a run folder (train and evaluate)
+DIAGNOSIS_FILE = "what_gives_rows_away.txt"
 
 
 def column_importance(synth: pd.DataFrame, ref: TabularReference) -> tuple[float, pd.Series]:
@@ -111,8 +115,5 @@ def write_diagnosis(synth: pd.DataFrame, ref: TabularReference, out_dir: Path) -
     fresh, fresh_ref = real_vs_real(ref)
     real_pairs = pair_trend_scores(fresh, fresh_ref)
     lines = diagnosis_lines(synth, ref, pairs, real_pairs)
-    text = out_dir / "what_gives_rows_away.txt"
-    tmp = text.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(text)
+    text = write_text(out_dir / DIAGNOSIS_FILE, "\n".join(lines) + "\n")
     return lines, [text, pair_trend_heatmap(synth, ref, out_dir / "pair_trends.png", pairs, real_pairs)]

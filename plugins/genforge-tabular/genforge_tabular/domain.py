@@ -363,9 +363,13 @@ class TabularDomain(Domain):
         _, paths = write_diagnosis(samples, reference, Path(out_dir))
         return write_plots(samples, reference, Path(out_dir)) + paths
 
-    def report_lines(self, samples: pd.DataFrame, reference: TabularReference) -> list[str]:
-        """What gives the rows away, as plain lines for ``genforge evaluate`` to print."""
-        from genforge_tabular.diagnosis import diagnosis_lines
+    def report_lines(self, samples: pd.DataFrame, reference: TabularReference, out_dir: Path) -> list[str]:
+        """What gives the rows away, for ``genforge evaluate`` to print: the lines :meth:`report`
+        just wrote to ``what_gives_rows_away.txt`` (the detector is not trained twice)."""
+        from genforge_tabular.diagnosis import DIAGNOSIS_FILE, diagnosis_lines
+        written = Path(out_dir) / DIAGNOSIS_FILE
+        if written.is_file():
+            return written.read_text(encoding="utf-8").splitlines()
         return diagnosis_lines(samples, reference)
 
 

@@ -25,11 +25,20 @@ def test_train_sample_evaluate_round_trip(tmp_path, mixed_table, capsys):
     assert main(["sample", str(run), "-n", "10", "--condition", "label=never", "--out", str(tmp_path / "x.csv")]) == 2
     assert "condition label='never': this value never occurs in column 'label'" in capsys.readouterr().err
     assert main(["evaluate", str(run), "-n", "300", "--json"]) == 0
-    metrics = json.loads(capsys.readouterr().out)["metrics"]
+    printed = json.loads(capsys.readouterr().out)
+    metrics = printed["metrics"]
     assert 0 <= metrics["quality"] <= 1 and 0 <= metrics["detection_gb"] <= 1
     assert {"tstr_macro_f1", "uplift_minority_f1", "exact_copies", "dcr_protection"} <= set(metrics)
-    for png in ("columns.png", "correlation_difference.png", "loss_curve.png"):
+    for png in ("columns.png", "correlation_difference.png", "loss_curve.png", "pair_trends.png"):
         assert (run / png).stat().st_size > 1000
+    # what gives the rows away is printed, not only written: the detector's AUC and top columns, the worst pairs
+    assert printed["report"] == (run / "what_gives_rows_away.txt").read_text().splitlines()
+    assert main(["evaluate", str(run), "-n", "300"]) == 0
+    table = capsys.readouterr().out
+    detector = next(line for line in table.splitlines() if line.startswith("gradient-boosting detector: ROC AUC"))
+    columns = table.split(detector, 1)[1].splitlines()[1:4]
+    assert all(line.split()[0] in mixed_table.columns and line.split()[1][0] in "+-" for line in columns)
+    assert "worst column pairs" in table and " x " in table.split("worst column pairs", 1)[1]
 
 
 def test_augment_command(tmp_path, mixed_table, capsys):
