@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ from genforge_molecule.worker_pool import submit_slices
 
 #: SMILES per chunk: one chunk is checked in the workers while the previous one is encoded
 CHUNK = 20_000
+#: molecules read between progress lines
+PROGRESS_EVERY = 100_000
 #: bump when what a cached entry holds changes
 CACHE_FORMAT = 1
 OUT_OF_VOCABULARY = "SELFIES token outside the autoencoder's vocabulary"
@@ -144,7 +147,7 @@ def encode_stream(chunks: Iterable[Sequence[tuple[str, str]]], codec: LatentCode
     elements: list[str] = []
     started, cpu = time.perf_counter(), time.process_time()
 
-    def finish(records: Sequence[tuple[str, str]], pending) -> None:
+    def finish(records: Sequence[tuple[str, str]], pending, last: bool = False) -> None:
         rows, ids = pending(), []
         for (where, text), row in zip(records, rows):
             if isinstance(row, str):
@@ -152,10 +155,12 @@ def encode_stream(chunks: Iterable[Sequence[tuple[str, str]]], codec: LatentCode
             else:
                 smiles.append(row[0])
                 sizes.append(row[1])
-                elements.append(row[2])
+                elements.append(sys.intern(row[2]))  # a few hundred distinct sets: one string each
                 ids.append(row[3])
         if ids:
             codes.append(codec.encode_ids(np.stack(ids)).numpy())
+        if report.total % PROGRESS_EVERY and not last:
+            return
         progress(f"codes: {len(smiles):,} molecules encoded of {report.total:,} read "
                  f"({time.perf_counter() - started:.0f}s wall, {time.process_time() - cpu:.0f} CPU-s here)")
 
@@ -169,7 +174,7 @@ def encode_stream(chunks: Iterable[Sequence[tuple[str, str]]], codec: LatentCode
             finish(*previous)
         previous = (chunk, pending)
     if previous is not None:
-        finish(*previous)
+        finish(*previous, last=True)
     stacked = np.concatenate(codes) if codes else np.zeros((0, codec.code_dim), dtype=np.float32)
     return smiles, stacked, np.asarray(sizes, dtype=np.int32), elements
 
@@ -205,6 +210,9 @@ def code_set(chunks: Iterable[Sequence[tuple[str, str]]], options: dict[str, Any
     import time
 
     codec = load_bundled_codec()
+    progress(f"codes: {source} through the bundled MOSES autoencoder (held-out reconstruction "
+             f"{codec.summary.get('reconstruction', float('nan')):.3f}; model option autoencoder=train "
+             "trains one on these molecules instead)")
     kept = {k: options.get(k) for k in ("atom_types", "max_atoms", "drop_stereo", "limit")}
     folder = cache_folder().parent / "molecule-codes" / cache_key(codec, identity, kept)
     if (folder / "report.json").is_file():
