@@ -36,6 +36,24 @@ def moses_figures(smiles: list[str | None], ptest: dict) -> dict[str, float]:
             "Filters": float(fraction_passes_filters(valid, n_jobs=1))}
 
 
+def print_qm9_reconstruction(codec, n: int) -> None:
+    """How well an autoencoder fits QM9: coverage of its vocabulary and greedy exact reconstruction."""
+    from genforge_molecule.autoencoder_pretraining import coverage_problem, selfies_tokens
+    from genforge_molecule.corpus import load_qm9
+    from genforge_molecule.latentgan import training_codes
+
+    smiles = load_qm9(None, {"limit": n}).train.smiles
+    tokens = selfies_tokens(smiles)
+    index = set(codec.vocabulary.tokens)
+    covered = [s for s, t in zip(smiles, tokens) if t and all(x in index for x in t)]
+    sample, codec.sample = codec.sample, False
+    decoded = [s for s, _ in codec.vocabulary.decode(codec.decode_ids(training_codes(codec, covered)))]
+    codec.sample = sample
+    exact = np.mean([a == b for a, b in zip(decoded, covered)])
+    print(f"QM9: {len(covered):,} of {len(smiles):,} molecules covered by the vocabulary "
+          f"({coverage_problem(codec, tokens) or 'all'}); greedy exact reconstruction {exact:.3f}", flush=True)
+
+
 def train_bundled(args: argparse.Namespace) -> int:
     """The shipped autoencoder (``--ship PATH``): trained on the first ``--limit`` MOSES training
     molecules for ``--ae-steps`` steps or ``--cpu-seconds`` of CPU, whichever comes first; the
@@ -77,11 +95,17 @@ def main() -> int:
     ap.add_argument("--ae-lr", type=float, default=2e-3)
     ap.add_argument("--temperatures", type=float, nargs="+", default=[1.0, 0.7, 0.5, 0.0])
     ap.add_argument("-n", type=int, default=2000)
+    ap.add_argument("--bundled", action="store_true",
+                    help="measure the shipped autoencoder (no pretraining); --limit then only picks the training codes")
+    ap.add_argument("--noise", type=float, nargs="*", default=[],
+                    help="also decode test codes + Gaussian noise of these standard deviations (clamped to [-1, 1])")
+    ap.add_argument("--qm9", type=int, default=0, help="also print the exact greedy reconstruction of N QM9 molecules")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.ship:
         return train_bundled(args)
-    from genforge_molecule.autoencoder_pretraining import PRETRAIN_DEFAULTS, fit_codec, selfies_tokens
+    from genforge_molecule.autoencoder_pretraining import (PRETRAIN_DEFAULTS, fit_codec, load_bundled_codec,
+                                                           selfies_tokens)
     from genforge_molecule.corpus import load_moses
     from genforge_molecule.latentgan import LATENTGAN_DEFAULTS, codec_options, training_codes
     from genforge_molecule.moses_metrics import import_moses_metrics
@@ -93,7 +117,8 @@ def main() -> int:
     options = {**LATENTGAN_DEFAULTS, "ae_steps": args.ae_steps, "ae_molecules": args.limit,
                "ae_batch_size": args.ae_batch_size, "ae_lr": args.ae_lr}
     started, cpu = time.perf_counter(), time.process_time()
-    codec = fit_codec(corpus.train.smiles, codec_options(options), {k: options[k] for k in PRETRAIN_DEFAULTS}, 0)
+    codec = (load_bundled_codec() if args.bundled else
+             fit_codec(corpus.train.smiles, codec_options(options), {k: options[k] for k in PRETRAIN_DEFAULTS}, 0))
     print(f"autoencoder: {time.perf_counter() - started:.0f}s wall, {time.process_time() - cpu:.0f}s CPU here; "
           f"summary {codec.summary}")
     index = set(codec.vocabulary.tokens)
@@ -104,11 +129,16 @@ def main() -> int:
     mean, cov = train_codes.mean(0), torch.cov(train_codes.T)
     gauss = torch.distributions.MultivariateNormal(mean, cov + 1e-5 * torch.eye(len(mean)))
     prior_codes = gauss.sample((args.n,)).clamp(-1, 1)
+    if args.qm9:
+        print_qm9_reconstruction(codec, args.qm9)
     ptest = get_statistics("test")
     print(f"\n{'codes':10s} {'T':>5s} {'valid':>6s} {'unique':>6s} {'exact':>6s} {'FCD/Test':>8s} {'Filters':>7s}")
     for t in args.temperatures:
         codec.sample, codec.temperature = t > 0, t or 1.0
-        for name, codes in (("test", test_codes), ("gaussian", prior_codes)):
+        noisy = [(f"test+{sd:g}", (test_codes + sd * torch.randn(test_codes.shape,
+                                                                    generator=torch.Generator().manual_seed(1))
+                                   ).clamp(-1, 1)) for sd in args.noise]
+        for name, codes in (("test", test_codes), ("gaussian", prior_codes), *noisy):
             decoded = [s for s, _ in codec.vocabulary.decode(codec.decode_ids(codes))]
             figures = moses_figures(decoded, ptest)
             exact = (np.mean([a == b for a, b in zip(decoded, test)]) if name == "test" else float("nan"))

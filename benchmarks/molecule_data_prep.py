@@ -1,6 +1,11 @@
 """What preparing MOSES for ``latentgan`` costs, stage by stage: time, rate and peak RSS.
 
-    .venv/bin/python benchmarks/molecule_data_prep.py [--limit 20000] [--threads 1]
+    .venv/bin/python benchmarks/molecule_data_prep.py [--limit 20000] [--threads 1] [--codes-only]
+
+First the SMILES-only path (dataset option ``codes``, :mod:`genforge_molecule.code_corpus`:
+streamed, checked and tokenized in the worker pool while this process encodes, cached; run
+here with an empty cache): molecules per CPU-second of this process plus its workers, and peak
+RSS of both. Then, unless ``--codes-only``, the graph path it replaces, on the same molecules:
 
 Stages, as ``genforge train molecule --dataset moses --model latentgan`` runs them:
 reading the training SMILES (all 1,584,663: the file is read whole), featurising
@@ -12,9 +17,11 @@ the peak RSS after it, and the extrapolation of each rate to the full training s
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -27,10 +34,43 @@ def peak_rss_mb() -> float:
     return max(own, children) / 1024
 
 
+def worker_peak_rss_mb() -> float:
+    """The largest peak RSS (VmHWM) among the worker pool's live processes."""
+    from genforge_molecule.worker_pool import worker_pids
+
+    peaks = [0.0]
+    for pid in worker_pids():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks)
+
+
+def codes_path(limit: int) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["GENFORGE_CACHE"] = cache
+        from genforge_molecule.corpus import load_moses
+
+        corpus = load_moses(None, {"codes": True, "limit": limit})
+        t = corpus.train.timing
+        cpu = t["cpu_s_main"] + t["cpu_s_workers"]
+        print(f"SMILES-only codes: {int(t['molecules_read']):,} read, {len(corpus.train.smiles):,} encoded in "
+              f"{t['wall_s']:.1f} s wall, {cpu:.1f} CPU-s ({t['cpu_s_main']:.1f} here + {t['cpu_s_workers']:.1f} "
+              f"workers): {t['molecules_read'] / cpu:,.0f} molecules/CPU-s; peak RSS {peak_rss_mb():,.0f} MB here, "
+              f"{worker_peak_rss_mb():,.0f} MB largest worker; full set at this rate: "
+              f"{FULL / (t['molecules_read'] / cpu) / 3600:.2f} CPU-h", flush=True)
+        for line in corpus.train.report.lines():
+            print("   ", line)
+        del os.environ["GENFORGE_CACHE"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=20_000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--codes-only", action="store_true", help="only the SMILES-only path")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     from genforge_molecule.autoencoder_pretraining import load_bundled_codec, selfies_tokens
@@ -39,6 +79,9 @@ def main() -> int:
     from genforge_molecule.loading import parse_molecules
 
     rows = []
+    codes_path(args.limit)
+    if args.codes_only:
+        return 0
 
     def stage(name: str, n: int, work):
         wall, cpu = time.perf_counter(), time.process_time()

@@ -42,6 +42,9 @@ def main() -> int:
     ap.add_argument("--decode", default="greedy", help="greedy or sample (molecule_autoencoder.py: at CPU "
                     "budgets greedy decoding gives the lower FCD and higher Filters, uniqueness kept)")
     ap.add_argument("--ae-lr", type=float, default=2e-2)
+    ap.add_argument("--codes", action="store_true", help="the SMILES-only data path (dataset option codes: the "
+                    "bundled autoencoder's codes of every --limit molecule, streamed and cached; --limit 0 = all "
+                    "1,584,663)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=None, help="run folder (default: a temporary one)")
@@ -55,7 +58,7 @@ def main() -> int:
     config = make_config("molecule", {
         "dataset": "moses", "model": "latentgan", "steps": args.steps, "batch_size": 128, "n_critic": 5,
         "lr_g": 1e-4, "lr_d": 1e-4, "ema_decay": 0.999, "device": args.device, "eval_every": 0,
-        "dataset_options": {"limit": args.limit},
+        "dataset_options": {**({"limit": args.limit} if args.limit else {}), **({"codes": True} if args.codes else {})},
         "model_options": {"ae_steps": args.ae_steps, "ae_molecules": args.limit, "ae_lr": args.ae_lr,
                           "decode": args.decode}})
     started = time.perf_counter()

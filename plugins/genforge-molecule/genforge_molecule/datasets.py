@@ -18,7 +18,7 @@ import zlib
 from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from genforge.errors import UserInputError
 
@@ -75,6 +75,19 @@ def read_moses(split: str, limit: int | None = None) -> list[tuple[str, str]]:
     path = moses_files()[split]
     frame = pd.read_csv(path, usecols=["SMILES"], dtype=str, keep_default_na=False, nrows=limit)
     return [(f"{path.name} row {k + 2}", s) for k, s in enumerate(frame["SMILES"])]
+
+
+def iter_moses(split: str, limit: int | None = None, chunk: int = 20_000) -> Iterator[list[tuple[str, str]]]:
+    """:func:`read_moses` in chunks of ``chunk`` records, read as they are needed (bounded memory)."""
+    import pandas as pd
+
+    path = moses_files()[split]
+    done = 0
+    with pd.read_csv(path, usecols=["SMILES"], dtype=str, keep_default_na=False, chunksize=chunk,
+                     nrows=limit) as reader:
+        for frame in reader:
+            yield [(f"{path.name} row {done + k + 2}", s) for k, s in enumerate(frame["SMILES"])]
+            done += len(frame)
 
 
 def read_sample() -> list[tuple[str, str]]:

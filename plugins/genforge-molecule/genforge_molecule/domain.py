@@ -138,12 +138,20 @@ class MoleculeDomain(Domain):
                                  "with a scaffold memory; its max_calls bounds the scoring calls, default 10000)")
 
     def train_overrides(self, args: Any) -> dict[str, Any]:
+        """``--objective``; and for ``--model latentgan`` with the bundled autoencoder, dataset option
+        ``codes = true`` (SMILES -> codes, no graphs: :mod:`genforge_molecule.code_corpus`)."""
+        overrides: dict[str, Any] = {}
+        options = [str(o).replace(" ", "") for o in getattr(args, "option", None) or []]
+        dataset_options = [str(o).replace(" ", "") for o in getattr(args, "dataset_option", None) or []]
+        if (getattr(args, "model", None) == "latentgan" and "autoencoder=train" not in options
+                and not any(o.startswith("codes=") for o in dataset_options)):
+            overrides["dataset_options"] = {"codes": True}
         objective = getattr(args, "objective", None)
         if objective is None:
-            return {}
+            return overrides
         if not Path(objective).is_file():
             raise UserInputError(f"--objective {objective}: no such file")
-        return {"model_options": {"objective": str(Path(objective).resolve())}}
+        return {**overrides, "model_options": {"objective": str(Path(objective).resolve())}}
 
     def prepare(self, raw: MoleculeCorpus, options: dict[str, Any], seed: int) -> MoleculeTrainingData:
         return MoleculeTrainingData(raw, seed)

@@ -135,6 +135,9 @@ def build_latentgan(schema: MoleculeSchema, options: dict[str, Any]) -> LatentGA
     if o["autoencoder"] not in ("bundled", "train"):
         raise UserInputError(f"model option autoencoder={o['autoencoder']!r}: choose bundled (the shipped "
                              "MOSES autoencoder when it covers the molecules) or train (pretrain one)")
+    if o["autoencoder"] == "train" and schema.training_codes is not None:
+        raise UserInputError("model option autoencoder=train fits an autoencoder on the molecules, but dataset "
+                             "option codes = true gave codes of the bundled one: drop one of the two")
     if schema.latent is None:
         if not schema.training_smiles:
             raise UserInputError("model latentgan: the schema carries neither an autoencoder nor training "

@@ -149,15 +149,23 @@ def rings_first_order(mol: Chem.Mol) -> list[int]:
     return order
 
 
+def atoms_of(mol: Chem.Mol) -> list[Chem.Atom]:
+    """``list(mol.GetAtoms())`` by index: RDKit's Python sequence wrapper costs several times more."""
+    return [mol.GetAtomWithIdx(k) for k in range(mol.GetNumAtoms())]
+
+
+def bonds_of(mol: Chem.Mol) -> list[Chem.Bond]:
+    return [mol.GetBondWithIdx(k) for k in range(mol.GetNumBonds())]
+
+
 def has_stereo(mol: Chem.Mol) -> bool:
-    return (any(a.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for a in mol.GetAtoms())
-            or any(b.GetStereo() != Chem.BondStereo.STEREONONE for b in mol.GetBonds()))
+    return (any(a.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for a in atoms_of(mol))
+            or any(b.GetStereo() != Chem.BondStereo.STEREONONE for b in bonds_of(mol)))
 
 
-def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False,
-                 drop_stereo: bool = False) -> ParsedMolecule | str:
-    """A :class:`ParsedMolecule` (kekulized bonds unless ``aromatic``; atoms in SMILES order
-    or :func:`rings_first_order`), or the reason the molecule is unusable."""
+def checked_molecule(smiles: str, drop_stereo: bool = False) -> Chem.Mol | str:
+    """The sanitized molecule of ``smiles``, or the reason it is unusable before its atoms are
+    looked at (empty, several fragments, unparsable, no atoms, isotopes, stereo)."""
     if not smiles:
         return "empty line or cell"
     if "." in smiles:
@@ -167,18 +175,36 @@ def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False,
         return "invalid SMILES (RDKit cannot parse or sanitize it)"
     if mol.GetNumAtoms() == 0:
         return "no heavy atoms"
-    if any(a.GetIsotope() for a in mol.GetAtoms()):
+    if any(a.GetIsotope() for a in atoms_of(mol)):
         return ISOTOPE
     if not drop_stereo and has_stereo(mol):
         return STEREO
+    return mol
+
+
+def atom_problem(atom: Chem.Atom) -> str:
+    """Why an atom makes its molecule unusable ("" when it does not)."""
+    if atom.GetFormalCharge():
+        return "charged atom (the graphs hold neutral atoms)"
+    if atom.GetNumRadicalElectrons():
+        return "radical electrons"
+    return ""
+
+
+def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False,
+                 drop_stereo: bool = False) -> ParsedMolecule | str:
+    """A :class:`ParsedMolecule` (kekulized bonds unless ``aromatic``; atoms in SMILES order
+    or :func:`rings_first_order`), or the reason the molecule is unusable."""
+    mol = checked_molecule(smiles, drop_stereo)
+    if isinstance(mol, str):
+        return mol
     if rings_first:
         mol = Chem.RenumberAtoms(mol, rings_first_order(mol))
     elements, plain = [], True
-    for atom in mol.GetAtoms():
-        if atom.GetFormalCharge():
-            return "charged atom (the graphs hold neutral atoms)"
-        if atom.GetNumRadicalElectrons():
-            return "radical electrons"
+    for atom in atoms_of(mol):
+        problem = atom_problem(atom)
+        if problem:
+            return problem
         pyrrole_type = aromatic and atom.GetIsAromatic() and atom.GetSymbol() == "N" and atom.GetTotalNumHs() == 1
         elements.append(NH if pyrrole_type else atom.GetSymbol())
         plain = plain and not (atom.GetNumExplicitHs() or atom.GetNoImplicit())
@@ -186,7 +212,7 @@ def parse_smiles(smiles: str, aromatic: bool = False, rings_first: bool = False,
     expected = Chem.MolToSmiles(mol)
     if not aromatic:
         Chem.Kekulize(mol, clearAromaticFlags=True)
-    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), EDGE_TYPE.get(b.GetBondType(), 0)) for b in mol.GetBonds()]
+    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), EDGE_TYPE.get(b.GetBondType(), 0)) for b in bonds_of(mol)]
     if any(t == 0 for _, _, t in bonds):
         return "bond type other than single/double/triple/aromatic"
     if not plain:  # explicit H counts: check the graph gives the molecule back

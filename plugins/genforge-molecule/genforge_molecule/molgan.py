@@ -166,4 +166,7 @@ def batch_spread(graph: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
 
 
 def build_molgan(schema: MoleculeSchema, options: dict[str, Any]) -> MolGAN:
+    if schema.training_codes is not None:
+        raise UserInputError("model molgan needs graphs; dataset option codes = true keeps autoencoder codes "
+                             "only (for model latentgan): drop it")
     return MolGAN(schema, options)

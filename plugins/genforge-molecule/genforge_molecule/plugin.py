@@ -26,7 +26,8 @@ def register_datasets(register):
                          "2,000 QM9 molecules bundled with the plugin (CC0)"))
     register(DatasetSpec("moses", "molecule", corpus.load_moses,
                          "MOSES train/test from the molsets wheel (pip install --no-deps molsets); "
-                         "options: limit (default 200000)"))
+                         "options: limit (default 200000; with codes = true, latentgan's SMILES-only path, "
+                         "all 1,584,663), codes"))
     register(DatasetSpec("molecule-files", "molecule", corpus.load_file,
                          "SMILES (.smi/.txt, one per line, optional name), CSV with a SMILES column, SDF; "
                          "options: smiles_column, atom_types, max_atoms",
