@@ -54,6 +54,13 @@ def rows_to_balance(y: pd.Series) -> dict[Any, int]:
     return {label: int(counts.max() - c) for label, c in counts.items() if counts.max() > c}
 
 
+def balance_with(model: Any, real: pd.DataFrame, target: str, seed: int) -> pd.DataFrame:
+    """``real`` plus ``model``'s rows of each smaller class until it is as large as the majority."""
+    plan = rows_to_balance(real[target])
+    parts = [model.sample(n, {target: label}, seed=seed + i) for i, (label, n) in enumerate(plan.items())]
+    return pd.concat([real, *parts], ignore_index=True)
+
+
 def augment_table(frame: pd.DataFrame, target: str, *, where: str = "the table", balance: bool = True,
                   rows: int | None = None, epochs: float = 300, seed: int = 0, measure: bool = False,
                   **gan: Any) -> AugmentResult:
