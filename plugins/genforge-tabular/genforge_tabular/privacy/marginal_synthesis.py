@@ -52,6 +52,14 @@ def rho_for(epsilon: float, delta: float) -> float:
     return lo
 
 
+def mst_noise(rho: float, columns: int) -> tuple[float, float, float]:
+    """MST's noise for ``columns`` columns at rho-zCDP, a third per step: the Gaussian noise
+    multipliers (noise over L2 sensitivity) of the 1-way and of the tree's 2-way measurements, and
+    the exponential mechanism's epsilon per edge (``columns - 1`` edges of ``eps**2 / 8`` each)."""
+    third = rho / 3.0
+    return 1.0 / math.sqrt(2.0 * third), 1.0 / math.sqrt(2.0 * third), math.sqrt(8.0 * third / (columns - 1))
+
+
 def discretise(frame: pd.DataFrame, domains: dict, numeric: set) -> tuple[dict[str, np.ndarray], dict[str, list]]:
     """Integer codes per column and each code's value (a bin's range for numbers, a level);
     columns without a domain (ID-like) are left out."""
@@ -146,22 +154,21 @@ def mst_rows(frame: pd.DataFrame, domains: dict, rho: float, rows: int, seed: in
         raise UserInputError("privacy mechanism=mst: fewer than two modelled columns; use mechanism=dpsgd")
     domain = Domain(names, [len(values[c]) for c in names])
     data = Dataset(codes, domain)
-    third = rho / 3.0
+    one_way, two_way, eps_edge = mst_noise(rho, len(names))
 
-    def measure(cliques):
-        sigma = math.sqrt(len(cliques) / (2.0 * third))  # L2 sensitivity sqrt(#cliques) for the set
+    def measure(cliques, multiplier):
+        sigma = multiplier * math.sqrt(len(cliques))  # L2 sensitivity sqrt(#cliques) for the set
         return [LinearMeasurement(data.project(c).datavector() + rng.normal(0, sigma, domain.size(c)), c, sigma)
                 for c in cliques]
 
-    ones = measure([(c,) for c in names])
+    ones = measure([(c,) for c in names], one_way)
     codes, values, domain, ones = compress(codes, values, names, ones)
     data = Dataset(codes, domain)
     model = MirrorDescent().estimate(domain, ones, iters=FIRST_ITERS)
     score = {p: np.abs(data.project(p).datavector() - model.project(p).datavector()).sum()
              for p in itertools.combinations(names, 2)}
-    eps_edge = math.sqrt(8.0 * third / (len(names) - 1))  # (n-1) edges of eps**2/8 zCDP each: a third of rho
     tree = spanning_tree(names, score, eps_edge, rng)
-    model = MirrorDescent().estimate(domain, ones + measure(tree), iters=FINAL_ITERS)
+    model = MirrorDescent().estimate(domain, ones + measure(tree, two_way), iters=FINAL_ITERS)
     synthetic = model.synthetic_data(rows).to_dict()
     out = {}
     for name in frame.columns:
