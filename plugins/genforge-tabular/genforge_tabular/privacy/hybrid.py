@@ -74,6 +74,7 @@ def prepare_hybrid(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: lis
                    options: dict[str, Any], seed: int, spec: PrivacySpec, delta: float):
     """Non-private training data prepared from the MST rows; the real rows only in the reference."""
     from genforge_tabular.domain import TabularDomain
+    from genforge_tabular.privacy.preparation import fit_to_private_domain
 
     given = [k for k in ROW_OPTIONS if options.get(k)]
     if given:
@@ -89,5 +90,6 @@ def prepare_hybrid(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: lis
     data.schema.privacy = ledger
     data.reference = TabularReference(train, kinds, holdout, target, seed)
     real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
-    data.real_samples = real.reset_index(drop=True)
+    # for the figures only; values the MST rows never had (a missing slot lost in the noise) as the encoders can read them
+    data.real_samples = fit_to_private_domain(real, data.schema.transformer, {})[0].reset_index(drop=True)
     return data
