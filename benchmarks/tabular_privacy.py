@@ -3,14 +3,12 @@
 For each bundled table and epsilon in {0.5, 1, 3, 10, inf}: overall quality, gradient-boosting
 detection AUC, train-on-synthetic macro-F1 (TSTR, tested on the real hold-out), the DOMIAS
 membership-inference AUC, the DCR ratio and exact copies; epsilon = inf is ordinary
-(non-private) training. Beside each private run, two DP baselines at the same (epsilon, delta):
-independent DP marginals (every column drawn from its own Laplace histogram, i.e. what the
-private encoders see: does the GAN learn the columns' relations privately?) and MST (McKenna et
-al. 2021; ``mst_baseline.py`` on the authors' ``mbi`` package, installed by ``make bench-deps``;
-skipped with a note when mbi is missing; ~2 min per run on penguins, ~11 min on democracy's
-wide domains on a loaded 2-core machine: ``--no-mst``; or run ``--mst-only --mst-cache FILE`` in the
-background and give the curve the same ``--mst-cache``: it shows the cells found there and lists
-the missing ones). smartnoise-synth (DP-CTGAN, MWEM) is not run:
+(non-private) training. Per private epsilon: the DP-GAN (DP-SGD critic, ``mechanism=dpsgd``), the
+hybrid (``mechanism=mst``, the default: the GAN trained without noise on the rows MST drew from
+its noisy marginals; ``privacy/hybrid.py``), MST itself (those same rows, scored as a synthesizer:
+McKenna et al. 2021 on the authors' ``mbi`` package, installed by ``make bench-deps``; a missing
+mbi lists the hybrid's cells as missing) and independent DP marginals (every column drawn from
+its own Laplace histogram: what the DP-GAN's encoders see). smartnoise-synth (DP-CTGAN, MWEM) is not run:
 installing it would replace opacus 1.6 by 0.14 and pandas 3 by 2.3 (pip --dry-run); synthcity
 would replace torch 2.13 by 2.2 and pandas; dpmm pins numpy 1.26 and pandas 2.1. Published
 comparison: Tao et al. 2021 (arXiv 2112.09238) find DP-CTGAN, PATE-GAN and DP-GAN below simple
@@ -24,13 +22,12 @@ figures use 300), one seed; so absolute figures are below the README's. Times: w
 the ratio of CPU seconds per epoch to the non-private run's (CPU: the machine is shared).
 
     .venv/bin/python benchmarks/tabular_privacy.py [--epochs 100] [--dp-epochs N] [--tables ...]
-                                                   [--epsilons 3 10] [--ablation [--variants ...]] [--no-mst]
-                                                   [--mst-cache FILE [--mst-only]]
+                                                   [--epsilons 3 10] [--ablation [--variants ...]]
+                                                   [--methods ...]
 """
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -43,7 +40,6 @@ import torch  # noqa: E402
 
 from genforge.engine.trainer import Trainer  # noqa: E402
 from genforge.errors import UserInputError  # noqa: E402
-from genforge.output_files import write_text  # noqa: E402
 from genforge.plugins import get_registry  # noqa: E402
 from genforge.training import build_model, make_config  # noqa: E402
 from genforge_tabular import metrics as m  # noqa: E402
@@ -52,15 +48,6 @@ from genforge_tabular.columns import infer_columns  # noqa: E402
 from genforge_tabular.domain import TabularDomain  # noqa: E402
 from genforge_tabular.privacy import PRIVATE_TRAINING_CONFIG, attacks  # noqa: E402
 from genforge_tabular.privacy.marginals import domains_of, private_proxy  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(__file__))
-from mst_baseline import mst  # noqa: E402
-
-try:
-    import mbi  # noqa: F401  (MST's estimation package; make bench-deps installs it)
-    HAVE_MBI = True
-except ImportError:
-    HAVE_MBI = False
 
 EPSILONS = (0.5, 1.0, 3.0, 10.0, math.inf)
 COLUMNS = ("quality", "detect_gb", "tstr_f1", "mia_auc", "dcr_ratio", "copies")
@@ -103,9 +90,10 @@ ABLATION = {
 
 
 def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict, seed: int,
-               variant: dict | None = None):
-    """The run's settings: non-private (epsilon inf: WGAN-GP, pac 5) or private (the DP
-    engine settings, the privacy option's defaults, changed by ``variant``)."""
+               variant: dict | None = None, mechanism: str = "dpsgd"):
+    """The run's settings: non-private (epsilon inf: WGAN-GP, pac 5), the hybrid (``mst``: the
+    non-private settings, trained on the MST rows) or the DP-GAN (``dpsgd``: the DP engine
+    settings, the privacy option's defaults, changed by ``variant``)."""
     variant = variant or {}
     batch = int(min(500, max(128, rows // 4)))
     if not math.isinf(epsilon) and "batch_share" in variant:
@@ -114,90 +102,69 @@ def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict,
     values = {"model": "ctgan-residual", "loss": "wgan-gp", "epochs": epochs, "batch_size": batch, "seed": seed, "precision": "fp32",
               "ema_decay": min(0.999, max(0.9, 1 - 6 / steps)),
               "dataset_options": {"holdout": 0.2}}
-    if math.isinf(epsilon):
+    if math.isinf(epsilon) or mechanism == "mst":
         values["batch_size"] = batch - batch % 5  # pac 5
+        if mechanism == "mst" and not math.isinf(epsilon):
+            values["dataset_options"]["privacy"] = {"epsilon": epsilon, "public": public, "mechanism": "mst"}
         return make_config("tabular", values)
     values.update(PRIVATE_TRAINING_CONFIG)
     values.update(variant.get("engine", {}))
     values["model_options"] = {"pac": 1, "classifier_weight": 0.0, **variant.get("model", {})}
-    values["dataset_options"]["privacy"] = {"epsilon": epsilon, "public": public, **variant.get("privacy", {})}
+    values["dataset_options"]["privacy"] = {"epsilon": epsilon, "public": public, "mechanism": "dpsgd",
+                                            **variant.get("privacy", {})}
     return make_config("tabular", values)
 
 
-def prepared(table: str, epsilon: float, epochs: int, seed: int, variant: dict | None = None):
+def prepared(table: str, epsilon: float, epochs: int, seed: int, variant: dict | None = None,
+             mechanism: str = "dpsgd"):
     """The table's data prepared for one run, its config and the public domains."""
     source = load_bundled(table, {})
     kinds = {i.name: i.kind for i in infer_columns(source.frame, table)}
     public = domains_of(source.frame, kinds)
-    config = config_for(table, int(len(source.frame) * 0.8), epsilon, epochs, public, seed, variant)
+    config = config_for(table, int(len(source.frame) * 0.8), epsilon, epochs, public, seed, variant, mechanism)
     return TabularDomain().prepare(source, dict(config.dataset_options), seed), config, public
 
 
-class MSTCells:
-    """MST results per (table, epsilon, seed), kept in a JSON file (``--mst-cache``) so that a slow
-    background ``--mst-only`` run feeds the curve; and the cells not run, with the reason."""
-
-    def __init__(self, path: str | None, compute: bool):
-        self.path, self.compute, self.missing = path, compute and HAVE_MBI, []
-        self.cells = self.read()
-
-    def read(self) -> dict:
-        return json.loads(open(self.path).read()) if self.path and os.path.exists(self.path) else {}
-
-    def row(self, table: str, epsilon: float, seed: int, reference, public: dict, delta: float, plain_cpu: float):
-        self.cells.update(self.read())  # a background --mst-only run may have added cells
-        key, cached = f"{table}|{epsilon:g}|{seed}", f"{table}|{epsilon:g}|{seed}" in self.cells
-        if not cached:
-            if not self.compute:
-                why = "mbi not installed (make bench-deps)" if not HAVE_MBI else \
-                    "not computed in this run (--no-mst) and not in the --mst-cache file"
-                self.missing.append(f"{table} eps {epsilon:g}: {why}")
-                return None
-            start, cpu = time.perf_counter(), time.process_time()
-            synthetic = mst(reference.real, public, epsilon, delta, len(reference.real), seed)
-            self.cells[key] = {"seconds": time.perf_counter() - start,
-                               "scores": {**scores(synthetic, reference), "cpu_s": time.process_time() - cpu}}
-            self.save()
-        cell = self.cells[key]
-        source = "MST (mbi, cached)" if cached else "MST (mbi)"
-        ratio = cell["scores"].get("cpu_s", math.nan) / plain_cpu if plain_cpu else math.nan
-        return (table, source, epsilon, epsilon, 0.0, cell["seconds"], ratio, cell["scores"])
-
-    def save(self) -> None:
-        if self.path:
-            self.cells = {**self.read(), **self.cells}
-            write_text(self.path, json.dumps(self.cells, indent=1))
-
-
-def baselines(table: str, epsilon: float, data, public: dict, seed: int, mst_cells: MSTCells,
-              plain_cpu: float | None) -> list[tuple]:
-    """The DP baselines at the run's (epsilon, delta): independent DP marginals and MST."""
+def dp_marginals(table: str, epsilon: float, data, public: dict, seed: int) -> tuple:
+    """The simple DP baseline at the run's (epsilon, delta): independent DP marginals."""
     reference, ledger = data.reference, data.schema.privacy
     proxy, _, _ = private_proxy(reference.real, data.schema.infos, public, epsilon, ledger.delta,
                                 len(reference.real), seed)
-    out = [(table, "DP marginals", epsilon, epsilon, 0.0, 0.0, 0.0, scores(proxy, reference))]
-    cell = mst_cells.row(table, epsilon, seed, reference, public, ledger.delta, plain_cpu)
-    return out + ([cell] if cell else [])
+    return (table, "DP marginals", epsilon, epsilon, 0.0, 0.0, 0.0, scores(proxy, reference))
 
 
-def run(table: str, epochs: int, seed: int, mst_cells: MSTCells, epsilons=EPSILONS, variants: dict | None = None,
-        dp_epochs: int | None = None) -> list[tuple]:
-    """Non-private first (the time ratio's base), then each (epsilon, variant); beside each private
-    epsilon, the DP baselines."""
+#: the private methods of the curve: the DP-GAN (DP-SGD critic) and the hybrid (GAN on MST rows)
+METHODS = {"genforge DP-GAN (DP-SGD)": "dpsgd", "genforge hybrid (MST -> GAN)": "mst"}
+
+
+def run(table: str, epochs: int, seed: int, missing: list, epsilons=EPSILONS, variants: dict | None = None,
+        dp_epochs: int | None = None, methods=tuple(METHODS)) -> list[tuple]:
+    """Non-private first (the time ratio's base), then each (epsilon, method or variant); beside each
+    private epsilon, independent DP marginals, and MST's own rows (those the hybrid trains on)."""
     registry = get_registry()
     rows_out, plain_time = [], None
-    runs = [(math.inf, "genforge GAN", None)] + [(e, f"DP-GAN {name}" if variants else "genforge DP-GAN", v)
-                                                  for e in sorted(set(epsilons) - {math.inf}, key=lambda e: -e)
-                                                  for name, v in (variants or {"": None}).items()]
-    for epsilon, method, variant in runs:
-        run_epochs = epochs if math.isinf(epsilon) else (variant or {}).get("epochs", dp_epochs or epochs)
-        data, config, public = prepared(table, epsilon, run_epochs, seed, variant)
-        start, cpu = time.perf_counter(), time.process_time()  # the private model's noise calibration is here
+    private = [(f"DP-GAN {name}", v, "dpsgd") for name, v in variants.items()] if variants else \
+        [(name, None, METHODS[name]) for name in methods]
+    runs = [(math.inf, "genforge GAN", None, "dpsgd")] + [(e, *m) for e in sorted(set(epsilons) - {math.inf},
+                                                                                 key=lambda e: -e) for m in private]
+    for epsilon, method, variant, mechanism in runs:
+        hybrid = mechanism == "mst" and not math.isinf(epsilon)
+        run_epochs = epochs if math.isinf(epsilon) or hybrid else (variant or {}).get("epochs", dp_epochs or epochs)
+        start, cpu = time.perf_counter(), time.process_time()  # the hybrid's MST step is in its preparation
+        try:
+            data, config, public = prepared(table, epsilon, run_epochs, seed, variant, mechanism)
+        except UserInputError as exc:  # e.g. mbi not installed for the hybrid
+            missing.append(f"{table} {method} eps {epsilon:g}: {exc}")
+            continue
+        mst_seconds, mst_cpu = time.perf_counter() - start, time.process_time() - cpu
+        if not hybrid:
+            start, cpu = time.perf_counter(), time.process_time()  # the private model's noise calibration is here
         try:
             trainer = Trainer(build_model(config, data.schema, registry), data, config,
                               loss=registry.loss(config.loss), domain=registry.domain("tabular"))
         except UserInputError as exc:  # a budget too small to train: refused, as it should be
             print(f"{table:10s} {method} eps {epsilon:>4g} refused: {exc}", flush=True)
+            missing.append(f"{table} {method} eps {epsilon:g}: refused: {exc}")
             continue
         trainer.fit()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -206,26 +173,17 @@ def run(table: str, epochs: int, seed: int, mst_cells: MSTCells, epsilons=EPSILO
         samples = trainer.sample(len(reference.real), seed=seed)
         ledger = data.schema.privacy
         spent = ledger.spent_epsilon() if ledger else math.inf
-        sigma = ledger.sgd["noise_multiplier"] if ledger else 0.0
+        sigma = ledger.sgd.get("noise_multiplier", 0.0) if ledger else 0.0
         first = len(rows_out)
         rows_out.append((table, method, epsilon, spent, sigma, seconds, cpu / run_epochs / plain_time,
                          {**scores(samples, reference), "cpu_s": cpu}))
+        if hybrid:  # MST itself: the rows the hybrid's GAN trained on, scored as a synthesizer
+            rows_out.append((table, "MST (mbi)", epsilon, spent, 0.0, mst_seconds, mst_cpu / (epochs * plain_time),
+                             {**scores(data.table.reset_index(drop=True), reference), "cpu_s": mst_cpu}))
         if ledger is not None and not any(r[1] == "DP marginals" and r[2] == epsilon for r in rows_out):
-            rows_out += baselines(table, epsilon, data, public, seed, mst_cells, epochs * plain_time)
+            rows_out.append(dp_marginals(table, epsilon, data, public, seed))
         print_rows(rows_out[first:])
     return rows_out
-
-
-def mst_only(tables, epsilons, seed: int, mst_cells: MSTCells) -> list[tuple]:
-    """Only the DP baselines (``--mst-only``: MST is slow; run it in the background into
-    ``--mst-cache`` and let the curve read it)."""
-    rows = []
-    for table in tables:
-        for epsilon in sorted(set(epsilons) - {math.inf}):
-            data, _, public = prepared(table, epsilon, 1, seed)
-            rows += baselines(table, epsilon, data, public, seed, mst_cells, None)
-            print_rows(rows[-2:])
-    return rows
 
 
 def print_rows(rows) -> None:
@@ -246,12 +204,8 @@ def main() -> None:
                         help="the DP levers of ABLATION at each --epsilons (default 3) instead of the curve")
     parser.add_argument("--variants", nargs="+", default=list(ABLATION), metavar="NAME",
                         help="the ABLATION entries to run (with --ablation)")
-    parser.add_argument("--no-mst", action="store_true", help="compute no MST cell (minutes per run on wide tables); "
-                        "cells in --mst-cache are still shown")
-    parser.add_argument("--mst-cache", default=None, metavar="FILE",
-                        help="JSON file of MST cells: read, and the cells this run computes are added")
-    parser.add_argument("--mst-only", action="store_true",
-                        help="only the DP baselines (DP marginals, MST) at each private --epsilons, into --mst-cache")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS),
+                        help="the private methods of the curve (MST's own cells come with the hybrid)")
     args = parser.parse_args()
     unknown = sorted(set(args.variants) - set(ABLATION))
     if unknown:
@@ -261,27 +215,22 @@ def main() -> None:
     torch.set_num_threads(1)
     np.seterr(all="ignore")
     start = time.perf_counter()
-    if not HAVE_MBI:
-        print("# MST not run: mbi is not installed (make bench-deps)", flush=True)
     print(f"# tabular privacy/utility, {args.epochs} epochs ({args.dp_epochs or args.epochs} private), seed "
           f"{args.seed}; train = seconds (model setup and training) and, per epoch, their ratio to the non-private "
           "run's, in CPU seconds (MST: to the whole non-private run)", flush=True)
-    mst_cells = MSTCells(args.mst_cache, not args.no_mst)
-    if args.mst_only:
-        rows = mst_only(args.tables, args.epsilons, args.seed, mst_cells)
-    else:
-        rows = []
-        for table in args.tables:
-            variants = {name: ABLATION[name] for name in args.variants} if args.ablation else None
-            rows += run(table, args.epochs, args.seed, mst_cells, args.epsilons, variants, args.dp_epochs)
-    for cell in mst_cells.missing:
-        print(f"# MST cell missing: {cell}")
-    ratios = [(r[6], r[0], r[1], r[2]) for r in rows if r[1].startswith(("genforge DP", "DP-GAN"))]
+    rows, missing = [], []
+    for table in args.tables:
+        variants = {name: ABLATION[name] for name in args.variants} if args.ablation else None
+        rows += run(table, args.epochs, args.seed, missing, args.epsilons, variants, args.dp_epochs, args.methods)
+    for cell in missing:
+        print(f"# cell missing: {cell}")
+    ratios = [(r[6], r[0], r[1], r[2]) for r in rows if r[1].startswith(("genforge DP", "DP-GAN", "genforge hybrid"))]
     if ratios:
         worst = max(ratios)
         print(f"# DP / non-private training CPU time per epoch: worst {worst[0]:.2f}x ({worst[1]} {worst[2]} eps "
               f"{worst[3]:g}), median {float(np.median([r[0] for r in ratios])):.2f}x")
-    for label, kept in (("the DP-GAN", ("genforge DP", "DP-GAN")), ("the DP baselines", ("DP marginals", "MST"))):
+    for label, kept in (("the DP-GAN", ("genforge DP", "DP-GAN")), ("the hybrid", ("genforge hybrid",)),
+                        ("the DP baselines", ("DP marginals", "MST"))):
         private = [r for r in rows if r[1].startswith(kept) and r[2] <= 10 and not math.isnan(r[7]["mia_auc"])]
         if private:
             worst = max(private, key=lambda r: r[7]["mia_auc"])

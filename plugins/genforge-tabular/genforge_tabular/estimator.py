@@ -119,7 +119,7 @@ class TabularGAN(GANEstimator):
         model_options = {"latent_dim": self.latent_dim, "generator_dims": list(self.generator_dims),
                          "critic_dims": list(self.critic_dims), "dropout": self.dropout,
                          "gumbel_hard": self.gumbel_hard, "classifier_weight": self.classifier_weight,
-                         "pac": self.pac}
+                         "pac": 1 if self._privacy() is not None else self.pac}  # as _batch_size
         batch = self._batch_size(rows)
         steps = self.steps if self.steps is not None else total_steps(TrainConfig(epochs=self.epochs,
                                                                                   batch_size=batch), rows)

@@ -194,9 +194,9 @@ class TabularGANModel(GANModel):
 
 def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
     """Build from the schema's output spans and condition layout (under the privacy dataset
-    option: the DP-SGD model of ``privacy/private_model.py``)."""
+    option with DP-SGD: the model of ``privacy/private_model.py``; the hybrid's GAN sees DP rows only)."""
     model_class = TabularGANModel
-    if getattr(schema, "privacy", None) is not None:
+    if getattr(getattr(schema, "privacy", None), "dp_sgd", False):
         from genforge_tabular.plugin import MODEL_DEFAULTS
         from genforge_tabular.privacy.private_model import PrivateTabularGANModel, private_options
         options, model_class = private_options(options, MODEL_DEFAULTS), PrivateTabularGANModel

@@ -14,8 +14,10 @@ def add_train_arguments(parser: Any) -> None:
                              "range, positive, negative, fixed_combinations, one_hot, formula, predicate); saved "
                              "with the model, so `genforge sample` obeys them; default: none")
     parser.add_argument("--privacy", metavar="epsilon=E[,delta=D]",
-                        help="train with differential privacy (DP-SGD critic, private column statistics) and "
-                             "the engine settings it needs (non-saturating loss, pac 1, fp32); default: off")
+                        help="train with differential privacy: mechanism=mst (default) spends the budget on MST's "
+                             "noisy marginals and trains the GAN on rows of the model fitted to them; mechanism=dpsgd "
+                             "trains the critic by DP-SGD on private column statistics; with the engine settings "
+                             "DP-SGD needs (non-saturating loss, pac 1, fp32); default: off")
 
 
 def train_overrides(args: Any) -> dict[str, Any]:

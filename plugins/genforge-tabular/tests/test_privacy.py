@@ -26,7 +26,8 @@ SMALL = {"generator_dims": [32], "critic_dims": [32], "latent_dim": 8, "pac": 1,
 
 def private_config(table: pd.DataFrame, steps: int = 30, privacy: dict | None = None, **overrides):
     kinds = {i.name: i.kind for i in infer_columns(table, "t")}
-    privacy = {"epsilon": 3.0, "delta": 1e-5, "public": domains_of(table, kinds), **(privacy or {})}
+    privacy = {"epsilon": 3.0, "delta": 1e-5, "public": domains_of(table, kinds), "mechanism": "dpsgd",
+               **(privacy or {})}
     engine = dict(PRIVATE_TRAINING_CONFIG)
     values = {**engine, "model": "ctgan-residual", "steps": steps, "batch_size": 128, "eval_samples": 200, "ema_decay": 0.0,
               "model_options": dict(SMALL), "dataset_options": {"target": "label", "holdout": 0.2,

@@ -27,8 +27,13 @@ CLASSIFIER = False
 MARGINAL_WEIGHT = 1.0
 #: a noise multiplier above this means the budget is too small to learn anything in the planned steps
 MAX_NOISE_MULTIPLIER = 20.0
+#: how the budget is spent (privacy key ``mechanism``): ``mst``, the hybrid (MST's noisy marginals,
+#: the GAN trained on rows of the graphical model fitted to them: ``marginal_synthesis.py``), or
+#: ``dpsgd`` (DP histograms for the encoders, DP-SGD on the critic: ``private_model.py``)
+MECHANISMS = ("mst", "dpsgd")
+MECHANISM = "mst"
 SPEC_KEYS = {"epsilon", "delta", "max_grad_norm", "marginal_share", "accountant", "public", "critic_condition",
-             "calibrate", "classifier", "marginal_weight"}
+             "calibrate", "classifier", "marginal_weight", "mechanism"}
 
 
 @dataclass
@@ -44,7 +49,8 @@ class PrivacySpec:
     train the target classifier (CTAB-GAN's, which teaches the generator the features of each
     class) by DP-SGD on the critic's Poisson batches (``private_model.py``); ``marginal_weight``:
     weight of a generator loss pulling each generated block's frequencies (levels, numeric modes)
-    to the DP column statistics' (post-processing: no extra budget)."""
+    to the DP column statistics' (post-processing: no extra budget); ``mechanism``: see
+    :data:`MECHANISMS` (under ``mst``, ``marginal_share`` finds the undeclared column domains)."""
 
     epsilon: float
     delta: float | None = None
@@ -55,6 +61,7 @@ class PrivacySpec:
     calibrate: bool = False
     classifier: bool = CLASSIFIER
     marginal_weight: float = MARGINAL_WEIGHT
+    mechanism: str = MECHANISM
     public: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
@@ -86,6 +93,7 @@ class PrivacySpec:
         flags = {key: parse_flag(value.get(key, default), key, where)
                  for key, default in (("critic_condition", False), ("calibrate", False), ("classifier", CLASSIFIER))}
         spec = cls(**numbers, accountant=str(value.get("accountant", "rdp")), **flags,
+                   mechanism=str(value.get("mechanism", MECHANISM)),
                    public=read_public(value.get("public")))
         spec.check()
         return spec
@@ -103,6 +111,8 @@ class PrivacySpec:
             raise UserInputError(f"{where}: marginal_share must be in (0, 1), got {self.marginal_share!r}")
         if not (self.marginal_weight >= 0 and math.isfinite(self.marginal_weight)):
             raise UserInputError(f"{where}: marginal_weight must be >= 0, got {self.marginal_weight!r}")
+        if self.mechanism not in MECHANISMS:
+            raise UserInputError(f"{where}: mechanism must be one of {', '.join(MECHANISMS)}, got {self.mechanism!r}")
         if self.accountant not in ("rdp", "prv"):
             raise UserInputError(f"{where}: accountant must be rdp or prv, got {self.accountant!r}")
 
@@ -127,6 +137,11 @@ class PrivacyLedger:
         self.parts: dict[str, dict[str, float]] = dict(parts or {})
         #: DP-SGD: noise_multiplier, sample_rate, planned_steps, steps (done), accountant, budget
         self.sgd: dict[str, Any] = dict(sgd or {})
+
+    @property
+    def dp_sgd(self) -> bool:
+        """Whether the critic trains by DP-SGD on real rows (else the GAN sees only DP rows)."""
+        return self.spec.get("mechanism", "dpsgd") == "dpsgd"
 
     def spend(self, part: str, epsilon: float, delta: float = 0.0, note: str = "") -> None:
         """Record a part's spending; refuse to go over the requested epsilon or delta."""

@@ -84,19 +84,22 @@ def prepare_private(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: li
     from genforge_tabular.schema import TableSchema
 
     spec = PrivacySpec.parse(options["privacy"])
-    check_private_options(options)
     rows = len(train)
     delta = spec.delta_for(rows)
-    ledger = PrivacyLedger(spec.epsilon, delta, rows, spec={"max_grad_norm": spec.max_grad_norm,
+    unknown = sorted(set(spec.public) - {i.name for i in infos})
+    if unknown:
+        raise UserInputError(f"dataset option privacy: public domain given for unknown column {unknown[0]!r}")
+    if spec.mechanism == "mst":
+        from genforge_tabular.privacy.hybrid import prepare_hybrid
+        return prepare_hybrid(train, holdout, infos, target, options, seed, spec, delta)
+    check_private_options(options)
+    ledger = PrivacyLedger(spec.epsilon, delta, rows, spec={"mechanism": "dpsgd","max_grad_norm": spec.max_grad_norm,
                                                             "accountant": spec.accountant,
                                                             "critic_condition": spec.critic_condition,
                                                             "public_columns": sorted(spec.public),
                                                             "calibrate": spec.calibrate,
                                                             "classifier": spec.classifier,
                                                             "marginal_weight": spec.marginal_weight})
-    unknown = sorted(set(spec.public) - {i.name for i in infos})
-    if unknown:
-        raise UserInputError(f"dataset option privacy: public domain given for unknown column {unknown[0]!r}")
     eps_m, delta_m = spec.epsilon * spec.marginal_share, delta * spec.marginal_share
     fit_rows = int(options.get("fit_rows", FIT_ROWS))
     proxy, ranges, columns = private_proxy(train, infos, spec.public, eps_m, delta_m, max(fit_rows, rows), seed)
