@@ -220,7 +220,7 @@ class TabularDomain(Domain):
         if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
         real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
-        _note(f"after training: fitting the resampling step on {len(real):,} real and {len(real):,} generated rows")
+        _note(f"after training: fitting the resampling step on {len(real):,} {data.table_source} and {len(real):,} generated rows")
         fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device),
                            schema)
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)

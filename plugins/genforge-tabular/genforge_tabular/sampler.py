@@ -161,6 +161,8 @@ class TabularTrainingData(TrainingData):
         self.encoded, self.codes, self.draws = encoded, codes, draws
         #: the training rows (a DataFrame) and the dataset options, for the steps after training
         self.table, self.options = table, dict(options or {})
+        #: what ``table``'s rows are, for the progress lines ("real"; the privacy hybrid's are drawn by MST)
+        self.table_source = "real"
         self.layout = draws.layout
         self.schema, self.reference, self.real_samples, self.report = schema, reference, real_samples, report
         self.size = len(encoded)

@@ -88,6 +88,7 @@ def prepare_hybrid(train: pd.DataFrame, holdout: pd.DataFrame | None, infos: lis
     plain = {k: v for k, v in options.items() if k not in ("privacy", "discrete_columns")}
     data = TabularDomain().prepare(synthetic, {**plain, "holdout": 0.0, "metadata": kinds}, seed)
     data.schema.privacy = ledger
+    data.table_source = "MST-drawn (not real)"
     data.reference = TabularReference(train, kinds, holdout, target, seed)
     real = train if len(train) <= 2000 else train.sample(2000, random_state=seed % 2**31)
     # for the figures only; values the MST rows never had (a missing slot lost in the noise) as the encoders can read them
