@@ -206,8 +206,7 @@ class TabularDomain(Domain):
         return report
 
     def finish_training(self, model: Any, data: TabularTrainingData, device: torch.device) -> None:
-        """Calibrate the numeric marginals on unconditional rows of the sampling generator, then
-        fit the resampling step's classifier on calibrated rows (``resampling.py``)."""
+        """Calibrate the numeric marginals on generated rows, then fit the resampling step (``resampling.py``)."""
         schema, rng = data.schema, torch.Generator().manual_seed(CALIBRATION_SEED)
         if schema.transformer.calibrated_columns():
             _note(f"after training: calibrating {len(schema.transformer.calibrated_columns())} numeric columns on "
@@ -220,7 +219,8 @@ class TabularDomain(Domain):
         if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
         real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
-        _note(f"after training: fitting the resampling step on {len(real):,} {data.table_source} and {len(real):,} generated rows")
+        _note(f"after training: fitting the resampling step on {len(real):,} {data.table_source} and "
+              f"{len(real):,} generated rows")
         fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device),
                            schema)
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
@@ -355,17 +355,15 @@ class TabularDomain(Domain):
 
     # -- reporting ----------------------------------------------------------------------------
     def report(self, samples: pd.DataFrame, reference: TabularReference, out_dir: Path) -> list[Path]:
-        """The plots, plus what gives the rows away (``diagnosis.py``): the detector's top
-        columns and the worst pairs in ``what_gives_rows_away.txt`` (its lines are also
-        :meth:`report_lines`), and ``pair_trends.png`` beside the real-vs-real heatmap."""
+        """The plots, ``what_gives_rows_away.txt`` (``diagnosis.py``; :meth:`report_lines`) and
+        ``pair_trends.png`` beside the real-vs-real heatmap."""
         from genforge_tabular.diagnosis import write_diagnosis
         from genforge_tabular.plots import write_plots
         _, paths = write_diagnosis(samples, reference, Path(out_dir))
         return write_plots(samples, reference, Path(out_dir)) + paths
 
     def report_lines(self, samples: pd.DataFrame, reference: TabularReference, out_dir: Path) -> list[str]:
-        """What gives the rows away, for ``genforge evaluate`` to print: the lines :meth:`report`
-        just wrote to ``what_gives_rows_away.txt`` (the detector is not trained twice)."""
+        """What gives the rows away (for ``genforge evaluate``): what :meth:`report` just wrote."""
         from genforge_tabular.diagnosis import DIAGNOSIS_FILE, diagnosis_lines
         written = Path(out_dir) / DIAGNOSIS_FILE
         if written.is_file():
