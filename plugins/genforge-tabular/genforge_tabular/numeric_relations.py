@@ -35,6 +35,9 @@ import numpy as np
 import pandas as pd
 
 from genforge_tabular.encoders.values import to_numbers
+from genforge_tabular.level_combinations import LevelCombinations
+from genforge_tabular.level_ranges import LevelRange
+from genforge_tabular.numeric_bounds import BoundRule
 from genforge_tabular.zero_masses import (MIN_HOLD, ZeroRule, as_column, find_zero_rule, write_on_grid,
                                           zero_rule_holds)
 
@@ -93,7 +96,7 @@ class NumericRelation:
         support = _support(self.state["op"], op)
         return self.state["constant"] * np.where(support, op, 0.0), support
 
-    def residualized(self, df: pd.DataFrame, kinds: dict[str, str]) -> pd.Series:
+    def modelled(self, df: pd.DataFrame, kinds: dict[str, str]) -> pd.Series:
         """The child as the generator models it: ``child - relation`` on the support (near)."""
         value, support = self.values(df, kinds)
         child = to_numbers(df[self.child], kinds[self.child]).copy()
@@ -122,28 +125,37 @@ class NumericRelation:
         return f"column {s['child']!r} = {body} {fit}"
 
 
-NumericRule = NumericRelation | ZeroRule
+NumericRule = NumericRelation | ZeroRule | BoundRule | LevelRange | LevelCombinations
 
 
 def rule_from_state(state: dict[str, Any]) -> NumericRule:
-    return NumericRelation(state) if state["rule"] == "relation" else ZeroRule(state)
+    kinds = {"relation": NumericRelation, "bound": BoundRule, "level_range": LevelRange,
+             "combination": LevelCombinations}
+    return kinds.get(state["rule"], ZeroRule)(state)
+
+
+def replaces_child(rule: NumericRule) -> bool:
+    """Whether the generator models something else in the rule's child's place: a near
+    relation's residual, a bound's gap, a level range's place in the range."""
+    return isinstance(rule, (BoundRule, LevelRange)) or isinstance(rule, NumericRelation) and not rule.exact
 
 
 def model_frame(df: pd.DataFrame, rules: list[NumericRule], kinds: dict[str, str]) -> pd.DataFrame:
-    """``df`` as the generator models it: each near relation's child replaced by its residual
-    on the relation's support (``df`` itself when there is none)."""
-    near = [r for r in rules if isinstance(r, NumericRelation) and not r.exact]
-    if not near:
+    """``df`` as the generator models it (see :func:`replaces_child`; ``df`` itself when no
+    rule replaces a child)."""
+    modelled = [r for r in rules if replaces_child(r)]
+    if not modelled:
         return df
     out = df.copy()
-    for rule in near:
-        out[rule.child] = rule.residualized(df, kinds)
+    for rule in modelled:  # from df: a bound's parent may itself be a bound's child
+        out[rule.child] = rule.modelled(df, kinds)
     return out
 
 
 def apply_rules(df: pd.DataFrame, rules: list[NumericRule], grids: dict[str, dict], kinds: dict[str, str],
                 seed: int = 0) -> pd.DataFrame:
-    """Set every rule's child in ``df`` (in place; zero rules first, then relations)."""
+    """Set every rule's child in ``df`` (in place; zero rules first, then relations; bounds are
+    set once, after decoding: ``numeric_bounds.apply_bounds``)."""
     for i, rule in enumerate(r for r in rules if isinstance(r, ZeroRule)):
         rule.apply(df, grids[rule.child], kinds, seed + i)
     for rule in rules:

@@ -12,6 +12,7 @@ from genforge.errors import UserInputError
 from genforge_tabular.columns import ColumnInfo
 from genforge_tabular.sampler import ConditionDraws, TargetPairs
 from genforge_tabular.encoders import DiscreteEncoder, plain, restore_dtype
+from genforge_tabular.level_combinations import apply_combinations
 from genforge_tabular.resampling import DensityRatioResampler
 from genforge_tabular.transformer import TableTransformer
 
@@ -108,6 +109,11 @@ class TableSchema:
                                      f"{did_you_mean(column, self.columns) or ';'} columns: "
                                      f"{', '.join(self.columns)}")
             derived = self.transformer.derived.get(column)
+            bound = next((r for r in self.transformer.rules if r.child == column and r.state["rule"] == "bound"), None)
+            if bound is not None:
+                raise UserInputError(f"condition on column {column!r}: it is set from column "
+                                     f"{bound.parents[0]!r} and its gap to it ({bound.describe()}), not "
+                                     "conditioned on; filter the sampled rows instead")
             if derived is not None:
                 j, allowed = self._parent_slots(derived, value, column)
             elif column in self.discrete_names:
@@ -210,6 +216,9 @@ class TableSchema:
                 drawn = enc.decode_codes(self._draw_slots(j, allowed, int(bad.sum()), rng).numpy())
                 column[bad] = drawn.to_numpy(dtype=object)
                 df[name] = restore_dtype(column, enc.state["dtype"])
+        if any(r.state["rule"] == "combination" for r in self.transformer.rules):  # a forced level may
+            seed = int(torch.randint(2**31, (1,), generator=rng)) if rng is not None else 0  # sit in an empty cell
+            apply_combinations(df, self.transformer.rules, seed, frozenset(self.discrete_names[j] for j in slots))
         return self.transformer.derive(df)
 
 

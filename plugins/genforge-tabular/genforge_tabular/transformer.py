@@ -20,8 +20,11 @@ from genforge import track
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, ColumnInfo
 from genforge_tabular.encoders import (FIT_ROWS, MAX_CATEGORIES, ColumnEncoder, ContinuousEncoder, DerivedColumn,
                                        DiscreteEncoder, FixedColumn, encoder_from_state, output_seed)
-from genforge_tabular.numeric_relations import (NumericRelation, NumericRule, apply_rules, find_numeric_rules,
-                                                model_frame, rule_from_state)
+from genforge_tabular.column_rules import find_table_rules
+from genforge_tabular.level_combinations import apply_combinations
+from genforge_tabular.numeric_bounds import BoundRule, apply_bounds
+from genforge_tabular.numeric_relations import (NumericRelation, NumericRule, apply_rules, model_frame,
+                                                replaces_child, rule_from_state)
 
 
 class TableTransformer:
@@ -63,12 +66,17 @@ class TableTransformer:
         if not relations:
             return cls(encoders)
         found = cls(encoders)
-        rules = find_numeric_rules(df, found.kinds(), found.grids(),
-                                   [e.state["name"] for e in encoders if isinstance(e, DiscreteEncoder)], target, seed)
-        residuals = model_frame(df, rules, found.kinds())  # a near relation's child: its residual is modelled
+        rules = find_table_rules(df, encoders, found.kinds(), found.grids(), target, seed)
+        modelled = model_frame(df, rules, found.kinds())  # residuals, gaps, places in a range
         for i, info in enumerate(infos):
-            if any(isinstance(r, NumericRelation) and not r.exact and r.child == info.name for r in rules):
-                encoders[i] = ContinuousEncoder.fit(info, residuals[info.name], seed + i, fit_rows, calibrate)
+            rule = next((r for r in rules if r.child == info.name and replaces_child(r)), None)
+            if rule is None:
+                continue
+            if not isinstance(rule, NumericRelation):  # a number, whatever the child was
+                values = modelled[info.name]
+                whole = isinstance(rule, BoundRule) and np.all(values == np.round(values))
+                info = ColumnInfo(info.name, "integer" if whole else "continuous", 0.0, info.dtype)
+            encoders[i] = ContinuousEncoder.fit(info, modelled[info.name], seed + i, fit_rows, calibrate)
         return cls(encoders, rules)
 
     def kinds(self) -> dict[str, str]:
@@ -137,8 +145,9 @@ class TableTransformer:
                   if not isinstance(enc, DerivedColumn)]
         if not series:
             return pd.DataFrame(index=range(len(block)))
-        frame = self.derive(pd.concat(series, axis=1), seed + len(self.encoders))
-        return frame[self.columns]
+        frame = apply_combinations(pd.concat(series, axis=1), self.rules, seed + 2 * len(self.encoders))
+        frame = self.derive(frame, seed + len(self.encoders))
+        return apply_bounds(frame, self.rules, self.kinds())[self.columns]
 
     def derive(self, df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         """Set the derived columns of ``df`` from their parents, then the numeric rules'
