@@ -15,6 +15,7 @@ from genforge_tabular.bundled import TableSource
 from genforge_tabular.chunked_sampling import (chunk_seeds, chunk_sizes, reseeded, sample_workers,
                                                  seeded_chunks)
 from genforge_tabular.compact_rows import COMPACT_ROWS, CompactRows
+from genforge_tabular.copy_guard import guard_for, guarded_rows, without_copies
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, infer_columns
 from genforge_tabular.constraints.integration import (RULE_OPTIONS, load_rules, prepare_rules, rules_of,
                                                       save_rules)
@@ -35,7 +36,7 @@ from genforge_tabular.writing import write_table_chunks
 
 DATASET_OPTIONS = {"target", "discrete_columns", "metadata", "holdout", "fit_rows", "max_categories",
                    "target_share", "log_frequency", "delimiter", "encoding", "rows", "dependencies", "target_pairs",
-                   "calibrate", "resample", "privacy", "stream", "chunk_rows", "sample_rows", *RULE_OPTIONS}
+                   "calibrate", "resample", "copy_guard", "privacy", "stream", "chunk_rows", "sample_rows", *RULE_OPTIONS}
 #: the hold-out share of both ``genforge train tabular`` and ``TabularGAN``: none, the model is
 #: trained on all the user's rows (``evaluate`` then scores against the training rows)
 DEFAULT_HOLDOUT = 0.0
@@ -78,10 +79,9 @@ def target_share(options: dict[str, Any]) -> float:
 
 
 def option_flag(options: dict[str, Any], name: str) -> bool:
-    """A true/false dataset option, on by default: ``dependencies`` (derive functionally
-    dependent columns), ``target_pairs`` (conditions carry the target's partner),
-    ``calibrate`` (calibrate numeric marginals after training), ``resample`` (discriminator-driven
-    resampling of the sampled rows, ``resampling.py``)."""
+    """A true/false dataset option, on by default: ``dependencies`` (derived columns and the
+    numeric rules), ``target_pairs`` (conditions carry the target's partner), ``calibrate``
+    (numeric marginals after training), ``resample`` (``resampling.py``), ``copy_guard``."""
     value = options.get(name, True)
     if not isinstance(value, bool):
         raise UserInputError(f"dataset option {name}={value!r}: expected true or false")
@@ -216,6 +216,7 @@ class TabularDomain(Domain):
             schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
                                          for k in sizes)
         table = getattr(data, "table", None)  # None under differential privacy: no post-hoc step on real rows
+        schema.copy_guard = guard_for(data, schema)  # None under DP or with copy_guard = false
         if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
         real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
@@ -265,10 +266,10 @@ class TabularDomain(Domain):
     def _generated(self, generate: Callable[[int, Any], Any], schema: TableSchema, k: int,
                    condition: Callable[[int], Any], rng: torch.Generator) -> pd.DataFrame:
         """``k`` decoded rows; with the resampling step, chosen from ``CANDIDATES * k``."""
-        if schema.resampler is None:
-            return self.decode(generate(k, condition(k)), schema)
-        candidates = self.decode(generate(CANDIDATES * k, condition(CANDIDATES * k)), schema)
-        return schema.resampler.select(candidates, k, rng)
+        rows = lambda m: self.decode(generate(m, condition(m)), schema)  # noqa: E731
+        if schema.resampler is None:  # exact copies of training rows replaced (copy_guard.py)
+            return guarded_rows(schema.copy_guard, rows, k)
+        return schema.resampler.select(without_copies(schema.copy_guard, rows(CANDIDATES * k), k), k, rng)
 
     def sample_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
                       conditions: dict[str, Any], rng: torch.Generator,
@@ -373,8 +374,7 @@ class TabularDomain(Domain):
 
 def _note(line: str) -> None:
     """A progress line on stderr for the steps after training (silent under GENFORGE_PROGRESS=0)."""
-    import os
-    import sys
+    import os, sys  # noqa: E401
     if os.environ.get("GENFORGE_PROGRESS", "auto").strip().lower() not in ("0", "quiet", "off"):
         print(line, file=sys.stderr, flush=True)
 

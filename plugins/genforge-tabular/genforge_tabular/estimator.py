@@ -31,7 +31,8 @@ class TabularGAN(GANEstimator):
     and the model's defaults), so the CLI and this class fit the same model from the same rows
     and seed. ``target`` names a class column that is conditioned on more often (for balanced
     augmentation); ``holdout`` keeps that share of rows out of training for the metrics;
-    ``resample`` is the discriminator-driven resampling step of ``sample`` (``resampling.py``);
+    ``resample`` is the discriminator-driven resampling step of ``sample`` (``resampling.py``),
+    ``copy_guard`` its replacement of exact copies of training rows (``copy_guard.py``);
     ``constraints`` a TOML path or a list of rules (``constraints/``); ``epsilon`` (or
     ``privacy``, a dict such as ``{"epsilon": 3, "delta": 1e-6}``) trains with differential
     privacy (``privacy/``); ``threads`` torch's thread count while fitting and sampling
@@ -53,7 +54,7 @@ class TabularGAN(GANEstimator):
                  evaluate: bool = False, seed: int = 0, device: str = "auto",
                  precision: str = TRAIN_DEFAULTS["precision"], gumbel_hard: bool = True, penalty_every: int = 1,
                  dependencies: bool = True, target_pairs: bool = True, calibrate: bool = True,
-                 resample: bool = True, constraints: Any = None, epsilon: float | None = None,
+                 resample: bool = True, copy_guard: bool = True, constraints: Any = None, epsilon: float | None = None,
                  privacy: Any = None, classifier_weight: float = 0.5, threads: int | str = "auto",
                  verbose: bool = False):
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
@@ -65,7 +66,7 @@ class TabularGAN(GANEstimator):
         self.penalty_every, self.dependencies, self.target_pairs = penalty_every, dependencies, target_pairs
         self.classifier_weight, self.precision, self.calibrate = classifier_weight, precision, calibrate
         self.resample, self.constraints, self.epsilon, self.privacy = resample, constraints, epsilon, privacy
-        self.threads = threads
+        self.threads, self.copy_guard = threads, copy_guard
 
     # -- training ----------------------------------------------------------------------------
     def _privacy(self) -> Any:
@@ -77,7 +78,7 @@ class TabularGAN(GANEstimator):
     def _dataset_options(self, target: str | None = None) -> dict[str, Any]:
         """The dataset options ``genforge train tabular`` would get: on/off flags only when not
         on (on is their default, and privacy refuses them when given)."""
-        flags = {name: getattr(self, name) for name in ("dependencies", "target_pairs", "calibrate", "resample")
+        flags = {name: getattr(self, name) for name in ("dependencies", "target_pairs", "calibrate", "resample", "copy_guard")
                  if getattr(self, name) is not True}
         return {k: v for k, v in {"target": target, "discrete_columns": self.discrete_columns,
                                   "metadata": self.metadata, "holdout": self.holdout, **flags,

@@ -10,6 +10,7 @@ import torch
 from genforge import did_you_mean
 from genforge.errors import UserInputError
 from genforge_tabular.columns import ColumnInfo
+from genforge_tabular.copy_guard import CopyGuard
 from genforge_tabular.sampler import ConditionDraws, TargetPairs
 from genforge_tabular.encoders import DiscreteEncoder, plain, restore_dtype
 from genforge_tabular.level_combinations import apply_combinations
@@ -43,6 +44,8 @@ class TableSchema:
         #: the discriminator-driven resampling step of ``sample`` (``resampling.py``), fitted
         #: after training; None: rows are sampled as generated
         self.resampler: DensityRatioResampler | None = None
+        #: the training rows' hashes, so that ``sample`` replaces exact copies (``copy_guard.py``)
+        self.copy_guard: CopyGuard | None = None
         #: the condition draws of training batches and unconditional sampling (None: no discrete column)
         self.draws = ConditionDraws.of_counts(slot_counts, self.column_weights(), pairs) if self.discrete else None
         self.privacy = None  # a privacy.budget.PrivacyLedger under differentially private training
@@ -77,6 +80,7 @@ class TableSchema:
                 "slot_counts": self.slot_counts, "target_share": self.target_share,
                 "pairs": None if self.pairs is None else self.pairs.to_state(),
                 "resampler": None if self.resampler is None else self.resampler.state,
+                "copy_guard": None if self.copy_guard is None else self.copy_guard.state,
                 "privacy": None if self.privacy is None else self.privacy.to_state()}
 
     @classmethod
@@ -92,6 +96,8 @@ class TableSchema:
                      None if pairs is None else TargetPairs.from_state(pairs))
         if state.get("resampler"):
             schema.resampler = DensityRatioResampler(state["resampler"])
+        if state.get("copy_guard"):  # files written before the key: none
+            schema.copy_guard = CopyGuard(state["copy_guard"])
         if state.get("privacy") is not None:
             from genforge_tabular.privacy.budget import PrivacyLedger
             schema.privacy = PrivacyLedger.from_state(state["privacy"])
