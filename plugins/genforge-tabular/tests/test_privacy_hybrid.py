@@ -121,24 +121,23 @@ def test_the_closed_form_independent_model_is_the_least_squares_fit_of_the_one_w
     from scipy.optimize import minimize
 
     _, _, ones, _ = noisy_tree_measurements()
-    ones[1] = Measurement(("b",), ones[1].noisy, np.array([4.0, 4.0, 4.0 * math.sqrt(5)]))  # a merged count's noise
     closed, total = independent_marginals(ones), estimated_total(ones)
     for m in ones:
-        y, weight = m.noisy, 1 / np.broadcast_to(np.square(m.sigma), m.noisy.shape)
-        best = minimize(lambda x: (weight * (x - y) ** 2).sum(), np.full(len(y), total / len(y)), method="SLSQP",
+        y = m.noisy
+        best = minimize(lambda x: ((x - y) ** 2).sum(), np.full(len(y), total / len(y)), method="SLSQP",
                         bounds=[(0, None)] * len(y), constraints={"type": "eq", "fun": lambda x: x.sum() - total})
         assert closed[m.clique[0]] == pytest.approx(best.x, abs=1e-3)
     assert closed["a"][-1] == 0.0 and closed["a"].sum() == pytest.approx(total)  # the negative count: clipped
 
 
-def test_compression_merges_the_levels_under_three_sigma_with_the_noise_of_their_sum():
+def test_compression_merges_the_levels_under_three_sigma_even_when_none_reaches_it():
     codes = {"x": np.array([0, 0, 1, 2, 3]), "y": np.array([0, 1, 2, 0, 1])}
     values = {"x": ["a", "b", "c", None], "y": ["p", "q", "r"]}
     ones = [Measurement(("x",), np.array([40.0, 2.0, 1.0, 0.5]), 4.0), Measurement(("y",), np.array([5.0, 3, 1]), 4.0)]
     new_codes, new_values, sizes, new_ones = compress(codes, values, ["x", "y"], ones)
     assert sizes == {"x": 2, "y": 1}  # y: no level reaches 3 sigma, so all of them merge
     assert new_codes["x"].tolist() == [0, 0, 1, 1, 1] and new_values["x"] == ["a", ("rare", ["b", "c"])]
-    assert new_ones[0].noisy == pytest.approx([40.0, 3.5]) and new_ones[0].sigma == pytest.approx([4.0, 4 * math.sqrt(3)])
+    assert new_ones[0].noisy == pytest.approx([40.0, 3.5]) and new_ones[1].noisy == pytest.approx([9.0])
     assert new_codes["y"].tolist() == [0] * 5 and new_values["y"] == [("rare", ["p", "q", "r"])]
 
 

@@ -15,11 +15,10 @@ import numpy as np
 
 
 class Measurement(NamedTuple):
-    """Noisy counts of one column (``clique`` of one name) or a pair (a 2-d table), and their
-    noise's standard deviation (one, or one per count)."""
+    """Noisy counts of one column (``clique`` of one name) or a pair (a 2-d table), and their noise."""
     clique: tuple[str, ...]
     noisy: np.ndarray
-    sigma: float | np.ndarray
+    sigma: float
 
 
 def counts(codes: dict[str, np.ndarray], clique: tuple[str, ...], sizes: dict[str, int]) -> np.ndarray:
@@ -34,7 +33,7 @@ def counts(codes: dict[str, np.ndarray], clique: tuple[str, ...], sizes: dict[st
 def estimated_total(ones: list[Measurement]) -> float:
     """The minimum-variance unbiased row count from the 1-way measurements (mbi's estimate)."""
     sums = np.array([m.noisy.sum() for m in ones])
-    weights = np.array([1.0 / np.sum(np.broadcast_to(np.square(m.sigma), m.noisy.shape)) for m in ones])
+    weights = np.array([1.0 / (m.sigma ** 2 * m.noisy.size) for m in ones])
     return max(1.0, float(np.average(sums, weights=weights)))
 
 
@@ -116,7 +115,7 @@ class TreeModel:
 
         for name, m in targets[0].items():
             self.node[name] = np.log(np.maximum(m.noisy, 0.0) + 1.0)
-        sigma2 = min(np.min(m.sigma) for t in targets for m in t.values()) ** 2
+        sigma2 = min(m.sigma for t in targets for m in t.values()) ** 2
         alpha, stalls = sigma2 / self.total, 0
         mu = self.marginals()
         loss, (g_node, g_edge) = loss_and_gradient(*mu)
