@@ -6,8 +6,8 @@ membership-inference AUC, the DCR ratio and exact copies; epsilon = inf is ordin
 (non-private) training. Per private epsilon: the DP-GAN (DP-SGD critic, ``mechanism=dpsgd``), the
 hybrid (``mechanism=mst``, the default: the GAN trained without noise on the rows MST drew from
 its noisy marginals; ``privacy/hybrid.py``), MST itself (those same rows, scored as a synthesizer:
-McKenna et al. 2021 on the authors' ``mbi`` package, installed by ``make bench-deps``; a missing
-mbi lists the hybrid's cells as missing) and independent DP marginals (every column drawn from
+McKenna et al. 2021, its tree model fitted as the authors' ``mbi`` package does, in numpy:
+``privacy/tree_model.py``) and independent DP marginals (every column drawn from
 its own Laplace histogram: what the DP-GAN's encoders see). smartnoise-synth (DP-CTGAN, MWEM) is not run:
 installing it would replace opacus 1.6 by 0.14 and pandas 3 by 2.3 (pip --dry-run); synthcity
 would replace torch 2.13 by 2.2 and pandas; dpmm pins numpy 1.26 and pandas 2.1. Published
@@ -153,7 +153,7 @@ def run(table: str, epochs: int, seed: int, missing: list, epsilons=EPSILONS, va
         start, cpu = time.perf_counter(), time.process_time()  # the hybrid's MST step is in its preparation
         try:
             data, config, public = prepared(table, epsilon, run_epochs, seed, variant, mechanism)
-        except UserInputError as exc:  # e.g. mbi not installed for the hybrid
+        except UserInputError as exc:  # e.g. a table the hybrid cannot model (under two columns)
             missing.append(f"{table} {method} eps {epsilon:g}: {exc}")
             continue
         mst_seconds, mst_cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -178,7 +178,7 @@ def run(table: str, epochs: int, seed: int, missing: list, epsilons=EPSILONS, va
         rows_out.append((table, method, epsilon, spent, sigma, seconds, cpu / run_epochs / plain_time,
                          {**scores(samples, reference), "cpu_s": cpu}))
         if hybrid:  # MST itself: the rows the hybrid's GAN trained on, scored as a synthesizer
-            rows_out.append((table, "MST (mbi)", epsilon, spent, 0.0, mst_seconds, mst_cpu / (epochs * plain_time),
+            rows_out.append((table, "MST", epsilon, spent, 0.0, mst_seconds, mst_cpu / (epochs * plain_time),
                              {**scores(data.table.reset_index(drop=True), reference), "cpu_s": mst_cpu}))
         if ledger is not None and not any(r[1] == "DP marginals" and r[2] == epsilon for r in rows_out):
             rows_out.append(dp_marginals(table, epsilon, data, public, seed))

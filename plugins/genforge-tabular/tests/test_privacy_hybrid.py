@@ -12,12 +12,12 @@ from genforge_tabular.estimator import TabularGAN
 from genforge_tabular.networks import TabularGANModel
 from genforge_tabular.privacy.attacks import domias_auc
 from genforge_tabular.privacy.budget import PrivacyLedger
-from genforge_tabular.privacy.marginal_synthesis import mst_noise, rdp_epsilon, rho_for
+from genforge_tabular.privacy.marginal_synthesis import compress, independent_marginals, mst_noise, rdp_epsilon, rho_for
+from genforge_tabular.privacy.tree_model import Measurement, TreeModel, counts, estimated_total
 from genforge_tabular.privacy.marginals import domains_of
 from genforge_tabular.privacy.private_model import PrivateTabularGANModel
 
 pytest.importorskip("opacus")
-pytest.importorskip("mbi")
 from opacus.accountants import RDPAccountant  # noqa: E402
 
 EPSILON = 1.0
@@ -37,8 +37,8 @@ def opacus_epsilon(rho: float, columns: int, delta: float) -> float:
 def hybrid(mixed_table):
     from genforge_tabular.privacy import marginal_synthesis
 
-    saved = marginal_synthesis.FIRST_ITERS, marginal_synthesis.FINAL_ITERS
-    marginal_synthesis.FIRST_ITERS, marginal_synthesis.FINAL_ITERS = 30, 60  # a test-sized fit
+    saved = marginal_synthesis.ITERS
+    marginal_synthesis.ITERS = 60  # a test-sized fit
     kinds = {i.name: i.kind for i in infer_columns(mixed_table, "t")}
     public = {k: v for k, v in domains_of(mixed_table, kinds).items() if k != "colour"}  # colour's levels: found privately
     big = mixed_table.sample(4000, replace=True, random_state=0).reset_index(drop=True)  # the stability threshold passes
@@ -47,7 +47,7 @@ def hybrid(mixed_table):
     try:
         model.fit(big)
     finally:
-        marginal_synthesis.FIRST_ITERS, marginal_synthesis.FINAL_ITERS = saved
+        marginal_synthesis.ITERS = saved
     return model, big
 
 
@@ -90,3 +90,72 @@ def test_the_membership_attack_figure_is_produced_for_the_hybrid(hybrid):
     reference = model.reference_
     auc = domias_auc(model.sample(len(reference.real), seed=0), reference)
     assert np.isfinite(auc) and 0.0 <= auc <= 1.0
+
+
+
+def noisy_tree_measurements():
+    """A four-column table with a tree of dependencies and its noisy 1- and 2-way counts."""
+    rng = np.random.default_rng(1)
+    sizes, tree = {"a": 4, "b": 3, "c": 5, "d": 2}, [("b", "a"), ("b", "c"), ("c", "d")]
+    a = rng.integers(0, 4, 300)
+    b = (a + rng.integers(0, 2, 300)) % 3
+    c = (b * 2 + rng.integers(0, 2, 300)) % 5
+    codes = {"a": a, "b": b, "c": c, "d": (c > 2).astype(int)}
+    ones = [Measurement((k,), counts(codes, (k,), sizes) + rng.normal(0, 4, n), 4.0) for k, n in sizes.items()]
+    ones[0] = Measurement(("a",), np.array([150.0, 90, 70, -9]), 4.0)  # a negative count
+    twos = [Measurement(e, counts(codes, e, sizes) + rng.normal(0, 5, (sizes[e[0]], sizes[e[1]])), 5.0) for e in tree]
+    return sizes, tree, ones, twos
+
+
+def mbi_fit(sizes, measurements, total):
+    """mbi's own estimate (the authors' package), the reference of the numpy fits."""
+    pytest.importorskip("mbi")
+    from mbi import Domain, LinearMeasurement
+    from mbi.estimation import MirrorDescent
+
+    linear = [LinearMeasurement(m.noisy.ravel(), m.clique, m.sigma) for m in measurements]
+    return MirrorDescent().estimate(Domain(list(sizes), list(sizes.values())), linear, known_total=total, iters=4000)
+
+
+def test_the_closed_form_independent_model_is_the_least_squares_fit_of_the_one_way_measurements():
+    from scipy.optimize import minimize
+
+    _, _, ones, _ = noisy_tree_measurements()
+    closed, total = independent_marginals(ones), estimated_total(ones)
+    for m in ones:
+        y = m.noisy
+        best = minimize(lambda x: ((x - y) ** 2).sum(), np.full(len(y), total / len(y)), method="SLSQP",
+                        bounds=[(0, None)] * len(y), constraints={"type": "eq", "fun": lambda x: x.sum() - total})
+        assert closed[m.clique[0]] == pytest.approx(best.x, abs=1e-3)
+    assert closed["a"][-1] == 0.0 and closed["a"].sum() == pytest.approx(total)  # the negative count: clipped
+
+
+def test_compression_merges_the_levels_under_three_sigma_even_when_none_reaches_it():
+    codes = {"x": np.array([0, 0, 1, 2, 3]), "y": np.array([0, 1, 2, 0, 1])}
+    values = {"x": ["a", "b", "c", None], "y": ["p", "q", "r"]}
+    ones = [Measurement(("x",), np.array([40.0, 2.0, 1.0, 0.5]), 4.0), Measurement(("y",), np.array([5.0, 3, 1]), 4.0)]
+    new_codes, new_values, sizes, new_ones = compress(codes, values, ["x", "y"], ones)
+    assert sizes == {"x": 2, "y": 1}  # y: no level reaches 3 sigma, so all of them merge
+    assert new_codes["x"].tolist() == [0, 0, 1, 1, 1] and new_values["x"] == ["a", ("rare", ["b", "c"])]
+    assert new_ones[0].noisy == pytest.approx([40.0, 3.5]) and new_ones[1].noisy == pytest.approx([9.0])
+    assert new_codes["y"].tolist() == [0] * 5 and new_values["y"] == [("rare", ["p", "q", "r"])]
+
+
+def test_the_numpy_tree_model_is_mbis_estimate_and_its_rows_follow_it():
+    sizes, tree, ones, twos = noisy_tree_measurements()
+    total = estimated_total(ones)
+    model = TreeModel(sizes, tree, total).fit(ones + twos, iters=1000)
+    reference = mbi_fit(sizes, ones + twos, total)
+    nodes, edges = model.fitted
+    assert model.steps < 1000  # stopped when the loss settled
+    for c in sizes:
+        assert nodes[c] == pytest.approx(np.asarray(reference.project((c,)).datavector()), abs=0.1)
+    for a, b in tree:
+        table = edges[b] if model.parent[b] == a else edges[a].T
+        assert table == pytest.approx(np.asarray(reference.project((a, b)).datavector(flatten=False)), abs=0.15)
+    rows = model.sample(3000, np.random.default_rng(0))
+    root = model.order[0]
+    assert np.abs(np.bincount(rows[root], minlength=sizes[root]) - nodes[root] * 3000 / total).max() < 2
+    pair = counts(rows, ("b", "c"), sizes) / 3000
+    expected = (edges["c"] if model.parent["c"] == "b" else edges["b"].T) / total
+    assert np.abs(pair - expected).max() < 0.02

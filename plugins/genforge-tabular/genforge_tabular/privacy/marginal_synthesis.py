@@ -1,13 +1,14 @@
-"""MST (McKenna, Miklau & Sheldon 2021, "Winning the NIST Contest") on ``mbi`` (private-pgm, the
-authors' package): the mechanism of the hybrid (privacy key ``mechanism=mst``), whose GAN trains
-on rows drawn from a graphical model fitted to noisy marginals, so no network sees a real row.
+"""MST (McKenna, Miklau & Sheldon 2021, "Winning the NIST Contest"): the mechanism of the hybrid
+(privacy key ``mechanism=mst``), whose GAN trains on rows drawn from a graphical model fitted to
+noisy marginals, so no network sees a real row.
 
 The algorithm as published, in zCDP: a third of rho measures every 1-way marginal (Gaussian
 noise), a third selects a maximum spanning tree of column pairs by the exponential mechanism (an
 edge's score: how far the pair's 2-way marginal is from the independent estimate), a third
-measures the tree's 2-way marginals; mbi's mirror descent fits a graphical model to the noisy
-measurements and samples rows from it. Columns are discretised on their domains (numbers:
-``BINS`` equal-width bins; levels; missing as a level).
+measures the tree's 2-way marginals; the tree model (``tree_model.py``: the estimate of the
+authors' ``mbi`` package, in numpy) is fitted to the noisy measurements and rows are drawn from
+it. Columns are discretised on their domains (numbers: ``BINS`` equal-width bins; levels;
+missing as a level).
 
 Accounting: rho-zCDP is RDP ``alpha * rho`` at every order (the Gaussian measurements exactly,
 as Opacus computes a Gaussian of multiplier ``1 / sqrt(2 rho)`` at sample rate 1; the exponential
@@ -24,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from genforge.errors import UserInputError
+from genforge_tabular.privacy.tree_model import Measurement, TreeModel, counts, estimated_total
 
 BINS = 16
-#: mirror-descent iterations: after the 1-way measurements, and after the tree's 2-way ones
-FIRST_ITERS, FINAL_ITERS = 300, 1000
+#: most mirror-descent steps of the tree model's fit (it stops earlier once the loss settles)
+ITERS = 1000
 
 
 def rdp_epsilon(rho: float, delta: float) -> float:
@@ -90,16 +92,16 @@ def decode(value, rng: np.random.Generator):
     return value
 
 
-def compress(codes, values, names, ones):
+def compress(codes, values, names, ones: list[Measurement]):
     """MST's domain compression (post-processing of the 1-way measurements): a column's levels
-    whose noisy count is below 3 sigma merge into one code, decoded to one of them at random."""
-    from mbi import Domain, LinearMeasurement
-
+    whose noisy count is below 3 sigma merge into one code (all of them, if none reaches it),
+    decoded to one of them at random. The merged count is fitted at the noise of one count: the
+    published ``sigma * sqrt(k)`` lowered the hybrid's quality on penguins (3 seeds, README)."""
     new_codes, new_values, new_ones = {}, {}, []
     for name, m in zip(names, ones):
-        y = np.asarray(m.noisy_measurement)
-        keep = y >= 3 * m.stddev
-        if keep.all() or not keep.any():
+        y = m.noisy
+        keep = y >= 3 * m.sigma
+        if keep.all():
             new_codes[name], new_values[name] = codes[name], values[name]
             new_ones.append(m)
             continue
@@ -109,10 +111,23 @@ def compress(codes, values, names, ones):
             or [values[name][int(np.argmax(y))]]
         new_codes[name] = mapping[codes[name]]
         new_values[name] = [values[name][i] for i in np.flatnonzero(keep)] + [("rare", rare)]
-        merged = np.append(y[keep], y[~keep].sum())
-        new_ones.append(LinearMeasurement(merged, m.clique, m.stddev))
-    domain = Domain(names, [len(new_values[c]) for c in names])
-    return new_codes, new_values, domain, new_ones
+        new_ones.append(Measurement(m.clique, np.append(y[keep], y[~keep].sum()), m.sigma))
+    return new_codes, new_values, {c: len(new_values[c]) for c in names}, new_ones
+
+
+def simplex_projection(y: np.ndarray, total: float) -> np.ndarray:
+    """The nearest point (Euclidean) to ``y`` with non-negative entries summing to ``total``."""
+    u = np.sort(y)[::-1]
+    excess = (np.cumsum(u) - total) / np.arange(1, len(u) + 1)
+    return np.maximum(y - excess[np.flatnonzero(u > excess)[-1]], 0.0)
+
+
+def independent_marginals(ones: list[Measurement]) -> dict[str, np.ndarray]:
+    """The model of the 1-way measurements alone, in closed form: the columns are independent, so
+    the least-squares fit is each noisy marginal projected onto the counts of the estimated total
+    (what mbi's ``MirrorDescent().estimate(domain, ones)`` converges to)."""
+    total = estimated_total(ones)
+    return {m.clique[0]: simplex_projection(m.noisy, total) for m in ones}
 
 
 def spanning_tree(names, score: dict, eps_edge: float, rng: np.random.Generator) -> list[tuple[str, str]]:
@@ -138,12 +153,6 @@ def mst_rows(frame: pd.DataFrame, domains: dict, rho: float, rows: int, seed: in
              numeric: set | None = None) -> pd.DataFrame:
     """``rows`` synthetic rows of ``frame`` under rho-zCDP by MST; ``numeric``: the columns binned
     on ``[lo, hi]`` (default: those whose domain is two numbers and whose values are numeric)."""
-    try:
-        from mbi import Dataset, Domain, LinearMeasurement
-        from mbi.estimation import MirrorDescent
-    except ImportError:
-        raise UserInputError("privacy mechanism=mst needs the mbi package: pip install mbi "
-                             "(or make bench-deps); or use mechanism=dpsgd") from None
     if numeric is None:
         numeric = {c for c, d in domains.items() if c in frame and len(d) == 2 and pd.api.types.is_numeric_dtype(frame[c])
                    and not pd.api.types.is_bool_dtype(frame[c]) and all(isinstance(v, (int, float)) for v in d)}
@@ -152,24 +161,22 @@ def mst_rows(frame: pd.DataFrame, domains: dict, rho: float, rows: int, seed: in
     names = list(codes)
     if len(names) < 2:
         raise UserInputError("privacy mechanism=mst: fewer than two modelled columns; use mechanism=dpsgd")
-    domain = Domain(names, [len(values[c]) for c in names])
-    data = Dataset(codes, domain)
+    sizes = {c: len(values[c]) for c in names}
     one_way, two_way, eps_edge = mst_noise(rho, len(names))
 
     def measure(cliques, multiplier):
         sigma = multiplier * math.sqrt(len(cliques))  # L2 sensitivity sqrt(#cliques) for the set
-        return [LinearMeasurement(data.project(c).datavector() + rng.normal(0, sigma, domain.size(c)), c, sigma)
-                for c in cliques]
+        tables = [counts(codes, c, sizes) for c in cliques]
+        return [Measurement(c, t + rng.normal(0, sigma, t.shape), sigma) for c, t in zip(cliques, tables)]
 
     ones = measure([(c,) for c in names], one_way)
-    codes, values, domain, ones = compress(codes, values, names, ones)
-    data = Dataset(codes, domain)
-    model = MirrorDescent().estimate(domain, ones, iters=FIRST_ITERS)
-    score = {p: np.abs(data.project(p).datavector() - model.project(p).datavector()).sum()
-             for p in itertools.combinations(names, 2)}
+    codes, values, sizes, ones = compress(codes, values, names, ones)
+    independent = independent_marginals(ones)
+    score = {p: np.abs(counts(codes, p, sizes) - np.outer(independent[p[0]], independent[p[1]])
+                       / independent[p[0]].sum()).sum() for p in itertools.combinations(names, 2)}
     tree = spanning_tree(names, score, eps_edge, rng)
-    model = MirrorDescent().estimate(domain, ones + measure(tree, two_way), iters=FINAL_ITERS)
-    synthetic = model.synthetic_data(rows).to_dict()
+    model = TreeModel(sizes, tree, estimated_total(ones)).fit(ones + measure(tree, two_way), ITERS)
+    synthetic = model.sample(rows, rng)
     out = {}
     for name in frame.columns:
         if name not in codes:  # an ID-like column: fresh identifiers
@@ -184,7 +191,3 @@ def mst_rows(frame: pd.DataFrame, domains: dict, rho: float, rows: int, seed: in
             result[name] = rounded if rounded.isna().any() else rounded.astype(frame[name].dtype)
     return result
 
-
-def mst(frame: pd.DataFrame, domains: dict, epsilon: float, delta: float, rows: int, seed: int) -> pd.DataFrame:
-    """``rows`` synthetic rows of ``frame`` under (epsilon, delta)-DP by MST."""
-    return mst_rows(frame, domains, rho_for(epsilon, delta), rows, seed)
