@@ -47,3 +47,16 @@ def test_values_on_a_step_stay_on_it():
     _, out = _fit_and_decode(df)
     assert (out["price"] % 50 == 0).all() and (out["half"] * 2 % 1 == 0).all()
     assert out["price"].nunique() > 32 and out["half"].nunique() > 32  # not turned into levels
+
+
+def test_a_column_of_repeated_values_is_written_as_those_values():
+    """Wages drawn from 120 rounded salaries (log-scaled, many decimals: ISLR Wage's logwage) are
+    written as training values; a column whose values rarely repeat keeps a continuous grid."""
+    rng = np.random.default_rng(1)
+    salaries = np.log(np.round(rng.lognormal(4.5, 0.4, 120), 1))
+    df = pd.DataFrame({"logwage": salaries[rng.integers(0, 120, 2000)], "free": rng.normal(size=2000).round(4)})
+    t, out = _fit_and_decode(df)
+    grids = t.grids()
+    assert len(grids["logwage"]["levels"]) == df.logwage.nunique() > 32 and grids["free"]["levels"] is None
+    assert out["logwage"].isin(set(df.logwage)).all()
+    assert (~out["free"].isin(set(df.free))).mean() > 0.5

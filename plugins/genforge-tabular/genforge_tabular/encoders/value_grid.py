@@ -2,7 +2,8 @@
 value is written alike.
 
 * ``levels``: a column with at most :data:`MAX_LEVELS` distinct values (or an integer column of
-  codes, see :data:`CODE_COVERAGE`) takes only those values, with their training shares
+  codes, see :data:`CODE_COVERAGE`, or one whose rows mostly repeat a value, :data:`REPEATED_SHARE`)
+  takes only those values, with their training shares
   (``level_cdf``): calibration draws levels, never a value between two;
 * ``decimals``: the decimal places the data is recorded with (up to 6);
 * ``float32``: values stored as float32 and printed as float64 (``3.200000047683716``): the
@@ -21,6 +22,8 @@ CODE_COVERAGE = 0.5
 MAX_CODES = 5000
 #: a numeric column with at most this many distinct values is written as those values
 MAX_LEVELS = 32
+#: ... as is one where this share of the rows carries a value that repeats (``repeated_values``)
+REPEATED_SHARE = 0.85
 MAX_DECIMALS = 6
 
 
@@ -30,7 +33,7 @@ def learn_grid(x: np.ndarray, kind: str) -> dict:
     if kind == "datetime" or not len(x):
         return grid
     values, counts = np.unique(x, return_counts=True)
-    if len(values) <= MAX_LEVELS or code_values(x, kind) is not None:
+    if len(values) <= MAX_LEVELS or code_values(x, kind) is not None or repeated_values(counts):
         grid["levels"] = values.tolist()
         grid["level_cdf"] = (np.cumsum(counts) / counts.sum()).tolist()
     if kind == "integer":
@@ -45,6 +48,13 @@ def learn_grid(x: np.ndarray, kind: str) -> dict:
         if step > 1:
             grid["step"], grid["origin"] = step / 10.0 ** grid["decimals"], float(values[0])
     return grid
+
+
+def repeated_values(counts: np.ndarray) -> bool:
+    """Whether a column's values are a set the data draws from (rounded salaries, lab values on a
+    scale): at least :data:`REPEATED_SHARE` of its rows carry a value seen more than once, and it
+    has at most :data:`MAX_CODES` values. Its synthetic values are then those values."""
+    return len(counts) <= MAX_CODES and counts[counts > 1].sum() >= REPEATED_SHARE * counts.sum()
 
 
 def on_grid(x: np.ndarray, state: dict) -> np.ndarray:
