@@ -10,9 +10,9 @@ evaluation, nothing decoded) for each named configuration of :data:`ABLATIONS` (
 :data:`BASE`, the ``molecule_moses.py`` settings) and scores ``-n`` generated codes in code space
 against ``-n`` test codes (:mod:`genforge_molecule.code_space`: classifier two-sample AUC, MMD^2,
 marginal gaps), beside the moment-matched Gaussian of the training codes and other real test codes
-(the floor). ``--decode`` names (``gaussian``, ``real`` or configurations) are then decoded
-greedily and scored with MOSES's own FCD/Test and Filters (minutes each). CPU seconds from
-``time.process_time`` beside wall time; one torch thread.
+(the floor). ``--decode`` names (``gaussian``, ``real`` or configurations) are also decoded greedily
+as they are scored, the molecules scored with MOSES's own FCD/Test and Filters (minutes each).
+``--milestones`` scores one training on the way. CPU seconds beside wall time; one torch thread.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ BASE: dict[str, Any] = {"steps": 3000, "batch_size": 128, "n_critic": 5, "lr_g":
 #: one change from BASE each (model options and engine keys alike)
 ABLATIONS: dict[str, dict[str, Any]] = {
     "base": {},
-    "steps1k": {"steps": 1000}, "steps10k": {"steps": 10_000}, "steps30k": {"steps": 30_000},
+    "steps1k": {"steps": 1000}, "steps10k": {"steps": 10_000}, "steps20k": {"steps": 20_000},
+    "steps30k": {"steps": 30_000},
     "critic512x3": {"critic": [512, 512, 512]}, "critic1024x2": {"critic": [1024, 1024]},
     "critic128": {"critic": [128, 128]},
     "gen512x3": {"hidden": [512, 512, 512]}, "gen1024x2": {"hidden": [1024, 1024]},
@@ -74,8 +75,9 @@ def split_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
             {k: v for k, v in merged.items() if k in LATENTGAN_DEFAULTS})
 
 
-def train_codes_gan(data, settings: dict[str, Any], seed: int = 0):
-    """The trained model's sampling view (EMA generator when on) after the engine's loop; figures."""
+def train_codes_gan(data, settings: dict[str, Any], seed: int = 0, milestones: tuple[int, ...] = ()):
+    """Yield ``(step, sampling view, timing)`` at each milestone (< the configuration's steps) and at
+    the end, training on with the engine's own loop (``Trainer.fit(steps)``) between them."""
     from genforge.engine.trainer import Trainer
     from genforge.plugins import get_registry
     from genforge.training import build_model, fill_names, make_config
@@ -90,14 +92,19 @@ def train_codes_gan(data, settings: dict[str, Any], seed: int = 0):
     trainer = Trainer(model, data, config, loss=registry.loss(config.loss), metrics=[],
                       domain=registry.domain("molecule"))
     wall, cpu = time.perf_counter(), time.process_time()
-    trainer.fit()
-    return trainer.trained(), {"train_wall_s": time.perf_counter() - wall, "train_cpu_s": time.process_time() - cpu,
-                               "steps": config.steps}
+    for step in sorted({m for m in milestones if m < config.steps} | {config.steps}):
+        trainer.fit(step)
+        yield step, trainer.trained(), {"train_wall_s": time.perf_counter() - wall,
+                                        "train_cpu_s": time.process_time() - cpu, "steps": step}
 
 
 def decoded_figures(codec, codes: torch.Tensor) -> dict[str, float]:
     """Greedy decoding of ``codes``; MOSES's FCD/Test and Filters (``molecule_autoencoder.py``'s)."""
     from molecule_autoencoder import moses_figures
+
+    from genforge_molecule.moses_metrics import import_moses_metrics
+
+    import_moses_metrics()
     from moses.dataset import get_statistics
 
     codec.sample = False
@@ -142,7 +149,10 @@ def main() -> int:
     ap.add_argument("--configs", nargs="*", default=["base"], help=f"of: {', '.join(ABLATIONS)}")
     ap.add_argument("--set", nargs="*", default=[], help="KEY=JSON: an extra configuration 'custom'")
     ap.add_argument("--decode", nargs="*", default=[], help="gaussian, real and/or configuration names")
+    ap.add_argument("--milestones", type=int, nargs="*", default=[],
+                    help="also score each configuration after these steps (one training, scored on the way)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", type=Path, default=None, help="write each set of codes here (NAME.pt)")
     ap.add_argument("--jsonl", type=Path, default=None, help="append one JSON line per row here")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -166,28 +176,33 @@ def main() -> int:
         "real (floor)": (floor, {}),
         "train codes": (train.codes[shuffle(len(train.codes), args.seed + 3)[: args.n]], {}),
         "gaussian": (moment_matched(train.codes, args.n, args.seed + 1), {})}
-    print(HEADER)
-    for name, codes in list(candidates.items()):
-        figures = code_space_figures(reference, codes[0], args.seed)
-        candidates[name] = (codes[0], figures)
-        print(row(name, figures), flush=True)
-    for name, settings in configs.items():
-        trained, timing = train_codes_gan(data, settings, args.seed)
-        with torch.no_grad():
-            codes = trained.generate(args.n, None, torch.Generator().manual_seed(args.seed + 2))
-        figures = {**code_space_figures(reference, codes, args.seed), **timing, "settings": settings}
-        candidates[name] = (codes, figures)
-        print(row(name, figures), flush=True)
     aliases = {"real": "real (floor)"}
-    for name in args.decode:
-        codes, figures = candidates[aliases.get(name, name)]
-        figures.update(decoded_figures(train.schema.latent, codes))
-        print(row(name, figures), f"valid {figures['valid']:.3f} unique {figures['unique']:.3f}", flush=True)
-    if args.jsonl:
-        with args.jsonl.open("a", encoding="utf-8") as handle:
-            for name, (_, figures) in candidates.items():
+    decode = [aliases.get(name, name) for name in args.decode]
+
+    def report(name: str, codes: torch.Tensor, figures: dict[str, Any]) -> None:
+        candidates[name] = (codes, figures)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            torch.save(codes, args.save / f"{name.split()[0]}.pt")
+        if name in decode:
+            figures.update(decoded_figures(train.schema.latent, codes))
+        extra = f" valid {figures['valid']:.3f} unique {figures['unique']:.3f}" if "valid" in figures else ""
+        print(row(name, figures) + extra, flush=True)
+        if args.jsonl:
+            with args.jsonl.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"name": name, "limit": args.limit, "n": args.n, "seed": args.seed,
                                          **figures}, default=str) + "\n")
+
+    print(HEADER)
+    for name, codes in list(candidates.items()):
+        report(name, codes[0], code_space_figures(reference, codes[0], args.seed))
+    for name, settings in configs.items():
+        final = {**BASE, **settings}["steps"]
+        for step, trained, timing in train_codes_gan(data, settings, args.seed, tuple(args.milestones)):
+            with torch.no_grad():
+                codes = trained.generate(args.n, None, torch.Generator().manual_seed(args.seed + 2))
+            figures = {**code_space_figures(reference, codes, args.seed), **timing, "settings": settings}
+            report(name if step == final else f"{name}@{step}", codes, figures)
     print(f"total {time.perf_counter() - started:.0f}s wall, {time.process_time() - cpu:.0f} CPU-s here")
     return 0
 
