@@ -1,6 +1,6 @@
 """MOSES benchmark of the latent GAN: train, sample 10,000 raw, score with MOSES's own code.
 
-    .venv/bin/python benchmarks/molecule_moses.py [--limit 100000] [--ae-steps 1500] [--steps 3000]
+    .venv/bin/python benchmarks/molecule_moses.py [--limit 100000] [--ae-steps 1500] [--steps N]
 
 Trains ``latentgan`` through genforge's Trainer on the first ``--limit`` MOSES training
 molecules (autoencoder pretraining included in the printed training time), samples
@@ -37,7 +37,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=100_000, help="MOSES training molecules used")
     ap.add_argument("--ae-steps", type=int, default=1500)
-    ap.add_argument("--steps", type=int, default=3000, help="GAN steps")
+    ap.add_argument("--steps", type=int, default=None, help="GAN steps (default: latentgan's, LATENTGAN_TRAINING)")
     ap.add_argument("-n", type=int, default=10_000)
     ap.add_argument("--decode", default="greedy", help="greedy or sample (molecule_autoencoder.py: at CPU "
                     "budgets greedy decoding gives the lower FCD and higher Filters, uniqueness kept)")
@@ -52,12 +52,14 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     from genforge.runs import Run
     from genforge.training import make_config, train
+    from genforge_molecule.latentgan import LATENTGAN_TRAINING
     from genforge_molecule.moses_metrics import moses_all_metrics
 
+    args.steps = args.steps or LATENTGAN_TRAINING["steps"]
     out = args.out or Path(tempfile.mkdtemp(prefix="moses-latentgan-")) / "run"
     config = make_config("molecule", {
-        "dataset": "moses", "model": "latentgan", "steps": args.steps, "batch_size": 128, "n_critic": 5,
-        "lr_g": 1e-4, "lr_d": 1e-4, "ema_decay": 0.999, "device": args.device, "eval_every": 0,
+        "dataset": "moses", "model": "latentgan", **LATENTGAN_TRAINING, "steps": args.steps,
+        "device": args.device, "eval_every": 0,
         "dataset_options": {**({"limit": args.limit} if args.limit else {}), **({"codes": True} if args.codes else {})},
         "model_options": {"ae_steps": args.ae_steps, "ae_molecules": args.limit, "ae_lr": args.ae_lr,
                           "decode": args.decode}})

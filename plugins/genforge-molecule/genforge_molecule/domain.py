@@ -85,6 +85,22 @@ def submit_decode(output: tuple[torch.Tensor, torch.Tensor], schema: MoleculeSch
     return lambda: MoleculeSamples(*pending())
 
 
+def latentgan_training(args: Any) -> dict[str, Any]:
+    """The keys of :data:`~genforge_molecule.latentgan.LATENTGAN_TRAINING` that neither the command
+    line (``--steps``, ``--epochs``, ``--batch-size``) nor the ``--config`` file sets; none on ``--resume``
+    (the run's saved settings stand)."""
+    from genforge.config import read_toml
+    from genforge_molecule.latentgan import LATENTGAN_TRAINING
+
+    if getattr(args, "resume", False):
+        return {}
+    given = set(read_toml(Path(args.config))) if getattr(args, "config", None) else set()
+    given |= {k for k in ("steps", "epochs", "batch_size") if getattr(args, k, None) is not None}
+    if "epochs" in given:
+        given.add("steps")
+    return {k: v for k, v in LATENTGAN_TRAINING.items() if k not in given}
+
+
 def parse_property_conditions(conditions: dict[str, str]) -> list[tuple[str, float, float]]:
     """``{"qed": "0.7", "logp": "1:3"}`` -> ``[(name, low, high)]``."""
     out = []
@@ -138,9 +154,10 @@ class MoleculeDomain(Domain):
                                  "with a scaffold memory; its max_calls bounds the scoring calls, default 10000)")
 
     def train_overrides(self, args: Any) -> dict[str, Any]:
-        """``--objective``; and for ``--model latentgan`` with the bundled autoencoder, dataset option
-        ``codes = true`` (SMILES -> codes, no graphs: :mod:`genforge_molecule.code_corpus`)."""
-        overrides: dict[str, Any] = {}
+        """``--objective``; for ``--model latentgan`` its training settings (:func:`latentgan_training`)
+        and with the bundled autoencoder dataset option ``codes = true`` (SMILES -> codes, no graphs:
+        :mod:`genforge_molecule.code_corpus`)."""
+        overrides: dict[str, Any] = latentgan_training(args) if getattr(args, "model", None) == "latentgan" else {}
         options = [str(o).replace(" ", "") for o in getattr(args, "option", None) or []]
         dataset_options = [str(o).replace(" ", "") for o in getattr(args, "dataset_option", None) or []]
         if (getattr(args, "model", None) == "latentgan" and "autoencoder=train" not in options

@@ -41,6 +41,12 @@ LATENTGAN_DEFAULTS: dict[str, Any] = {"latent_dim": 64, "hidden": [256, 256], "c
                                       "decode": "sample", "decode_temperature": 1.0, "decode_precision": "fp32",
                                       **PRETRAIN_DEFAULTS, **STEER_DEFAULTS}
 
+#: engine settings of ``genforge train molecule --model latentgan`` where neither the command line
+#: nor ``--config`` sets them (the domain's train_defaults are MolGAN's): measured on MOSES codes by
+#: ``benchmarks/molecule_code_gan.py`` (README, "What the GAN learns")
+LATENTGAN_TRAINING: dict[str, Any] = {"steps": 20_000, "batch_size": 128, "n_critic": 5, "lr_g": 1e-4,
+                                      "lr_d": 1e-4, "ema_decay": 0.999}
+
 
 #: the key nn.Module gives :meth:`LatentGAN.get_extra_state` in the state dict
 EXTRA_STATE = "_extra_state"

@@ -59,11 +59,13 @@ def test_latentgan_asks_for_the_codes_path_and_trains_on_its_codes(library, monk
 
     domain = MoleculeDomain()
     asked = domain.train_overrides(Namespace(model="latentgan", option=None, dataset_option=None, objective=None))
-    assert asked == {"dataset_options": {"codes": True}}
+    assert asked == {"dataset_options": {"codes": True}, **latentgan.LATENTGAN_TRAINING}
     for own in (Namespace(model="latentgan", option=["autoencoder=train"], dataset_option=None, objective=None),
                 Namespace(model="latentgan", option=None, dataset_option=["codes=false"], objective=None),
                 Namespace(model="molgan", option=None, dataset_option=None, objective=None)):
         assert "dataset_options" not in domain.train_overrides(own)
+    assert "steps" not in domain.train_overrides(Namespace(model="molgan", option=None, dataset_option=None,
+                                                           objective=None))
     data = domain.prepare(load_file(library, {"codes": True}), {"codes": True}, 0)
     monkeypatch.setattr(latentgan, "training_codes", lambda *a: pytest.fail("encoded again"))
     model = build_latentgan(data.schema, {})
@@ -72,3 +74,20 @@ def test_latentgan_asks_for_the_codes_path_and_trains_on_its_codes(library, monk
     assert batch.shape == (16, 64) and bool((batch.abs() <= 1).all())
     with pytest.raises(UserInputError, match="autoencoder=train"):
         build_latentgan(data.schema, {"autoencoder": "train"})
+
+
+def test_latentgan_training_settings_fill_only_what_the_user_left_unset(tmp_path):
+    from argparse import Namespace
+
+    from genforge_molecule.domain import latentgan_training
+    from genforge_molecule.latentgan import LATENTGAN_TRAINING
+
+    assert latentgan_training(Namespace()) == LATENTGAN_TRAINING
+    flags = latentgan_training(Namespace(steps=50, batch_size=32))
+    assert "steps" not in flags and "batch_size" not in flags and flags["n_critic"] == LATENTGAN_TRAINING["n_critic"]
+    assert "steps" not in latentgan_training(Namespace(epochs=2.0))
+    config = tmp_path / "c.toml"
+    config.write_text('epochs = 3\nlr_g = 0.001\nmodel = "latentgan"\n')
+    from_file = latentgan_training(Namespace(config=config))
+    assert "steps" not in from_file and "lr_g" not in from_file and from_file["lr_d"] == LATENTGAN_TRAINING["lr_d"]
+    assert latentgan_training(Namespace(resume=True)) == {}
