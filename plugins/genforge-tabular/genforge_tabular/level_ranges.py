@@ -103,7 +103,7 @@ def find_level_ranges(df: pd.DataFrame, kinds: dict[str, str], children: list[st
                                      "range": [float(x.min()), float(x.max())], "coverage": coverage,
                                      "integer": bool(pd.api.types.is_integer_dtype(df[child].dtype)),
                                      "grid": {k: grids[child].get(k) for k in
-                                              ("decimals", "float32", "step", "origin", "levels", "codes")}}))
+                                              ("decimals", "float32", "step", "origin", "levels", "codes", "repeated")}}))
     return rules
 
 

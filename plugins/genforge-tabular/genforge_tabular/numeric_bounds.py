@@ -76,7 +76,7 @@ class BoundRule:
 
 def _within(bound: np.ndarray, grid: dict[str, Any], sign: float) -> np.ndarray:
     """The grid value nearest to ``bound`` on its allowed side (below it for an upper bound)."""
-    levels = grid.get("levels") or grid.get("codes")
+    levels = None if grid.get("repeated") else grid.get("levels") or grid.get("codes")
     if levels:
         table = np.asarray(levels, dtype=float)
         if sign > 0:
@@ -159,7 +159,7 @@ def _fit(df: pd.DataFrame, kinds: dict[str, str], child: str, parent: str, side:
     grid = learn_grid(c, "integer" if whole else "continuous")
     return BoundRule({"rule": "bound", "child": child, "parent": parent, "side": side,
                       "offset": float(gap.min()), "break_share": p, "range": [float(c.min()), float(c.max())],
-                      "grid": {k: grid.get(k) for k in ("decimals", "float32", "step", "origin", "levels")}})
+                      "grid": {k: grid.get(k) for k in ("decimals", "float32", "step", "origin", "levels", "repeated")}})
 
 
 def _parents_first(rules: list[BoundRule]) -> list[BoundRule]:

@@ -56,7 +56,7 @@ OPERATIONS = ("sum", "product", "ratio", "scale", "exp", "log", "reciprocal", "d
 UNARY = ("scale", "exp", "log", "reciprocal")
 _SYMBOL = {"ratio": "/", "product": "*", "sum": "+", "difference": "-"}
 #: the keys of a column's value grid (``encoders/value_grid.py``) a relation keeps to write its child
-GRID_KEYS = ("decimals", "float32", "step", "origin", "levels", "codes")
+GRID_KEYS = ("decimals", "float32", "step", "origin", "levels", "codes", "repeated")
 
 
 def _apply(op: str, a: np.ndarray, b: np.ndarray | None) -> np.ndarray:

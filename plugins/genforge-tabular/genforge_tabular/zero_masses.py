@@ -32,7 +32,7 @@ NONZERO_QUANTILES = 101
 
 def write_on_grid(values: np.ndarray, grid: dict[str, Any]) -> np.ndarray:
     """``values`` written as the column writes its numbers (its levels, or step and decimals)."""
-    levels = grid.get("levels") or grid.get("codes")
+    levels = None if grid.get("repeated") else grid.get("levels") or grid.get("codes")
     return snap(values, levels) if levels else on_grid(values, grid)
 
 

@@ -74,7 +74,7 @@ def test_derived_columns_follow_their_parent_through_a_round_trip(panel):
 def test_code_like_integers_snap_to_observed_values():
     np.testing.assert_array_equal(_snap(np.array([0.0, 3.4, 3.6, 7.0, 100.0]), [2, 5, 9]), [2, 2, 5, 5, 9])
     codes = pd.DataFrame({"c": np.random.default_rng(0).choice([2, 20, 40, 200, 700], 300),
-                          "n": np.random.default_rng(1).integers(0, 50, 300)})
+                          "n": np.random.default_rng(1).integers(0, 400, 300)})  # counts: dense, rarely repeated
     t = TableTransformer.fit(codes, infer_columns(codes, "t", metadata={"c": "integer"}), seed=0)
     c, n = t.encoders
     assert c.state["levels"] == [2, 20, 40, 200, 700] and n.state["levels"] is None  # counts are not codes

@@ -29,12 +29,14 @@ MAX_DECIMALS = 6
 
 def learn_grid(x: np.ndarray, kind: str) -> dict:
     """The grid of a column's non-missing training values ``x`` (plain data for the state)."""
-    grid = {"decimals": 0, "float32": False, "step": None, "origin": None, "levels": None, "level_cdf": None}
+    grid = {"decimals": 0, "float32": False, "step": None, "origin": None, "levels": None, "level_cdf": None,
+            "repeated": False}
     if kind == "datetime" or not len(x):
         return grid
     values, counts = np.unique(x, return_counts=True)
-    if len(values) <= MAX_LEVELS or code_values(x, kind) is not None or repeated_values(counts):
-        grid["levels"] = values.tolist()
+    structural = len(values) <= MAX_LEVELS or code_values(x, kind) is not None
+    if structural or repeated_values(counts):
+        grid["levels"], grid["repeated"] = values.tolist(), not structural
         grid["level_cdf"] = (np.cumsum(counts) / counts.sum()).tolist()
     if kind == "integer":
         grid["decimals"] = 0
@@ -53,7 +55,9 @@ def learn_grid(x: np.ndarray, kind: str) -> dict:
 def repeated_values(counts: np.ndarray) -> bool:
     """Whether a column's values are a set the data draws from (rounded salaries, lab values on a
     scale): at least :data:`REPEATED_SHARE` of its rows carry a value seen more than once, and it
-    has at most :data:`MAX_CODES` values. Its synthetic values are then those values."""
+    has at most :data:`MAX_CODES` values. Its synthetic values are then those values; a value a
+    rule computes (``numeric_relations.py``, ``numeric_bounds.py``) keeps its decimals and step
+    instead (``repeated`` in the grid), since a sum of two such values need not be one."""
     return len(counts) <= MAX_CODES and counts[counts > 1].sum() >= REPEATED_SHARE * counts.sum()
 
 
