@@ -87,7 +87,8 @@ def seeded_chunks(make_chunk: Callable[[int], T], count: int, workers: int) -> I
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_one_thread)
     finally:
         _JOB = previous  # the workers hold their own copy
-    with pool:
+    done = False
+    try:
         pending: deque = deque()
         submitted = 0
         while pending or submitted < count:
@@ -95,6 +96,13 @@ def seeded_chunks(make_chunk: Callable[[int], T], count: int, workers: int) -> I
                 pending.append(pool.apply_async(_run, (submitted,)))
                 submitted += 1
             yield pending.popleft().get()
+        done = True
+    finally:  # all chunks out: the workers leave on their own (terminating them by SIGTERM hung once
+        if done:  # in the full suite: a worker that never died, its pool's join waiting for ever)
+            pool.close()
+        else:  # stopped early (an error, Ctrl-C, the consumer gone): stop the workers
+            pool.terminate()
+        pool.join()
 
 
 def _one_thread() -> None:
