@@ -13,8 +13,8 @@ import pandas as pd
 
 from genforge_tabular.encoders import ContinuousEncoder, DerivedColumn, DiscreteEncoder
 from genforge_tabular.level_combinations import find_combinations
-from genforge_tabular.level_ranges import find_level_ranges
-from genforge_tabular.numeric_bounds import find_bounds
+from genforge_tabular.level_ranges import LevelRange, find_level_ranges
+from genforge_tabular.numeric_bounds import BoundRule, find_bounds
 from genforge_tabular.numeric_relations import NumericRelation, NumericRule, find_numeric_rules
 from genforge_tabular.zero_masses import ZeroRule
 
@@ -39,3 +39,12 @@ def find_table_rules(df: pd.DataFrame, encoders: list, kinds: dict[str, str], gr
                                names[DiscreteEncoder], grids)
     pairs = find_combinations(df, [c for c in names[DiscreteEncoder] if c not in bounded], target)
     return pairs + rules + ranges
+
+
+def apply_after_decoding(df: pd.DataFrame, rules: list[NumericRule], kinds: dict[str, str]) -> pd.DataFrame:
+    """Set every bound's and level range's child in ``df`` (in place, bounds parents first: the
+    order they were found in). Their columns are no other rule's, so they go last, once."""
+    for rule in rules:
+        if isinstance(rule, (BoundRule, LevelRange)):
+            rule.apply(df, kinds)
+    return df

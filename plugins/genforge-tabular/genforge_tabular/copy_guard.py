@@ -59,10 +59,11 @@ class CopyGuard:
         return rows[keep].reset_index(drop=True)
 
 
-def guard_for(data: Any, schema: Any) -> CopyGuard | None:
-    """The guard of a training run (``TabularTrainingData``): none unless its rows are real."""
+def guard_for(data: Any, schema: Any, wanted: bool) -> CopyGuard | None:
+    """The guard of a training run (``TabularTrainingData``) where ``wanted`` (the dataset option):
+    none unless its rows are real."""
     table = getattr(data, "table", None)  # None under differential privacy
-    if table is None or data.table_source != "real" or data.options.get("copy_guard", True) is False:
+    if not wanted or table is None or data.table_source != "real":
         return None
     return CopyGuard.fit(table, [c for c in schema.transformer.columns if schema.kinds[c] != "id"])
 
@@ -81,5 +82,6 @@ def guarded_rows(guard: CopyGuard | None, generate_rows: Any, k: int) -> pd.Data
     copied = guard.copies(rows)
     if not copied.any():
         return rows
-    extra = guard.without_copies(generate_rows(2 * int(copied.sum()) + 8), 0)
-    return guard.without_copies(pd.concat([rows[~copied], extra, rows[copied]], ignore_index=True), k).iloc[:k]
+    extra = generate_rows(2 * int(copied.sum()) + 8)
+    fresh = pd.concat([rows[~copied], extra[~guard.copies(extra)]], ignore_index=True)
+    return pd.concat([fresh, rows[copied]], ignore_index=True).iloc[:k]  # copies only where short

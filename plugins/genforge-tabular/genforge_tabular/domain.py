@@ -107,6 +107,7 @@ class TabularDomain(Domain):
             raise UserInputError(f"tabular dataset option {unknown[0]!r} is unknown; options: "
                                  f"{', '.join(sorted(DATASET_OPTIONS))}")
         options = {**source.defaults, **options}
+        option_flag(options, "copy_guard")  # read after training (copy_guard.py): a bad value is refused now
         if source.stream is not None:  # a large file: read in chunks, fitted on a bounded sample
             from genforge_tabular.streaming import prepare_streamed
             return prepare_streamed(self, source.stream, options, seed)
@@ -216,14 +217,13 @@ class TabularDomain(Domain):
             schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
                                          for k in sizes)
         table = getattr(data, "table", None)  # None under differential privacy: no post-hoc step on real rows
-        schema.copy_guard = guard_for(data, schema)  # None under DP or with copy_guard = false
+        schema.copy_guard = guard_for(data, schema, table is not None and option_flag(data.options, "copy_guard"))
         if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
         real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
         _note(f"after training: fitting the resampling step on {len(real):,} {data.table_source} and "
               f"{len(real):,} generated rows")
-        fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device),
-                           schema)
+        fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device), schema)
         schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
 
     def add_train_arguments(self, parser: Any) -> None:

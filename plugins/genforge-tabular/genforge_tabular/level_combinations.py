@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genforge_tabular.numeric_bounds import reaches
+from genforge_tabular.encoders.values import as_texts
+from genforge_tabular.numeric_bounds import parents_first, reaches
 
 #: largest chance probability of one empty cell, divided by the cells tried
 MAX_CHANCE = 1e-9
@@ -32,10 +33,6 @@ MAX_CHANCE = 1e-9
 MIN_FORBIDDEN_SHARE = 0.02
 #: columns with more levels than this are not paired
 MAX_LEVELS = 50
-
-
-def _texts(series: pd.Series) -> np.ndarray:
-    return series.astype(object).map(str).to_numpy()
 
 
 def _plain(value: Any) -> Any:
@@ -60,7 +57,7 @@ class LevelCombinations:
         self._redraw(df, child, parent, self.state["draws"], seed)
 
     def _redraw(self, df: pd.DataFrame, column: str, given: str, draws: dict, seed: int) -> None:
-        parent, child = _texts(df[self.state["parent"]]), _texts(df[self.child])
+        parent, child = as_texts(df[self.state["parent"]]), as_texts(df[self.child])
         banned = np.zeros(len(df), dtype=bool)
         for level, cells in self.state["forbidden"].items():
             banned |= (parent == level) & np.isin(child, cells)
@@ -68,7 +65,7 @@ class LevelCombinations:
             return
         rng = np.random.default_rng(seed)
         values = df[column].astype(object).to_numpy().copy()
-        by = _texts(df[given])
+        by = as_texts(df[given])
         for level in np.unique(by[banned]):
             rows = np.flatnonzero(banned & (by == level))
             options, cdf = draws[level]
@@ -94,7 +91,7 @@ def apply_combinations(df: pd.DataFrame, rules: list, seed: int = 0, fixed: froz
 
 def find_combinations(df: pd.DataFrame, columns: list[str], target: str | None) -> list[LevelCombinations]:
     """The combination rules among the categorical ``columns`` of the training rows ``df``."""
-    texts = {c: _texts(df[c]) for c in columns if 2 <= df[c].nunique(dropna=False) <= MAX_LEVELS}
+    texts = {c: as_texts(df[c]) for c in columns if 2 <= df[c].nunique(dropna=False) <= MAX_LEVELS}
     found = []
     for a, b in combinations(texts, 2):
         table = pd.crosstab(texts[a], texts[b])
@@ -114,7 +111,7 @@ def find_combinations(df: pd.DataFrame, columns: list[str], target: str | None) 
             continue
         parent_of[child] = parent
         rules.append(_rule(df, child, parent, table, forbidden, share))
-    return _parents_first(rules, parent_of)
+    return parents_first(rules)
 
 
 def _child_of(table: pd.DataFrame, a: str, b: str, target: str | None) -> tuple[str | None, str | None]:
@@ -143,20 +140,9 @@ def _rule(df: pd.DataFrame, child: str, parent: str, table: pd.DataFrame, forbid
 def _draws(df: pd.DataFrame, column: str, table: pd.DataFrame) -> dict[str, list]:
     """Per row level of ``table`` (whose columns are ``column``'s levels), the levels of ``column``
     seen with it, as original values, and their cumulative shares."""
-    original = {t: _plain(v) for t, v in zip(_texts(df[column]), df[column].astype(object))}
+    original = {t: _plain(v) for t, v in zip(as_texts(df[column]), df[column].astype(object))}
     out = {}
     for level, counts in table.iterrows():
         seen = counts[counts > 0]
         out[str(level)] = [[original[str(c)] for c in seen.index], (np.cumsum(seen) / seen.sum()).tolist()]
     return out
-
-
-def _parents_first(rules: list[LevelCombinations], parent_of: dict[str, str]) -> list[LevelCombinations]:
-    depth = {}
-
-    def level(column: str) -> int:
-        if column not in depth:
-            depth[column] = 0 if column not in parent_of else 1 + level(parent_of[column])
-        return depth[column]
-
-    return sorted(rules, key=lambda r: level(r.child))

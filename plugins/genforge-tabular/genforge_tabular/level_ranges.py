@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genforge_tabular.encoders.values import to_numbers
+from genforge_tabular.encoders.value_grid import WRITE_KEYS
+from genforge_tabular.encoders.values import as_texts, to_numbers
 from genforge_tabular.zero_masses import as_column, write_on_grid
 
 #: largest chance probability (under independence) of a level-range rule
@@ -37,11 +38,6 @@ MIN_LEVEL_ROWS = 20
 MAX_PARENT_LEVELS = 50
 
 
-def _levels(series: pd.Series) -> np.ndarray:
-    """A categorical column's values as texts (missing: ``"nan"``), as the rule keys them."""
-    return series.astype(object).map(str).to_numpy()
-
-
 class LevelRange:
     """``ranges[level][0] <= child <= ranges[level][1]`` for the generated level of ``parent``."""
 
@@ -52,7 +48,7 @@ class LevelRange:
     def bounds(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Each row's ``low`` and ``high``: its level's range, else the column's."""
         ranges = self.state["ranges"]
-        levels = pd.Series(_levels(df[self.state["parent"]]))
+        levels = pd.Series(as_texts(df[self.state["parent"]]))
         low, high = self.state["range"]
         return (levels.map({k: v[0] for k, v in ranges.items()}).fillna(low).to_numpy(float),
                 levels.map({k: v[1] for k, v in ranges.items()}).fillna(high).to_numpy(float))
@@ -94,7 +90,7 @@ def find_level_ranges(df: pd.DataFrame, kinds: dict[str, str], children: list[st
         ecdf = np.sort(x)
         best = None
         for parent in parents:
-            found = _ranges(x, ecdf, _levels(df[parent]))
+            found = _ranges(x, ecdf, as_texts(df[parent]))
             if found is not None and (best is None or found[0] < best[0][0]):
                 best = (found, parent)
         if best is not None:
@@ -102,8 +98,7 @@ def find_level_ranges(df: pd.DataFrame, kinds: dict[str, str], children: list[st
             rules.append(LevelRange({"rule": "level_range", "child": child, "parent": parent, "ranges": ranges,
                                      "range": [float(x.min()), float(x.max())], "coverage": coverage,
                                      "integer": bool(pd.api.types.is_integer_dtype(df[child].dtype)),
-                                     "grid": {k: grids[child].get(k) for k in
-                                              ("decimals", "float32", "step", "origin", "levels", "codes", "repeated")}}))
+                                     "grid": {k: grids[child].get(k) for k in WRITE_KEYS}}))
     return rules
 
 

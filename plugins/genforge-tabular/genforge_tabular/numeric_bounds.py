@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genforge_tabular.encoders.value_grid import learn_grid
+from genforge_tabular.encoders.value_grid import WRITE_KEYS, learn_grid
 from genforge_tabular.encoders.values import to_numbers
 from genforge_tabular.zero_masses import as_column, write_on_grid
 
@@ -89,17 +89,6 @@ def _within(bound: np.ndarray, grid: dict[str, Any], sign: float) -> np.ndarray:
     return np.round(origin + units * step, int(grid.get("decimals") or 0))
 
 
-def apply_bounds(df: pd.DataFrame, rules: list, kinds: dict[str, str]) -> pd.DataFrame:
-    """Set every bound's and level range's child in ``df`` (in place; bounds parents first: the
-    order they were found in). Their columns are no other rule's, so they go last, once."""
-    from genforge_tabular.level_ranges import LevelRange
-
-    for rule in rules:
-        if isinstance(rule, (BoundRule, LevelRange)):
-            rule.apply(df, kinds)
-    return df
-
-
 def _break_share(low: np.ndarray, high: np.ndarray) -> float:
     """Share of (row, row) pairs with ``low > high`` when the two columns are independent."""
     ordered = np.sort(low)
@@ -135,7 +124,7 @@ def find_bounds(df: pd.DataFrame, kinds: dict[str, str], children: list[str], pa
                     rules.append(rule)
                     bound_of[child] = parent
                 break
-    return _parents_first(rules)
+    return parents_first(rules)
 
 
 def reaches(bound_of: dict[str, str], start: str, goal: str) -> bool:
@@ -159,21 +148,15 @@ def _fit(df: pd.DataFrame, kinds: dict[str, str], child: str, parent: str, side:
     grid = learn_grid(c, "integer" if whole else "continuous")
     return BoundRule({"rule": "bound", "child": child, "parent": parent, "side": side,
                       "offset": float(gap.min()), "break_share": p, "range": [float(c.min()), float(c.max())],
-                      "grid": {k: grid.get(k) for k in ("decimals", "float32", "step", "origin", "levels", "repeated")}})
+                      "grid": {k: grid.get(k) for k in WRITE_KEYS}})
 
 
-def _parents_first(rules: list[BoundRule]) -> list[BoundRule]:
-    """The rules ordered so that a rule whose parent is another rule's child comes after it."""
-    by_child = {r.child: r for r in rules}
-    ordered: list[BoundRule] = []
+def parents_first(rules: list) -> list:
+    """Rules of one parent each (``rule.parents[0]``) ordered so that a rule whose parent is
+    another rule's child comes after it (links never loop: :func:`reaches`)."""
+    parent_of = {r.child: r.parents[0] for r in rules}
 
-    def visit(rule: BoundRule) -> None:
-        if rule in ordered:
-            return
-        if rule.parents[0] in by_child:
-            visit(by_child[rule.parents[0]])
-        ordered.append(rule)
+    def depth(column: str) -> int:
+        return 0 if column not in parent_of else 1 + depth(parent_of[column])
 
-    for rule in rules:
-        visit(rule)
-    return ordered
+    return sorted(rules, key=lambda r: depth(r.child))

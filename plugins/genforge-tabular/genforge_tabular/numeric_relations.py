@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from genforge_tabular.encoders.value_grid import WRITE_KEYS
 from genforge_tabular.encoders.values import to_numbers
 from genforge_tabular.level_combinations import LevelCombinations
 from genforge_tabular.level_ranges import LevelRange
@@ -55,8 +56,6 @@ SEARCH_ROWS = 5000
 OPERATIONS = ("sum", "product", "ratio", "scale", "exp", "log", "reciprocal", "difference")
 UNARY = ("scale", "exp", "log", "reciprocal")
 _SYMBOL = {"ratio": "/", "product": "*", "sum": "+", "difference": "-"}
-#: the keys of a column's value grid (``encoders/value_grid.py``) a relation keeps to write its child
-GRID_KEYS = ("decimals", "float32", "step", "origin", "levels", "codes", "repeated")
 
 
 def _apply(op: str, a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
@@ -154,8 +153,8 @@ def model_frame(df: pd.DataFrame, rules: list[NumericRule], kinds: dict[str, str
 
 def apply_rules(df: pd.DataFrame, rules: list[NumericRule], grids: dict[str, dict], kinds: dict[str, str],
                 seed: int = 0) -> pd.DataFrame:
-    """Set every rule's child in ``df`` (in place; zero rules first, then relations; bounds are
-    set once, after decoding: ``numeric_bounds.apply_bounds``)."""
+    """Set every rule's child in ``df`` (in place; zero rules first, then relations; bounds and level
+    ranges are set once, after decoding: ``column_rules.apply_after_decoding``)."""
     for i, rule in enumerate(r for r in rules if isinstance(r, ZeroRule)):
         rule.apply(df, grids[rule.child], kinds, seed + i)
     for rule in rules:
@@ -245,7 +244,7 @@ def _find_relations(child: str, x: dict[str, np.ndarray], grid: dict, others: li
         score = (hold >= MIN_HOLD, hold if hold >= MIN_HOLD else explained, n, -len(parents))
         found.append((score, NumericRelation({"rule": "relation", "child": child, "op": op, "parents": list(parents),
                                               "constant": constant, "exact": hold >= MIN_HOLD,
-                                              "grid": {k: grid.get(k) for k in GRID_KEYS}})))
+                                              "grid": {k: grid.get(k) for k in WRITE_KEYS}})))
     return [r for _, r in sorted(found, key=lambda item: item[0], reverse=True)]
 
 

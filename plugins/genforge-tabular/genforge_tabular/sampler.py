@@ -30,7 +30,6 @@ from typing import Any
 import torch
 
 from genforge.domain import Batch, TrainingData
-from genforge.errors import UserInputError
 
 
 class ConditionLayout:
@@ -162,8 +161,6 @@ class TabularTrainingData(TrainingData):
         self.encoded, self.codes, self.draws = encoded, codes, draws
         #: the training rows (a DataFrame) and the dataset options, for the steps after training
         self.table, self.options = table, dict(options or {})
-        if not isinstance(self.options.get("copy_guard", True), bool):  # read after training (copy_guard.py)
-            raise UserInputError(f"dataset option copy_guard={self.options['copy_guard']!r}: expected true or false")
         #: what ``table``'s rows are, for the progress lines ("real"; the privacy hybrid's are drawn by MST)
         self.table_source = "real"
         self.layout = draws.layout

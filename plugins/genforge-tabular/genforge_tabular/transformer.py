@@ -20,9 +20,9 @@ from genforge import track
 from genforge_tabular.columns import MODELLED_AS_CONTINUOUS, MODELLED_AS_DISCRETE, ColumnInfo
 from genforge_tabular.encoders import (FIT_ROWS, MAX_CATEGORIES, ColumnEncoder, ContinuousEncoder, DerivedColumn,
                                        DiscreteEncoder, FixedColumn, encoder_from_state, output_seed)
-from genforge_tabular.column_rules import find_table_rules
+from genforge_tabular.column_rules import apply_after_decoding, find_table_rules
 from genforge_tabular.level_combinations import apply_combinations
-from genforge_tabular.numeric_bounds import BoundRule, apply_bounds
+from genforge_tabular.numeric_bounds import BoundRule
 from genforge_tabular.numeric_relations import (NumericRelation, NumericRule, apply_rules, model_frame,
                                                 replaces_child, rule_from_state)
 
@@ -147,7 +147,7 @@ class TableTransformer:
             return pd.DataFrame(index=range(len(block)))
         frame = apply_combinations(pd.concat(series, axis=1), self.rules, seed + 2 * len(self.encoders))
         frame = self.derive(frame, seed + len(self.encoders))
-        return apply_bounds(frame, self.rules, self.kinds())[self.columns]
+        return apply_after_decoding(frame, self.rules, self.kinds())[self.columns]
 
     def derive(self, df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         """Set the derived columns of ``df`` from their parents, then the numeric rules'

@@ -22,6 +22,8 @@ CODE_COVERAGE = 0.5
 MAX_CODES = 5000
 #: a numeric column with at most this many distinct values is written as those values
 MAX_LEVELS = 32
+#: the grid keys a rule keeps to write the values it computes (``zero_masses.write_on_grid``)
+WRITE_KEYS = ("decimals", "float32", "step", "origin", "levels", "codes", "repeated")
 #: ... as is one where this share of the rows carries a value that repeats (``repeated_values``)
 REPEATED_SHARE = 0.85
 MAX_DECIMALS = 6

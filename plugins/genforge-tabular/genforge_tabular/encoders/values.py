@@ -33,6 +33,11 @@ def restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
         return series
 
 
+def as_texts(series: pd.Series) -> np.ndarray:
+    """A categorical column's values as texts (missing: ``"nan"``), as the rules key levels."""
+    return series.astype(object).map(str).to_numpy()
+
+
 def to_numbers(series: pd.Series, kind: str) -> np.ndarray:
     """Float values of a numeric column, or seconds since 1970 of a datetime one (NaN: missing)."""
     if kind == "datetime":
