@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genforge_tabular.encoders.value_grid import WRITE_KEYS
+from genforge_tabular.encoders.value_grid import WRITE_KEYS, tolerance
 from genforge_tabular.encoders.values import to_numbers
 from genforge_tabular.level_combinations import LevelCombinations
 from genforge_tabular.level_ranges import LevelRange
@@ -69,13 +69,6 @@ def _support(op: str, values: np.ndarray) -> np.ndarray:
     """Where a relation's values are defined: finite, and non-zero but for a sum or difference
     (a zero there usually means the child is recorded some other way)."""
     return np.isfinite(values) & ((values != 0) | (op in ("sum", "difference")))
-
-
-def tolerance(grid: dict[str, Any], values: np.ndarray) -> np.ndarray:
-    """How far a value may be from the relation's and still be the same value on the child's
-    grid: half its step or last decimal, plus float rounding."""
-    half = 0.5 * (grid.get("step") or 10.0 ** -int(grid.get("decimals") or 0))
-    return half * 1.001 + 1e-9 * np.abs(values)
 
 
 class NumericRelation:

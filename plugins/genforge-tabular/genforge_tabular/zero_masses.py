@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genforge_tabular.encoders.value_grid import MAX_LEVELS, on_grid, snap
+from genforge_tabular.encoders.value_grid import MAX_LEVELS, on_grid, snap, tolerance
 from genforge_tabular.encoders.values import to_numbers
 
 #: share of a condition's rows (or of a relation's support) on which a rule must hold
@@ -31,9 +31,17 @@ NONZERO_QUANTILES = 101
 
 
 def write_on_grid(values: np.ndarray, grid: dict[str, Any]) -> np.ndarray:
-    """``values`` written as the column writes its numbers (its levels, or step and decimals)."""
-    levels = None if grid.get("repeated") else grid.get("levels") or grid.get("codes")
-    return snap(values, levels) if levels else on_grid(values, grid)
+    """``values`` written as the column writes its numbers: its levels, or step and decimals. Where
+    the levels are only the values its rows repeat (``repeated``), a value a rule computes takes
+    the level it falls on (``exp`` of a level of ``logwage`` is a level of ``wage``), else its step
+    and decimals (a new sum of two levels is no level)."""
+    levels = grid.get("levels") or grid.get("codes")
+    if not levels:
+        return on_grid(values, grid)
+    snapped = snap(values, levels)
+    if not grid.get("repeated"):
+        return snapped
+    return np.where(np.abs(snapped - values) <= tolerance(grid, values), snapped, on_grid(values, grid))
 
 
 class ZeroRule:

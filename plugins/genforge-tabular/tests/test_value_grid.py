@@ -60,3 +60,18 @@ def test_a_column_of_repeated_values_is_written_as_those_values():
     assert len(grids["logwage"]["levels"]) == df.logwage.nunique() > 32 and grids["free"]["levels"] is None
     assert out["logwage"].isin(set(df.logwage)).all()
     assert (~out["free"].isin(set(df.free))).mean() > 0.5
+
+
+def test_a_rule_computing_a_repeated_columns_value_writes_that_value():
+    """wage = exp(logwage), both columns of repeated values (ISLR Wage): the computed wage is the
+    training wage of its logwage level, to the last digit, not a 6-decimal rounding of it."""
+    rng = np.random.default_rng(2)
+    levels = np.log(np.round(rng.lognormal(4.5, 0.4, 120), 1))
+    logwage = levels[rng.integers(0, 120, 2000)]
+    df = pd.DataFrame({"logwage": logwage, "wage": np.exp(logwage), "age": rng.integers(18, 80, 2000)})
+    t = TableTransformer.fit(df, infer_columns(df, "t"), seed=0, relations=True)
+    assert [r.child for r in t.rules] == ["wage"] and t.grids()["logwage"]["repeated"]
+    rng_t = torch.Generator().manual_seed(0)
+    t.calibrate([torch.rand(4000, t.width, generator=rng_t) * 2 - 1])
+    out = t.decode(torch.rand(4000, t.width, generator=rng_t) * 2 - 1)
+    assert out["wage"].isin(set(df.wage)).all() and out["logwage"].isin(set(df.logwage)).all()

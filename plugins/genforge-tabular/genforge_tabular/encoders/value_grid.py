@@ -13,6 +13,8 @@ value is written alike.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 #: an integer column whose observed values cover less than this share of the whole numbers
@@ -61,6 +63,13 @@ def repeated_values(counts: np.ndarray) -> bool:
     rule computes (``numeric_relations.py``, ``numeric_bounds.py``) keeps its decimals and step
     instead (``repeated`` in the grid), since a sum of two such values need not be one."""
     return len(counts) <= MAX_CODES and counts[counts > 1].sum() >= REPEATED_SHARE * counts.sum()
+
+
+def tolerance(grid: dict[str, Any], values: np.ndarray) -> np.ndarray:
+    """How far a value may be from the relation's and still be the same value on the child's
+    grid: half its step or last decimal, plus float rounding."""
+    half = 0.5 * (grid.get("step") or 10.0 ** -int(grid.get("decimals") or 0))
+    return half * 1.001 + 1e-9 * np.abs(values)
 
 
 def on_grid(x: np.ndarray, state: dict) -> np.ndarray:
