@@ -47,6 +47,7 @@ def test_report_has_every_section_inlined_and_a_verdict_per_metric(run_dir, tmp_
         assert row and row.group(1) in ("good", "acceptable", "poor"), spec.name
     summary = json.loads((run_dir / "run_summary.json").read_text())
     assert summary["steps"] == 30 and summary["wall_time"] > 0 and summary["versions"]["torch"]
+    assert 0 < summary["loop_time"] < summary["wall_time"]  # the steps alone, without the final evaluation
     assert "wall time" in html and "hardware: cpu_count" in html
 
 

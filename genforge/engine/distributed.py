@@ -46,8 +46,12 @@ def init_process_group(device: torch.device) -> ProcessGroup:
 
 
 def wrap(module: nn.Module, device: torch.device) -> nn.Module:
+    """DDP without buffer broadcasts: each would be one more collective per forward (~1.7 ms on
+    gloo over loopback, as long as a tabular step's all-reduce). Training never reads buffers a
+    rank changes (batch norm normalises by the batch's own statistics); the running statistics
+    used for sampling are rank 0's, which is the rank that saves the model."""
     ids = [device.index] if device.type == "cuda" else None
-    return DistributedDataParallel(module, device_ids=ids, broadcast_buffers=True)
+    return DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False)
 
 
 def unwrap(module: nn.Module) -> nn.Module:

@@ -48,7 +48,7 @@ class Trainer:
         self.config, self.data, self.loss, self.metrics = config, data, loss, list(metrics)
         self.domain, self.hook = domain, hook
         self.run_dir = Path(run_dir) if run_dir is not None else None
-        self.device = distributed.pick_device(config.device, _local_rank())
+        self.device = distributed.pick_device(config.device, int(os.environ.get("LOCAL_RANK", 0)))
         self.group = distributed.init_process_group(self.device)
         rank_seed = config.seed + 1_000_003 * self.group.rank
         self.data_rng = torch.Generator().manual_seed(rank_seed)
@@ -67,8 +67,8 @@ class Trainer:
             torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=config.betas_d, fused=fused),
             config, total_steps(config, data.size))
         self.precision = resolve_precision(config.precision, self.device)
-        generator = {id(p) for p in gen.parameters()}  # see _only_generator_learns (not under DDP)
-        self._not_generator = [] if self.group.enabled else [p for p in model.parameters() if id(p) not in generator]
+        generator = {id(p) for p in gen.parameters()}  # see _only_generator_learns
+        self._not_generator = [p for p in model.parameters() if id(p) not in generator]
         self.gp_weight = loss.gradient_penalty if config.gp_weight is None else config.gp_weight
         self.step = 0
         self.total_steps = total_steps(config, data.size)
@@ -132,7 +132,7 @@ class Trainer:
                        tree_map(lambda t: t.to(self.device), gbatch.extras) if gbatch.extras else {})
         with self._only_generator_learns():
             with self._forward():
-                with self._distributed():
+                with self._distributed(discriminator=False):
                     fake_g, extras = d.fake_g, d.extras
                     if not cfg.reuse_fake:
                         z = model.noise(cfg.batch_size, self.noise_rng).to(self.device)
@@ -169,15 +169,18 @@ class Trainer:
             self._warn(warning)
 
     @contextlib.contextmanager
-    def _distributed(self) -> Iterator[None]:
+    def _distributed(self, discriminator: bool = True) -> Iterator[None]:
         """Under torchrun, G and D forward through their DDP wrappers inside this context only:
-        everywhere else (the model's hooks, EMA, sampling, checkpoints) they are the plain modules."""
+        everywhere else (the model's hooks, EMA, sampling, checkpoints) they are the plain modules.
+        The G step passes D's plain module (``discriminator=False``): its gradients there are
+        discarded, so averaging them across ranks would be one all-reduce per step for nothing."""
         if self._ddp is None:
             yield
             return
         model = self.model
         plain = model.generator, model.discriminator
-        model.generator, model.discriminator = self._ddp
+        model.generator = self._ddp[0]
+        model.discriminator = self._ddp[1] if discriminator else plain[1]
         try:
             yield
         finally:
@@ -186,8 +189,7 @@ class Trainer:
     @contextlib.contextmanager
     def _only_generator_learns(self) -> Iterator[None]:
         """The G step needs gradients for G's weights only: none are computed for D's or for a
-        model's auxiliary networks (7 % of a tabular step).
-        Not under DDP: D's reducer expects its gradients on every backward pass."""
+        model's auxiliary networks (7 % of a tabular step; under DDP D is its plain module here)."""
         frozen = [p for p in self._not_generator if p.requires_grad]
         for p in frozen:
             p.requires_grad_(False)
@@ -263,6 +265,7 @@ class Trainer:
         except TrainingDiverged as exc:
             self._emit("on_train_end", trainer=self, summary=self._summary(started, False, str(exc)))
             raise
+        loop_time = time.perf_counter() - started  # the steps alone (what DDP scaling measures)
         if self.domain is not None:
             with self.sampling_model() as model:
                 self.domain.finish_training(model, self.data, self.device)
@@ -272,7 +275,7 @@ class Trainer:
             self._evaluate_and_decide()
             if self.run_dir is not None:
                 self.save_checkpoint()  # now with the final metrics
-        summary = self._summary(started, stopped_early)
+        summary = {**self._summary(started, stopped_early), "loop_time": loop_time}
         self._emit("on_train_end", trainer=self, summary=summary)
         distributed.barrier(self.group)
         return summary
@@ -394,7 +397,3 @@ def _grad_norm(optimizer: torch.optim.Optimizer) -> float:
     if not grads:
         return 0.0
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))).item()
-
-
-def _local_rank() -> int:
-    return int(os.environ.get("LOCAL_RANK", 0))
