@@ -77,7 +77,8 @@ def on_eval(trainer, step, metrics):
 @hookspec
 def on_train_end(trainer, summary):
     """Called once when training stops (steps done, early stop or divergence) with a
-    summary dict (``steps``, ``stopped_early``, ``best``, ``wall_time``, ``loop_time``: the steps alone). Return nothing."""
+    summary dict (``steps``, ``stopped_early``, ``best``, ``wall_time``, ``loop_time``: the steps
+    alone). Return nothing."""
 
 
 @hookspec

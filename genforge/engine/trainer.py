@@ -265,7 +265,7 @@ class Trainer:
         except TrainingDiverged as exc:
             self._emit("on_train_end", trainer=self, summary=self._summary(started, False, str(exc)))
             raise
-        loop_time = time.perf_counter() - started  # the steps alone (what DDP scaling measures)
+        loop_time = time.perf_counter() - started  # the steps alone (a diverged run: all its time)
         if self.domain is not None:
             with self.sampling_model() as model:
                 self.domain.finish_training(model, self.data, self.device)
@@ -275,7 +275,7 @@ class Trainer:
             self._evaluate_and_decide()
             if self.run_dir is not None:
                 self.save_checkpoint()  # now with the final metrics
-        summary = {**self._summary(started, stopped_early), "loop_time": loop_time}
+        summary = self._summary(started, stopped_early, loop_time=loop_time)
         self._emit("on_train_end", trainer=self, summary=summary)
         distributed.barrier(self.group)
         return summary
@@ -286,11 +286,12 @@ class Trainer:
                                            self.data.size, decay):
             self._warn(warning)
 
-    def _summary(self, started: float, stopped_early: bool, diverged: str = "") -> dict[str, Any]:
+    def _summary(self, started: float, stopped_early: bool, diverged: str = "",
+                 loop_time: float | None = None) -> dict[str, Any]:
+        wall = time.perf_counter() - started
         return {"steps": self.step, "stopped_early": stopped_early, "diverged": diverged,
-                "metrics": dict(self.last_metrics), "warnings": list(self.warnings),
-                "wall_time": time.perf_counter() - started,
-                "plugin_state": dict(self.plugin_state)}
+                "metrics": dict(self.last_metrics), "warnings": list(self.warnings), "wall_time": wall,
+                "loop_time": wall if loop_time is None else loop_time, "plugin_state": dict(self.plugin_state)}
 
     def _evaluate_and_decide(self) -> bool:
         stop = False
