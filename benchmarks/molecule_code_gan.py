@@ -34,7 +34,7 @@ BASE: dict[str, Any] = {"steps": 3000, "batch_size": 128, "n_critic": 5, "lr_g":
 ABLATIONS: dict[str, dict[str, Any]] = {
     "base": {},
     "steps1k": {"steps": 1000}, "steps10k": {"steps": 10_000}, "steps20k": {"steps": 20_000},
-    "steps30k": {"steps": 30_000},
+    "steps30k": {"steps": 30_000}, "steps40k": {"steps": 40_000}, "steps60k": {"steps": 60_000},
     "critic512x3": {"critic": [512, 512, 512]}, "critic1024x2": {"critic": [1024, 1024]},
     "critic128": {"critic": [128, 128]},
     "gen512x3": {"hidden": [512, 512, 512]}, "gen1024x2": {"hidden": [1024, 1024]},

@@ -159,3 +159,18 @@ def test_the_numpy_tree_model_is_mbis_estimate_and_its_rows_follow_it():
     pair = counts(rows, ("b", "c"), sizes) / 3000
     expected = (edges["c"] if model.parent["c"] == "b" else edges["b"].T) / total
     assert np.abs(pair - expected).max() < 0.02
+
+
+def test_mst_writes_integer_columns_as_whole_numbers_even_when_handed_floats(mixed_table):
+    from genforge_tabular.privacy.marginal_synthesis import mst_rows
+
+    frame = mixed_table.assign(age=mixed_table["age"].astype(float))  # as the hybrid hands it (to_numbers)
+    domains = {"x": [-9.0, 9.0], "age": [18, 90], "colour": ["blue", "green", "red"], "label": ["common", "rare"]}
+    numeric = {"x", "age"}
+    rows = mst_rows(frame, domains, rho=1.0, rows=300, seed=0, numeric=numeric, integers={"age"})
+    age = rows["age"].to_numpy(dtype=float)
+    assert np.all(age == np.round(age)) and 18 <= age.min() and age.max() <= 90
+    x = rows["x"].dropna().to_numpy(dtype=float)
+    assert np.mean(x != np.round(x)) > 0.9  # a continuous column is not rounded
+    unflagged = mst_rows(frame, domains, rho=1.0, rows=300, seed=0, numeric=numeric)["age"].to_numpy(dtype=float)
+    assert np.mean(unflagged != np.round(unflagged)) > 0.9  # floats without the flag: bins' uniform draws

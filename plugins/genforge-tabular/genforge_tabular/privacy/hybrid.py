@@ -59,7 +59,8 @@ def marginal_rows(train: pd.DataFrame, infos: list[ColumnInfo], spec: PrivacySpe
             frame[info.name] = to_numbers(train[info.name], info.kind)
     epsilon, delta_left = ledger.remaining()
     rho = rho_for(epsilon, delta_left)
-    rows = mst_rows(frame, domains, rho, len(train), seed, numeric)
+    integers = {i.name for i in infos if i.kind == "integer"}
+    rows = mst_rows(frame, domains, rho, len(train), seed, numeric, integers)
     ledger.spec.update(mst_rho=rho, mst_columns=len(domains))
     ledger.spend("MST marginals", rdp_epsilon(rho, delta_left), delta_left,
                  f"zCDP rho {rho:.4g}: Gaussian 1-way marginals of {len(domains)} columns, a spanning tree of "

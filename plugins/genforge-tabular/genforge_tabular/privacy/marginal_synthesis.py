@@ -150,9 +150,10 @@ def spanning_tree(names, score: dict, eps_edge: float, rng: np.random.Generator)
 
 
 def mst_rows(frame: pd.DataFrame, domains: dict, rho: float, rows: int, seed: int,
-             numeric: set | None = None) -> pd.DataFrame:
+             numeric: set | None = None, integers: set | None = None) -> pd.DataFrame:
     """``rows`` synthetic rows of ``frame`` under rho-zCDP by MST; ``numeric``: the columns binned
-    on ``[lo, hi]`` (default: those whose domain is two numbers and whose values are numeric)."""
+    on ``[lo, hi]`` (default: those whose domain is two numbers and whose values are numeric);
+    ``integers``: those written as whole numbers (default: those of an integer dtype)."""
     if numeric is None:
         numeric = {c for c, d in domains.items() if c in frame and len(d) == 2 and pd.api.types.is_numeric_dtype(frame[c])
                    and not pd.api.types.is_bool_dtype(frame[c]) and all(isinstance(v, (int, float)) for v in d)}
@@ -185,9 +186,12 @@ def mst_rows(frame: pd.DataFrame, domains: dict, rho: float, rows: int, seed: in
             continue
         out[name] = [decode(values[name][int(j)], rng) for j in np.asarray(synthetic[name])]
     result = pd.DataFrame(out)
+    if integers is None:
+        integers = {c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])}
     for name in frame.columns:  # integers stay integers, of the real column's dtype
-        if pd.api.types.is_integer_dtype(frame[name]) and name in codes:
+        if name in integers and name in codes:
             rounded = pd.to_numeric(result[name]).round()
-            result[name] = rounded if rounded.isna().any() else rounded.astype(frame[name].dtype)
+            whole = pd.api.types.is_integer_dtype(frame[name]) and not rounded.isna().any()
+            result[name] = rounded.astype(frame[name].dtype) if whole else rounded
     return result
 
