@@ -49,7 +49,8 @@ from tabular_tables import TABLES  # noqa: E402
 from genforge.engine.trainer import Trainer  # noqa: E402
 from genforge.errors import UserInputError  # noqa: E402
 from genforge.plugins import get_registry  # noqa: E402
-from genforge.training import build_model, make_config  # noqa: E402
+from genforge.training import build_model, fill_names, make_config  # noqa: E402
+from genforge_tabular import TabularGAN  # noqa: E402
 from genforge_tabular import metrics as m  # noqa: E402
 from genforge_tabular.bundled import load_bundled  # noqa: E402
 from genforge_tabular.columns import infer_columns  # noqa: E402
@@ -101,22 +102,23 @@ ABLATION = {
 
 def config_for(table: str, rows: int, epsilon: float, epochs: int, public: dict, seed: int,
                variant: dict | None = None, mechanism: str = "dpsgd"):
-    """The run's settings: non-private (epsilon inf: WGAN-GP, pac 5), the hybrid (``mst``: the
-    non-private settings, trained on the MST rows) or the DP-GAN (``dpsgd``: the DP engine
-    settings, the privacy option's defaults, changed by ``variant``)."""
+    """The run's settings: non-private (epsilon inf) and the hybrid (``mst``) as the product trains
+    them (``TabularGAN(epochs=..., holdout=0.2, privacy=...)``'s own settings for ``rows`` training
+    rows), or the DP-GAN (``dpsgd``: the DP engine settings, the privacy option's defaults, changed
+    by ``variant``)."""
     variant = variant or {}
+    if math.isinf(epsilon) or mechanism == "mst":
+        privacy = None if math.isinf(epsilon) else {"epsilon": epsilon, "public": public, "mechanism": "mst"}
+        config = make_config("tabular", TabularGAN(epochs=epochs, seed=seed, holdout=0.2, privacy=privacy)
+                             ._settings(rows, None))
+        return fill_names(config, get_registry().domain("tabular"))  # as genforge.training.train does
     batch = int(min(500, max(128, rows // 4)))
-    if not math.isinf(epsilon) and "batch_share" in variant:
+    if "batch_share" in variant:
         batch = int(rows * variant["batch_share"])
     steps = math.ceil(epochs * rows / batch)
-    values = {"model": "ctgan-residual", "loss": "wgan-gp", "epochs": epochs, "batch_size": batch, "seed": seed, "precision": "fp32",
-              "ema_decay": min(0.999, max(0.9, 1 - 6 / steps)),
+    values = {"model": "ctgan-residual", "loss": "wgan-gp", "epochs": epochs, "batch_size": batch, "seed": seed,
+              "precision": "fp32", "ema_decay": min(0.999, max(0.9, 1 - 6 / steps)),
               "dataset_options": {"holdout": 0.2}}
-    if math.isinf(epsilon) or mechanism == "mst":
-        values["batch_size"] = batch - batch % 5  # pac 5
-        if mechanism == "mst" and not math.isinf(epsilon):
-            values["dataset_options"]["privacy"] = {"epsilon": epsilon, "public": public, "mechanism": "mst"}
-        return make_config("tabular", values)
     values.update(PRIVATE_TRAINING_CONFIG)
     values.update(variant.get("engine", {}))
     values["model_options"] = {"pac": 1, "classifier_weight": 0.0, **variant.get("model", {})}

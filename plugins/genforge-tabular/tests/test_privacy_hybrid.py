@@ -174,3 +174,34 @@ def test_mst_writes_integer_columns_as_whole_numbers_even_when_handed_floats(mix
     assert np.mean(x != np.round(x)) > 0.9  # a continuous column is not rounded
     unflagged = mst_rows(frame, domains, rho=1.0, rows=300, seed=0, numeric=numeric)["age"].to_numpy(dtype=float)
     assert np.mean(unflagged != np.round(unflagged)) > 0.9  # floats without the flag: bins' uniform draws
+
+
+def test_the_cli_and_the_estimator_train_the_same_unpacked_hybrid(mixed_table, tmp_path, monkeypatch):
+    """``genforge train tabular --privacy`` and ``TabularGAN(privacy=...)``: one model (the hybrid's
+    critic unpacked both ways, the batch settled for it), the same rows from the same seed."""
+    import json
+
+    import pandas as pd
+
+    from genforge.cli import main
+    from genforge.engine.packing import PackedDiscriminator
+    from genforge_tabular.privacy import marginal_synthesis
+
+    monkeypatch.setattr(marginal_synthesis, "ITERS", 60)
+    kinds = {i.name: i.kind for i in infer_columns(mixed_table, "t")}
+    public = domains_of(mixed_table, kinds)
+    (tmp_path / "public.json").write_text(json.dumps(public, default=str))
+    big = mixed_table.sample(1200, replace=True, random_state=0).reset_index(drop=True)
+    big.to_csv(tmp_path / "data.csv", index=False)
+    tiny = ["--option", "latent_dim=8", "--option", "generator_dims=[32]", "--option", "critic_dims=[32]"]
+    assert main(["train", "tabular", "--dataset", str(tmp_path / "data.csv"), "--target", "label", "--steps", "6",
+                 "--threads", "1", "--privacy", f"epsilon=2,public={tmp_path / 'public.json'}", *tiny,
+                 "--out", str(tmp_path / "run")]) == 0
+    assert main(["sample", str(tmp_path / "run"), "-n", "200", "--seed", "3", "--out", str(tmp_path / "cli.csv")]) == 0
+    gan = TabularGAN(steps=6, target="label", threads=1, latent_dim=8, generator_dims=(32,), critic_dims=(32,),
+                     privacy={"epsilon": 2, "public": str(tmp_path / "public.json")}).fit(tmp_path / "data.csv")
+    assert not isinstance(gan.trained_.model.discriminator, PackedDiscriminator)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert gan.config_.batch_size == config["batch_size"] == 300 and gan.config_.loss == config["loss"]
+    gan.sample(200, seed=3).to_csv(tmp_path / "api.csv", index=False)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "cli.csv"), pd.read_csv(tmp_path / "api.csv"))
