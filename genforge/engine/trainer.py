@@ -265,7 +265,7 @@ class Trainer:
         except TrainingDiverged as exc:
             self._emit("on_train_end", trainer=self, summary=self._summary(started, False, str(exc)))
             raise
-        loop_time = time.perf_counter() - started  # the steps alone (a diverged run: all its time)
+        loop_time = time.perf_counter() - started  # the steps alone (what DDP scaling measures)
         if self.domain is not None:
             with self.sampling_model() as model:
                 self.domain.finish_training(model, self.data, self.device)

@@ -195,16 +195,11 @@ class TabularGANModel(GANModel):
 def build_tabular_gan(schema: Any, options: dict[str, Any]) -> TabularGANModel:
     """Build from the schema's output spans and condition layout (under the privacy dataset
     option with DP-SGD: the model of ``privacy/private_model.py``; the hybrid's GAN sees DP rows only)."""
-    model_class, privacy = TabularGANModel, getattr(schema, "privacy", None)
-    if privacy is not None:
+    model_class = TabularGANModel
+    if getattr(getattr(schema, "privacy", None), "dp_sgd", False):
         from genforge_tabular.plugin import MODEL_DEFAULTS
-        if privacy.dp_sgd:
-            from genforge_tabular.privacy.private_model import PrivateTabularGANModel, private_options
-            options, model_class = private_options(options, MODEL_DEFAULTS), PrivateTabularGANModel
-        elif int(options.get("pac", 1)) == MODEL_DEFAULTS["pac"]:
-            # the hybrid unpacked, as TabularGAN(epsilon=...) trains it (pac 1 above pac 5 on
-            # penguins, democracy and actg175 at eps 3, non-saturating: privacy/README.md)
-            options = {**options, "pac": 1}
+        from genforge_tabular.privacy.private_model import PrivateTabularGANModel, private_options
+        options, model_class = private_options(options, MODEL_DEFAULTS), PrivateTabularGANModel
     spans = schema.transformer.spans()
     cond_dim = schema.cond_dim
     out_dim = schema.transformer.width

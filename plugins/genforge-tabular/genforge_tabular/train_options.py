@@ -27,5 +27,9 @@ def train_overrides(args: Any) -> dict[str, Any]:
     overrides: dict[str, Any] = {"dataset_options": options} if options else {}
     if dataset["privacy"] is not None:
         from genforge_tabular.privacy.private_model import PRIVATE_TRAINING_CONFIG
-        overrides.update(PRIVATE_TRAINING_CONFIG)  # the model itself trains unpacked (private_options)
+        overrides.update(PRIVATE_TRAINING_CONFIG)
+        if not any(str(o).split("=", 1)[0].strip() == "pac" for o in getattr(args, "option", None) or []):
+            # unpacked, as TabularGAN(epsilon=...) trains it, written into the run's config (DP-SGD
+            # refuses packing; the hybrid: pac 1 above pac 5 at eps 3, privacy/README.md)
+            overrides["model_options"] = {"pac": 1}
     return overrides
