@@ -115,7 +115,8 @@ class StreamedTable:
 
         def reader(types=None):
             try:
-                return csv.open_csv(self.path, read_options=csv.ReadOptions(encoding=self.encoding,
+                # one parsing thread: pyarrow names the row of a conversion error only then
+                return csv.open_csv(self.path, read_options=csv.ReadOptions(encoding=self.encoding, use_threads=False,
                                                                             block_size=CSV_BLOCK_BYTES),
                                     parse_options=csv.ParseOptions(delimiter=self.delimiter),
                                     convert_options=csv.ConvertOptions(column_types=types or {}))
