@@ -135,13 +135,12 @@ def child_sample(model: str, n: int, out: str, workers: int) -> dict:
     sparse_macs = sum((m.in_features - width) * m.out_features for m in layers)  # the condition added sparsely
     return {"rows": count, "wall": wall, "cpu": cpu() - start_cpu + kids.ru_utime + kids.ru_stime,
             "rss_gb": peak_gb(), "worker_rss_gb": kids.ru_maxrss / 2**20, "bytes": Path(out).stat().st_size,
-            "candidates": 1 if trained.schema.resampler is None else CANDIDATES, "mflop": 2 * macs / 1e6,
+            "candidates": 1 if trained.schema.resampler is None else trained.schema.resampler.candidates, "mflop": 2 * macs / 1e6,
             "sampling_mflop": 2 * sparse_macs / 1e6, "condition": width}
 
 
 #: rows per seeded sampling chunk (``chunked_sampling.py``; the default of ``genforge sample``)
 SAMPLE_CHUNK = 10_000
-CANDIDATES = 4  # generated rows per sampled row with the resampling step (``resampling.CANDIDATES``)
 
 
 CTGAN_DISCRETE = lambda df: [c for c in df.columns if df[c].dtype == object  # noqa: E731

@@ -25,7 +25,7 @@ from genforge_tabular.metrics import TabularReference
 from genforge_tabular.numeric_relations import describe
 from genforge_tabular.parquet_stream import write_table_stream
 from genforge_tabular.reading import check_table
-from genforge_tabular.resampling import CANDIDATES, MIN_ROWS, FIT_ROWS as RESAMPLER_ROWS, DensityRatioResampler
+from genforge_tabular.resampling import MIN_ROWS, SELECT_ROWS, DensityRatioResampler
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.target_column import check_target, split_holdout
@@ -209,22 +209,17 @@ class TabularDomain(Domain):
     def finish_training(self, model: Any, data: TabularTrainingData, device: torch.device) -> None:
         """Calibrate the numeric marginals on generated rows, then fit the resampling step (``resampling.py``)."""
         schema, rng = data.schema, torch.Generator().manual_seed(CALIBRATION_SEED)
+        raw = lambda k: generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)  # noqa: E731
         if schema.transformer.calibrated_columns():
             _note(f"after training: calibrating {len(schema.transformer.calibrated_columns())} numeric columns on "
                   f"{CALIBRATION_ROWS:,} generated rows")
-            sizes = [min(CALIBRATION_CHUNK, CALIBRATION_ROWS - start)
-                     for start in range(0, CALIBRATION_ROWS, CALIBRATION_CHUNK)]
-            schema.transformer.calibrate(generate_raw(model, k, schema.empirical_conditions(k, rng), rng, device)
-                                         for k in sizes)
+            schema.transformer.calibrate(raw(k) for k in chunk_sizes(CALIBRATION_ROWS, CALIBRATION_CHUNK))
         table = getattr(data, "table", None)  # None under differential privacy: no post-hoc step on real rows
         schema.copy_guard = guard_for(data, schema, table is not None and option_flag(data.options, "copy_guard"))
         if table is None or not option_flag(data.options, "resample") or len(table) < MIN_ROWS:
             return
-        real = table if len(table) <= RESAMPLER_ROWS else table.sample(RESAMPLER_ROWS, random_state=CALIBRATION_SEED)
-        _note(f"after training: fitting the resampling step on {len(real):,} {data.table_source} and "
-              f"{len(real):,} generated rows")
-        fake = self.decode(generate_raw(model, len(real), schema.empirical_conditions(len(real), rng), rng, device), schema)
-        schema.resampler = DensityRatioResampler.fit(real.reset_index(drop=True), fake, schema.kinds, CALIBRATION_SEED)
+        schema.resampler = DensityRatioResampler.for_table(table, lambda k: self.decode(raw(k), schema), schema.kinds,
+                                                           CALIBRATION_SEED, data.table_source, _note)
 
     def add_train_arguments(self, parser: Any) -> None:
         """``genforge train tabular``'s own options (``train_options.py``)."""
@@ -265,11 +260,13 @@ class TabularDomain(Domain):
 
     def _generated(self, generate: Callable[[int, Any], Any], schema: TableSchema, k: int,
                    condition: Callable[[int], Any], rng: torch.Generator) -> pd.DataFrame:
-        """``k`` decoded rows; with the resampling step, chosen from ``CANDIDATES * k``."""
+        """``k`` decoded rows; with the resampling step, chosen from the model's candidates per row."""
         rows = lambda m: self.decode(generate(m, condition(m)), schema)  # noqa: E731
-        if schema.resampler is None:  # exact copies of training rows replaced (copy_guard.py)
+        resampler = schema.resampler
+        if resampler is None:  # exact copies of training rows replaced (copy_guard.py)
             return guarded_rows(schema.copy_guard, rows, k)
-        return schema.resampler.select(without_copies(schema.copy_guard, rows(CANDIDATES * k), k), k, rng)
+        return pd.concat([resampler.select(without_copies(schema.copy_guard, rows(resampler.candidates * p), p), p, rng)
+                          for p in chunk_sizes(k, SELECT_ROWS)], ignore_index=True)  # candidates held: bounded
 
     def sample_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
                       conditions: dict[str, Any], rng: torch.Generator,

@@ -1,36 +1,52 @@
 """Discriminator-driven resampling of synthetic rows (Azadi et al. 2019, discriminator
 rejection sampling, in its sampling-importance-resampling form).
 
-After training, a small classifier learns to tell training rows from generated ones on the
-features a detector sees (standardized numbers with missing flags, one-hot levels). Its
-logit estimates ``log p_real(x) / p_generated(x)``. At sampling time each requested row is
-chosen from :data:`CANDIDATES` generated candidates by that ratio, without replacement
-(Gumbel top-k, seeded by the sampling generator): rows the classifier finds implausible
-are drawn less often, no row is repeated, and the cost is bounded (four times the generator
-and decoder work, one small network pass). The logit is clipped to :data:`MAX_LOG_RATIO`, so
-no single region can take over a sample. Part of every ``sample`` (conditional ones too);
-dataset option ``resample = false`` turns it off; a table with fewer than :data:`MIN_ROWS`
-training rows is sampled without it (said in the data report).
+After training, a gradient-boosted classifier (scikit-learn's histogram boosting, early-stopped on
+a held-out fifth, classes weighted equal) learns to tell training rows from generated ones on
+the features a detector sees (standardized numbers with missing flags, one-hot levels). Its
+log-odds estimate ``log p_real(x) / p_generated(x)``. At sampling time
+each requested row is chosen from ``candidates`` generated ones by that ratio, without
+replacement (Gumbel top-k, seeded by the sampling generator): rows the classifier finds
+implausible are drawn less often, no row is repeated, and the cost is bounded. The log ratio
+is clipped to :data:`MAX_LOG_RATIO`, so no single region can take over a sample.
+
+Candidates per row: :data:`CANDIDATES` for tables under :data:`LARGE_TABLE` training rows,
+:data:`LARGE_TABLE_CANDIDATES` above (where sampling volume, not the GAN's fit, is what costs);
+the number is saved with the model, and the trees as flat lists (``boosted_trees.py``: plain
+data, so a saved model loads with ``weights_only=True``, and sampling evaluates them in torch
+without importing scikit-learn).
+Part of every ``sample`` (conditional ones too); dataset option ``resample = false`` turns it
+off; a table with fewer than :data:`MIN_ROWS` training rows is sampled without it (said in the
+data report). Models saved with the earlier two-layer MLP classifier still load and sample
+with it (:func:`_mlp_log_ratio`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 import torch
 
+from genforge_tabular.boosted_trees import BoostedTrees
 from genforge_tabular.features import TableFeatures
 
-#: generated candidates per requested row
-CANDIDATES = 4
+#: generated candidates per requested row (tables under LARGE_TABLE training rows)
+CANDIDATES = 16
+LARGE_TABLE, LARGE_TABLE_CANDIDATES = 100_000, 4
+#: sampled rows whose candidates are generated and held at once
+SELECT_ROWS = 2_500
 #: training rows needed to fit the classifier
 MIN_ROWS = 200
-#: real and generated rows the classifier is fitted on (each)
-FIT_ROWS = 5000
-MAX_LOG_RATIO = 3.0
-HIDDEN = 128
-EPOCHS, BATCH, LR, WEIGHT_DECAY = 60, 256, 1e-3, 1e-4
+#: real rows the classifier is fitted on, and generated rows per real one
+FIT_ROWS, GENERATED_PER_REAL = 5000, 4
+MAX_LOG_RATIO = 6.0
+MAX_TREES, LEARNING_RATE, PATIENCE = 300, 0.1, 20
+
+
+def candidates_for(training_rows: int) -> int:
+    """Generated candidates per sampled row for a table of ``training_rows``."""
+    return CANDIDATES if training_rows < LARGE_TABLE else LARGE_TABLE_CANDIDATES
 
 
 class DensityRatioResampler:
@@ -39,61 +55,58 @@ class DensityRatioResampler:
     def __init__(self, state: dict[str, Any]):
         self.state = state
         self.features = TableFeatures.from_state(state["features"])
-        self.net = _network(len(state["mean"]))
-        self.net.load_state_dict({k: torch.tensor(v, dtype=torch.float32) for k, v in state["weights"].items()})
-        self.net.eval()
-        self.mean = torch.tensor(state["mean"], dtype=torch.float32)
-        self.scale = torch.tensor(state["scale"], dtype=torch.float32)
+        self.candidates = int(state.get("candidates", 4))  # models saved before the trees: 4
+        self.trees = BoostedTrees(state["trees"]) if "trees" in state else None
 
     @classmethod
-    def fit(cls, real: pd.DataFrame, generated: pd.DataFrame, kinds: dict[str, str],
-            seed: int) -> "DensityRatioResampler":
-        """Fit on equal numbers of real and generated rows; the epoch count is chosen on a
-        held-out fifth (the lowest validation loss), so the ratio stays calibrated."""
+    def fit(cls, real: pd.DataFrame, generated: pd.DataFrame, kinds: dict[str, str], seed: int,
+            candidates: int = CANDIDATES) -> "DensityRatioResampler":
+        """Fit on the real rows against the generated ones (any number: the classes are weighted
+        equal); the number of trees is chosen on a held-out fifth."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from threadpoolctl import threadpool_limits
+
         features = TableFeatures(real, kinds)
-        x = torch.tensor(np.concatenate([features.transform(real), features.transform(generated)]),
-                         dtype=torch.float32)
-        y = torch.cat([torch.ones(len(real)), torch.zeros(len(generated))])
-        mean, scale = x.mean(0), x.std(0).clamp_min(1e-6)
-        x = (x - mean) / scale
-        gen = torch.Generator().manual_seed(seed)
-        order = torch.randperm(len(x), generator=gen)
-        val, fit = order[: len(x) // 5], order[len(x) // 5:]
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            net = _network(x.shape[1])
-        opt = torch.optim.Adam(net.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
-        loss_fn = torch.nn.BCEWithLogitsLoss()
-        best, best_state = float("inf"), None
-        for _ in range(EPOCHS):
-            net.train()
-            for batch in fit[torch.randperm(len(fit), generator=gen)].split(BATCH):
-                opt.zero_grad()
-                loss_fn(net(x[batch]).squeeze(1), y[batch]).backward()
-                opt.step()
-            net.eval()
-            with torch.no_grad():
-                val_loss = float(loss_fn(net(x[val]).squeeze(1), y[val]))
-            if val_loss < best:
-                best, best_state = val_loss, {k: v.detach().clone() for k, v in net.state_dict().items()}
-        return cls({"features": features.to_state(), "mean": mean.tolist(), "scale": scale.tolist(),
-                    "weights": {k: v.tolist() for k, v in best_state.items()}, "validation_loss": best})
+        x_real, x_fake = features.transform(real), features.transform(generated)
+        x, y = np.concatenate([x_real, x_fake]), np.r_[np.ones(len(x_real)), np.zeros(len(x_fake))]
+        weight = np.where(y == 1, len(x_fake) / max(1, len(x_real)), 1.0)
+        clf = HistGradientBoostingClassifier(max_iter=MAX_TREES, learning_rate=LEARNING_RATE, early_stopping=True,
+                                             validation_fraction=0.2, n_iter_no_change=PATIENCE, random_state=seed)
+        with threadpool_limits(torch.get_num_threads()):
+            clf.fit(x, y, sample_weight=weight)
+        return cls({"features": features.to_state(), "trees": BoostedTrees.from_classifier(clf).state,
+                    "candidates": int(candidates), "trees_fitted": int(clf.n_iter_)})
+
+    @classmethod
+    def for_table(cls, table: pd.DataFrame, generated: Callable[[int], pd.DataFrame], kinds: dict[str, str],
+                  seed: int, source: str, note: Callable[[str], None]) -> "DensityRatioResampler":
+        """The step of a trained model: at most :data:`FIT_ROWS` of its training rows against
+        :data:`GENERATED_PER_REAL` times as many ``generated(k)`` rows."""
+        real = table if len(table) <= FIT_ROWS else table.sample(FIT_ROWS, random_state=seed)
+        k = GENERATED_PER_REAL * len(real)
+        note(f"after training: fitting the resampling step on {len(real):,} {source} and {k:,} generated rows")
+        return cls.fit(real.reset_index(drop=True), generated(k), kinds, seed, candidates_for(len(table)))
 
     def log_ratio(self, rows: pd.DataFrame) -> torch.Tensor:
-        x = (torch.tensor(self.features.transform(rows), dtype=torch.float32) - self.mean) / self.scale
-        with torch.no_grad():
-            return self.net(x).squeeze(1).clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO)
+        x = self.features.transform(rows)
+        if self.trees is None:
+            return _mlp_log_ratio(self.state, x).double()
+        return self.trees.decision(x).clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO)
 
     def select(self, candidates: pd.DataFrame, n: int, rng: torch.Generator) -> pd.DataFrame:
         """``n`` of the candidates, drawn without replacement with probability ~ the density ratio."""
         if len(candidates) <= n:
             return candidates.reset_index(drop=True)
         u = torch.rand(len(candidates), generator=rng, dtype=torch.float64).clamp(1e-12, 1 - 1e-12)
-        keys = self.log_ratio(candidates).double() - torch.log(-torch.log(u))
+        keys = self.log_ratio(candidates) - torch.log(-torch.log(u))
         chosen = torch.sort(torch.topk(keys, n).indices).values.numpy()
         return candidates.iloc[chosen].reset_index(drop=True)
 
 
-def _network(width: int) -> torch.nn.Module:
-    return torch.nn.Sequential(torch.nn.Linear(width, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, HIDDEN),
-                               torch.nn.ReLU(), torch.nn.Linear(HIDDEN, 1))
+def _mlp_log_ratio(state: dict[str, Any], x: np.ndarray) -> torch.Tensor:
+    """The earlier classifier (two ReLU layers, standardized inputs, clipped at 3) of a saved model."""
+    w = {k: torch.tensor(v, dtype=torch.float32) for k, v in state["weights"].items()}
+    h = (torch.tensor(x, dtype=torch.float32) - torch.tensor(state["mean"])) / torch.tensor(state["scale"])
+    for layer in ("0", "2"):
+        h = torch.relu(h @ w[f"{layer}.weight"].T + w[f"{layer}.bias"])
+    return (h @ w["4.weight"].T + w["4.bias"]).squeeze(1).clamp(-3.0, 3.0)

@@ -5,7 +5,7 @@ import torch
 
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.plugin import _DOMAIN
-from genforge_tabular.resampling import DensityRatioResampler
+from genforge_tabular.resampling import CANDIDATES, DensityRatioResampler
 
 
 def test_rows_the_classifier_finds_implausible_are_drawn_less():
@@ -25,6 +25,35 @@ def test_rows_the_classifier_finds_implausible_are_drawn_less():
     pd.testing.assert_frame_equal(chosen, again)  # seeded
     restored = DensityRatioResampler(resampler.state)  # plain data in, same ratios out
     torch.testing.assert_close(restored.log_ratio(fresh), resampler.log_ratio(fresh))
+    assert restored.candidates == CANDIDATES
+
+
+def test_many_generated_rows_against_few_real_ones_keep_the_ratio_balanced():
+    """Classes are weighted equal, so the log-odds read as a density ratio whatever the counts:
+    rows drawn as the real ones are have a mean log ratio near log(1 / 0.8) = 0.22 (unweighted, the
+    class prior would put it near log(500 / 2000) = -1.4); rows where no real row lies, far below."""
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(0, 1, 500)})
+    fake = pd.DataFrame({"x": np.r_[rng.normal(0, 1, 1600), rng.normal(6, 0.5, 400)]})  # 4 generated per real row
+    resampler = DensityRatioResampler.fit(real, fake, {"x": "continuous"}, seed=0)
+    assert abs(float(resampler.log_ratio(pd.DataFrame({"x": rng.normal(0, 1, 2000)})).mean())) < 0.5
+    assert float(resampler.log_ratio(pd.DataFrame({"x": rng.normal(6, 0.5, 200)})).mean()) < -1.5
+
+
+def test_a_model_saved_with_the_earlier_mlp_classifier_still_samples_with_it():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128), torch.nn.ReLU(),
+                              torch.nn.Linear(128, 1))
+    rows = pd.DataFrame({"x": [0.0, 1.0, np.nan, 10.0]})
+    from genforge_tabular.features import TableFeatures
+    features = TableFeatures(rows, {"x": "continuous"})
+    state = {"features": features.to_state(), "mean": [0.5, 0.25], "scale": [2.0, 0.5],
+             "weights": {k: v.tolist() for k, v in net.state_dict().items()}, "validation_loss": 0.6}
+    old = DensityRatioResampler(state)
+    x = (torch.tensor(features.transform(rows), dtype=torch.float32) - torch.tensor([0.5, 0.25])) / torch.tensor([2.0, 0.5])
+    expected = net(x).squeeze(1).clamp(-3, 3).double()
+    torch.testing.assert_close(old.log_ratio(rows), expected.detach())
+    assert old.candidates == 4
 
 
 def test_a_small_table_is_sampled_without_it_and_says_so(mixed_table):
