@@ -8,7 +8,9 @@ log-odds estimate ``log p_real(x) / p_generated(x)``. At sampling time
 each requested row is chosen from ``candidates`` generated ones by that ratio, without
 replacement (Gumbel top-k, seeded by the sampling generator): rows the classifier finds
 implausible are drawn less often, no row is repeated, and the cost is bounded. The log ratio
-is clipped to :data:`MAX_LOG_RATIO`, so no single region can take over a sample.
+is clipped to :data:`MAX_LOG_RATIO`, so no single region can take over a sample. A second
+classifier (:data:`STAGES`), fitted on training rows against rows the first step chose, adds
+its clipped log-odds: it corrects what the first left (a stacked density-ratio estimate).
 
 Candidates per row: :data:`CANDIDATES` for tables under :data:`LARGE_TABLE` training rows,
 :data:`LARGE_TABLE_CANDIDATES` above (where sampling volume, not the GAN's fit, is what costs);
@@ -29,6 +31,7 @@ import pandas as pd
 import torch
 
 from genforge_tabular.boosted_trees import BoostedTrees
+from genforge_tabular.chunked_sampling import chunk_sizes
 from genforge_tabular.features import TableFeatures
 
 #: generated candidates per requested row (tables under LARGE_TABLE training rows)
@@ -42,6 +45,22 @@ MIN_ROWS = 200
 FIT_ROWS, GENERATED_PER_REAL = 5000, 4
 MAX_LOG_RATIO = 6.0
 MAX_TREES, LEARNING_RATE, PATIENCE = 300, 0.1, 20
+#: classifiers stacked, each fitted on rows the ones before it chose
+STAGES = 2
+
+
+def _fit_trees(x_real: np.ndarray, x_generated: np.ndarray, seed: int) -> BoostedTrees:
+    """A boosted classifier of real (1) against generated (0) rows, the classes weighted equal."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    x, y = np.concatenate([x_real, x_generated]), np.r_[np.ones(len(x_real)), np.zeros(len(x_generated))]
+    weight = np.where(y == 1, len(x_generated) / max(1, len(x_real)), 1.0)
+    clf = HistGradientBoostingClassifier(max_iter=MAX_TREES, learning_rate=LEARNING_RATE, early_stopping=True,
+                                         validation_fraction=0.2, n_iter_no_change=PATIENCE, random_state=seed)
+    with threadpool_limits(torch.get_num_threads()):
+        clf.fit(x, y, sample_weight=weight)
+    return BoostedTrees.from_classifier(clf)
 
 
 def candidates_for(training_rows: int) -> int:
@@ -50,48 +69,53 @@ def candidates_for(training_rows: int) -> int:
 
 
 class DensityRatioResampler:
-    """The fitted classifier (plain data in ``state``) and the resampling step."""
+    """The fitted classifiers (plain data in ``state``) and the resampling step."""
 
     def __init__(self, state: dict[str, Any]):
         self.state = state
         self.features = TableFeatures.from_state(state["features"])
         self.candidates = int(state.get("candidates", 4))  # models saved before the trees: 4
-        self.trees = BoostedTrees(state["trees"]) if "trees" in state else None
+        self.stages = [BoostedTrees(trees) for trees in state.get("trees", [])]  # none: the MLP of old models
 
     @classmethod
     def fit(cls, real: pd.DataFrame, generated: pd.DataFrame, kinds: dict[str, str], seed: int,
             candidates: int = CANDIDATES) -> "DensityRatioResampler":
-        """Fit on the real rows against the generated ones (any number: the classes are weighted
-        equal); the number of trees is chosen on a held-out fifth."""
-        from sklearn.ensemble import HistGradientBoostingClassifier
-        from threadpoolctl import threadpool_limits
-
+        """One stage fitted on the real rows against the generated ones (any number: the classes are
+        weighted equal); the number of trees is chosen on a held-out fifth."""
         features = TableFeatures(real, kinds)
-        x_real, x_fake = features.transform(real), features.transform(generated)
-        x, y = np.concatenate([x_real, x_fake]), np.r_[np.ones(len(x_real)), np.zeros(len(x_fake))]
-        weight = np.where(y == 1, len(x_fake) / max(1, len(x_real)), 1.0)
-        clf = HistGradientBoostingClassifier(max_iter=MAX_TREES, learning_rate=LEARNING_RATE, early_stopping=True,
-                                             validation_fraction=0.2, n_iter_no_change=PATIENCE, random_state=seed)
-        with threadpool_limits(torch.get_num_threads()):
-            clf.fit(x, y, sample_weight=weight)
-        return cls({"features": features.to_state(), "trees": BoostedTrees.from_classifier(clf).state,
-                    "candidates": int(candidates), "trees_fitted": int(clf.n_iter_)})
+        trees = _fit_trees(features.transform(real), features.transform(generated), seed)
+        return cls({"features": features.to_state(), "trees": [trees.state], "candidates": int(candidates)})
+
+    def stacked(self, real: pd.DataFrame, resampled: pd.DataFrame, seed: int) -> "DensityRatioResampler":
+        """This step with one more stage, fitted on the real rows against rows this step chose: its
+        log ratio is added, so it corrects what the stages before it left."""
+        trees = _fit_trees(self.features.transform(real), self.features.transform(resampled), seed)
+        return DensityRatioResampler(dict(self.state, trees=self.state["trees"] + [trees.state]))
 
     @classmethod
     def for_table(cls, table: pd.DataFrame, generated: Callable[[int], pd.DataFrame], kinds: dict[str, str],
                   seed: int, source: str, note: Callable[[str], None]) -> "DensityRatioResampler":
-        """The step of a trained model: at most :data:`FIT_ROWS` of its training rows against
-        :data:`GENERATED_PER_REAL` times as many ``generated(k)`` rows."""
+        """The step of a trained model: :data:`STAGES` stages, each fitted on at most
+        :data:`FIT_ROWS` of its training rows against :data:`GENERATED_PER_REAL` times as many
+        rows, ``generated(k)`` ones for the first, rows the stages before it chose for the others."""
         real = table if len(table) <= FIT_ROWS else table.sample(FIT_ROWS, random_state=seed)
-        k = GENERATED_PER_REAL * len(real)
+        real, k, rng = real.reset_index(drop=True), GENERATED_PER_REAL * len(real), torch.Generator().manual_seed(seed)
         note(f"after training: fitting the resampling step on {len(real):,} {source} and {k:,} generated rows")
-        return cls.fit(real.reset_index(drop=True), generated(k), kinds, seed, candidates_for(len(table)))
+        step = cls.fit(real, generated(k), kinds, seed, candidates_for(len(table)))
+        for stage in range(2, STAGES + 1):
+            note(f"after training: fitting resampling stage {stage} on {len(real):,} {source} and {k:,} rows "
+                 f"chosen from {step.candidates * k:,} generated")
+            resampled = pd.concat([step.select(generated(step.candidates * p), p, rng)
+                                   for p in chunk_sizes(k, SELECT_ROWS)], ignore_index=True)
+            step = step.stacked(real, resampled, seed + stage)
+        return step
 
     def log_ratio(self, rows: pd.DataFrame) -> torch.Tensor:
+        """The estimated ``log p_real / p_generated`` of each row: the stages' clipped log-odds summed."""
         x = self.features.transform(rows)
-        if self.trees is None:
+        if not self.stages:
             return _mlp_log_ratio(self.state, x).double()
-        return self.trees.decision(x).clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO)
+        return sum(trees.decision(x).clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO) for trees in self.stages)
 
     def select(self, candidates: pd.DataFrame, n: int, rng: torch.Generator) -> pd.DataFrame:
         """``n`` of the candidates, drawn without replacement with probability ~ the density ratio."""

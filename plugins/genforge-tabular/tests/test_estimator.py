@@ -113,7 +113,8 @@ def test_calibration_brings_the_numeric_marginals_to_the_data_and_is_saved(mixed
     ref = TabularReference(mixed_table, kinds, None, "label", 0)
     shapes = {}
     for calibrate in (False, True):
-        gan = TabularGAN(steps=40, target="label", calibrate=calibrate, **tiny).fit(mixed_table)
+        # the resampling step off: it corrects marginals too, and this measures calibration alone
+        gan = TabularGAN(steps=40, target="label", calibrate=calibrate, resample=False, **tiny).fit(mixed_table)
         rows = gan.sample(2000, seed=1)
         shapes[calibrate] = [ks_complement(ref.real[c], rows[c], kinds[c]) for c in ("x", "age")]
         calibrated = [e.state.get("calibration") is not None for e in gan.schema_.transformer.encoders[:2]]

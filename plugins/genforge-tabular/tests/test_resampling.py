@@ -5,7 +5,7 @@ import torch
 
 from genforge_tabular.bundled import TableSource
 from genforge_tabular.plugin import _DOMAIN
-from genforge_tabular.resampling import CANDIDATES, DensityRatioResampler
+from genforge_tabular.resampling import CANDIDATES, MAX_LOG_RATIO, DensityRatioResampler
 
 
 def test_rows_the_classifier_finds_implausible_are_drawn_less():
@@ -54,6 +54,23 @@ def test_a_model_saved_with_the_earlier_mlp_classifier_still_samples_with_it():
     expected = net(x).squeeze(1).clamp(-3, 3).double()
     torch.testing.assert_close(old.log_ratio(rows), expected.detach())
     assert old.candidates == 4
+
+
+def test_a_second_stage_fitted_on_chosen_rows_adds_its_ratio_and_finds_less_to_correct():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(0, 1, 1000)})
+    generator = lambda k: pd.DataFrame({"x": rng.normal(0.8, 1.3, k)})  # noqa: E731
+    notes = []
+    step = DensityRatioResampler.for_table(real, generator, {"x": "continuous"}, 0, "real", notes.append)
+    assert len(step.stages) == 2 and len(notes) == 2 and "stage 2" in notes[1]
+    first = DensityRatioResampler(dict(step.state, trees=step.state["trees"][:1]))
+    x = generator(3000)
+    stage_two = torch.as_tensor(step.stages[1].decision(step.features.transform(x))).clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO)
+    torch.testing.assert_close(step.log_ratio(x), first.log_ratio(x) + stage_two)
+    # the chosen rows are near the real ones already: the second stage's ratio is much flatter
+    assert float(stage_two.abs().mean()) < 0.5 * float(first.log_ratio(x).abs().mean())
+    chosen = step.select(generator(16 * 500), 500, torch.Generator().manual_seed(0))
+    assert abs(chosen["x"].mean()) < 0.15 and abs(chosen["x"].std() - 1) < 0.15  # generated: 0.8, 1.3
 
 
 def test_a_small_table_is_sampled_without_it_and_says_so(mixed_table):
