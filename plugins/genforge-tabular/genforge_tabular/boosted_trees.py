@@ -4,9 +4,10 @@ A saved model is loaded with ``torch.load(weights_only=True)``, so it cannot hol
 estimator, and ``genforge sample`` should not pay for importing scikit-learn (about 1.3 s).
 :meth:`BoostedTrees.from_classifier` reads the fitted trees into flat lists, numbered so that
 each inner node's children are adjacent (``first_child``, ``first_child + 1``) and each leaf
-points at itself with an infinite threshold; :meth:`BoostedTrees.decision` then moves every
-row down every tree at once for a fixed number of steps (the deepest leaf's depth), a right
-turn where ``x > threshold`` as scikit-learn does for numbers, and sums the leaf values.
+points at itself with an infinite threshold, and the trees ordered by depth;
+:meth:`BoostedTrees.decision` then moves every row down every tree at once, step ``d`` moving
+only the trees deeper than ``d`` (a suffix of the order), a right turn where ``x > threshold`` as
+scikit-learn does for numbers, and sums the leaf values.
 Numeric, finite features only (no categorical splits, no missing values): what
 :class:`~genforge_tabular.features.TableFeatures` produces. The reading relies on the
 estimator's fitted trees (``_predictors``, ``_baseline_prediction``); a test checks the result
@@ -33,13 +34,15 @@ class BoostedTrees:
         self.first_child = torch.tensor(state["first_child"], dtype=torch.long)
         self.value = torch.tensor(state["value"], dtype=torch.float64)
         self.roots = torch.tensor(state["roots"], dtype=torch.long)
-        self.depth, self.baseline = int(state["depth"]), float(state["baseline"])
+        self.baseline = float(state["baseline"])
+        depths = state["depths"]  # ascending: step d moves the trees from deeper_from[d] on
+        self.deeper_from = [sum(1 for t in depths if t <= d) for d in range(max(depths, default=0))]
 
     @classmethod
     def from_classifier(cls, clf: Any) -> "BoostedTrees":
         """The trees of a fitted binary ``HistGradientBoostingClassifier`` (numeric features only)."""
-        feature, threshold, first_child, value, roots, depth = [], [], [], [], [], 0
-        for (tree,) in clf._predictors:
+        feature, threshold, first_child, value, roots, depths = [], [], [], [], [], []
+        for (tree,) in sorted(clf._predictors, key=lambda t: int(t[0].nodes["depth"].max())):
             nodes = tree.nodes
             if nodes["is_categorical"].any():
                 raise ValueError("categorical splits are not supported")
@@ -55,9 +58,9 @@ class BoostedTrees:
                 threshold.append(float("inf") if leaf else float(nodes["num_threshold"][node]))
                 first_child.append(position[node] if leaf else position[int(nodes["left"][node])])
                 value.append(float(nodes["value"][node]) if leaf else 0.0)
-            depth = max(depth, int(nodes["depth"].max()))
+            depths.append(int(nodes["depth"].max()))
         return cls({"feature": feature, "threshold": threshold, "first_child": first_child, "value": value,
-                    "roots": roots, "depth": depth, "baseline": float(np.ravel(clf._baseline_prediction)[0])})
+                    "roots": roots, "depths": depths, "baseline": float(np.ravel(clf._baseline_prediction)[0])})
 
     def decision(self, x: np.ndarray) -> torch.Tensor:
         """The ensemble's raw score (log-odds) of each row of ``x`` (rows x features)."""
@@ -65,8 +68,13 @@ class BoostedTrees:
         return torch.cat([self._block(b) for b in blocks]) if len(x) else torch.zeros(0, dtype=torch.float64)
 
     def _block(self, x: torch.Tensor) -> torch.Tensor:
-        node = self.roots.expand(len(x), -1)
-        for _ in range(self.depth):
-            right = x.gather(1, self.feature[node]) > self.threshold[node]
-            node = self.first_child[node] + right
-        return self.value[node].sum(1) + self.baseline
+        """Trees x rows node indices, moved with flat ``index_select`` (twice as fast as indexing)."""
+        rows = len(x)
+        columns, offsets = x.T.contiguous().view(-1), torch.arange(rows)  # x[r, f] at f * rows + r
+        node = self.roots.unsqueeze(1).expand(-1, rows).contiguous()
+        for start in self.deeper_from:
+            moving = node[start:].view(-1)
+            feature = self.feature.index_select(0, moving).view(-1, rows)
+            right = columns.index_select(0, (feature * rows + offsets).view(-1)) > self.threshold.index_select(0, moving)
+            node[start:] = (self.first_child.index_select(0, moving) + right).view(-1, rows)
+        return self.value.index_select(0, node.view(-1)).view(-1, rows).sum(0) + self.baseline
