@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-#: rows evaluated at once (all trees side by side: rows x trees node indices)
+#: rows evaluated at once (all trees side by side: trees x rows node indices)
 BLOCK_ROWS = 4096
 
 
