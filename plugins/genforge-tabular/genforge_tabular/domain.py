@@ -25,7 +25,7 @@ from genforge_tabular.metrics import TabularReference
 from genforge_tabular.numeric_relations import describe
 from genforge_tabular.parquet_stream import write_table_stream
 from genforge_tabular.reading import check_table
-from genforge_tabular.resampling import MIN_ROWS, SELECT_ROWS, DensityRatioResampler
+from genforge_tabular.resampling import MIN_ROWS, DensityRatioResampler
 from genforge_tabular.sampler import TabularTrainingData, TargetPairs
 from genforge_tabular.schema import TARGET_SHARE, TableSchema
 from genforge_tabular.target_column import check_target, split_holdout
@@ -262,11 +262,10 @@ class TabularDomain(Domain):
                    condition: Callable[[int], Any], rng: torch.Generator) -> pd.DataFrame:
         """``k`` decoded rows; with the resampling step, chosen from the model's candidates per row."""
         rows = lambda m: self.decode(generate(m, condition(m)), schema)  # noqa: E731
-        resampler = schema.resampler
-        if resampler is None:  # exact copies of training rows replaced (copy_guard.py)
+        if schema.resampler is None:  # exact copies of training rows replaced (copy_guard.py)
             return guarded_rows(schema.copy_guard, rows, k)
-        return pd.concat([resampler.select(without_copies(schema.copy_guard, rows(resampler.candidates * p), p), p, rng)
-                          for p in chunk_sizes(k, SELECT_ROWS)], ignore_index=True)  # candidates held: bounded
+        screen = lambda candidates, p: without_copies(schema.copy_guard, candidates, p)  # noqa: E731
+        return schema.resampler.draw(rows, k, rng, screen)
 
     def sample_chunks(self, generate: Callable[[int, Any], Any], schema: TableSchema, n: int,
                       conditions: dict[str, Any], rng: torch.Generator,

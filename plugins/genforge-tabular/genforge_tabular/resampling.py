@@ -108,9 +108,7 @@ class DensityRatioResampler:
         for stage in range(2, STAGES + 1):
             note(f"after training: fitting resampling stage {stage} on {len(real):,} {source} and {chosen:,} rows "
                  f"chosen from {step.candidates * chosen:,} generated")
-            resampled = pd.concat([step.select(generated(step.candidates * p), p, rng)
-                                   for p in chunk_sizes(chosen, SELECT_ROWS)], ignore_index=True)
-            step = step.stacked(real, resampled, seed + stage)
+            step = step.stacked(real, step.draw(generated, chosen, rng), seed + stage)
         return step
 
     def log_ratio(self, rows: pd.DataFrame) -> torch.Tensor:
@@ -119,6 +117,13 @@ class DensityRatioResampler:
         if not self.stages:
             return _mlp_log_ratio(self.state, x).double()
         return sum(trees.decision(x).clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO) for trees in self.stages)
+
+    def draw(self, generate: Callable[[int], pd.DataFrame], n: int, rng: torch.Generator,
+             screen: Callable[[pd.DataFrame, int], pd.DataFrame] = lambda rows, p: rows) -> pd.DataFrame:
+        """``n`` rows, each chosen from :attr:`candidates` ``generate(m)`` rows (``screen(rows, p)``
+        may drop some first), :data:`SELECT_ROWS` sampled rows' candidates at a time: memory bounded."""
+        return pd.concat([self.select(screen(generate(self.candidates * p), p), p, rng)
+                          for p in chunk_sizes(n, SELECT_ROWS)], ignore_index=True)
 
     def select(self, candidates: pd.DataFrame, n: int, rng: torch.Generator) -> pd.DataFrame:
         """``n`` of the candidates, drawn without replacement with probability ~ the density ratio."""
