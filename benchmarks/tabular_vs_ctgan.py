@@ -41,7 +41,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tabular_peer_cache import cached_peers, timed  # noqa: E402
-from tabular_tables import TABLES, load_table  # noqa: E402
+from tabular_tables import TABLES, UNSEEN, load_table  # noqa: E402
 
 from genforge.plugins import get_registry  # noqa: E402
 from genforge_tabular import TabularGAN  # noqa: E402
@@ -264,9 +264,9 @@ def main() -> None:
     args = parser.parse_args()
     epochs = min(args.epochs, args.max_epochs) if args.max_epochs else args.epochs
     names = args.tables.split(",")
-    unknown = [n for n in names if n not in TABLES]
+    unknown = [n for n in names if n not in TABLES and n not in UNSEEN]
     if unknown:
-        print(f"--tables: unknown table(s) {', '.join(unknown)}; known: {', '.join(TABLES)}", file=sys.stderr)
+        print(f"--tables: unknown table(s) {', '.join(unknown)}; known: {', '.join([*TABLES, *UNSEEN])}", file=sys.stderr)
         sys.exit(2)
     torch.set_num_threads(1)
     get_registry()  # plugin discovery (imports every installed plugin) is not part of a fit
