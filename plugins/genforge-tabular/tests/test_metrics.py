@@ -64,6 +64,20 @@ def test_exact_copies_and_dcr_protection():
     assert m.dcr_overfitting_protection(ref.holdout.iloc[:100], ref) == pytest.approx(1.0)  # new rows
 
 
+def test_dcr_protection_averages_subsamples():
+    """On a 4:1 split, one subsample's score moves with its seed; ten averaged move a third as much."""
+    rng = np.random.default_rng(1)
+    kinds = {"x": "continuous", "y": "continuous", "c": "categorical"}
+    make = lambda n: pd.DataFrame({"x": rng.normal(size=n), "y": rng.normal(size=n),  # noqa: E731
+                                   "c": rng.choice(list("abc"), n)})
+    train, holdout = make(400), make(100)
+    fake = pd.concat([train.sample(150, random_state=0), make(250)], ignore_index=True)  # 37.5 % copies
+    spread = {k: np.std([m.dcr_overfitting_protection(fake, TabularReference(train, kinds, holdout, seed=s), k)
+                         for s in range(8)]) for k in (1, 10)}
+    assert spread[10] < spread[1] / 2.5
+    assert 0.5 < m.dcr_overfitting_protection(fake, TabularReference(train, kinds, holdout, seed=0)) < 0.95
+
+
 def test_detection_separates_shifted_data_only():
     rng = np.random.default_rng(0)
     kinds = {"x": "continuous", "c": "categorical"}
