@@ -14,7 +14,8 @@ read closer to "no leak" than they should. With fewer than 12 stand-in rows they
 * :func:`domias_auc` — the DOMIAS membership-inference attack (van Breugel et al., AISTATS
   2023): a row's score is the density of the synthetic data at it over the density of the
   population (estimated on half of the hold-out); the AUC of that score telling training rows
-  from the other half of the hold-out. 0.5: the attacker learns nothing. Densities are Gaussian
+  (as many as hold-out rows) from the other half of the hold-out, averaged over the two ways of
+  halving it. 0.5: the attacker learns nothing. Densities are Gaussian
   KDEs in a PCA of the features, bandwidth chosen by cross-validated likelihood.
 """
 from __future__ import annotations
@@ -83,21 +84,25 @@ def domias_auc(synth: pd.DataFrame, reference) -> float:
     parts = _split(reference, synth)
     if parts is None:
         return float("nan")
-    train, holdout, fake, _ = parts
+    members, holdout, fake, _ = parts
     half = len(holdout) // 2
-    population, non_members = holdout[:half], holdout[half:]
-    members = train[:len(non_members)]
-    pca = PCA(n_components=min(DENSITY_DIMENSIONS, population.shape[1], half), random_state=0).fit(population)
+    aucs = []
+    # each half of the hold-out is the population once and the non-members once (cross-fitted):
+    # on a small table one split's AUC (34 against 34 rows on penguins) moves by ~0.07
+    for population, non_members in ((holdout[:half], holdout[half:]), (holdout[half:], holdout[:half])):
+        pca = PCA(n_components=min(DENSITY_DIMENSIONS, population.shape[1], len(population)),
+                  random_state=0).fit(population)
 
-    def log_density(fit_on: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """A Gaussian KDE whose bandwidth the attacker picks by 3-fold likelihood (a memorised
-        synthetic set earns a narrow one)."""
-        z = pca.transform(fit_on)
-        scale = max(float(np.mean(z.std(0))), 1e-6)
-        search = GridSearchCV(KernelDensity(), {"bandwidth": scale * BANDWIDTHS}, cv=3).fit(z)
-        return search.best_estimator_.score_samples(pca.transform(at))
+        def log_density(fit_on: np.ndarray, at: np.ndarray) -> np.ndarray:
+            """A Gaussian KDE whose bandwidth the attacker picks by 3-fold likelihood (a memorised
+            synthetic set earns a narrow one)."""
+            z = pca.transform(fit_on)
+            scale = max(float(np.mean(z.std(0))), 1e-6)
+            search = GridSearchCV(KernelDensity(), {"bandwidth": scale * BANDWIDTHS}, cv=3).fit(z)
+            return search.best_estimator_.score_samples(pca.transform(at))
 
-    candidates = np.concatenate([members, non_members])
-    score = log_density(fake, candidates) - log_density(population, candidates)
-    labels = np.concatenate([np.ones(len(members)), np.zeros(len(non_members))])
-    return float(roc_auc_score(labels, score))
+        candidates = np.concatenate([members, non_members])
+        score = log_density(fake, candidates) - log_density(population, candidates)
+        labels = np.concatenate([np.ones(len(members)), np.zeros(len(non_members))])
+        aucs.append(roc_auc_score(labels, score))
+    return float(np.mean(aucs))
