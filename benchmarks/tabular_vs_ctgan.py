@@ -186,9 +186,9 @@ COLUMNS = [
      lambda r: r["quality_ours"], "low"),
     ("shapes / pair trends ours", lambda r: f"{r['shapes_ours']:.3f} / {r['pairs_ours']:.3f}", lambda r: r["pairs_ours"], "low"),
     ("at the hold-out's size: quality hold-out / ours, pairs hold-out / ours",
-     lambda r: f"{r['quality_holdout']:.3f} / {r.get('quality_ours_small', float('nan')):.3f}, "
-     f"{r['pairs_holdout']:.3f} / {r.get('pairs_ours_small', float('nan')):.3f}",
-     lambda r: r.get("pairs_ours_small", float("nan")) - r["pairs_holdout"], "low"),
+     lambda r: f"{r['quality_holdout']:.3f} / {r['quality_ours_small']:.3f}, "
+     f"{r['pairs_holdout']:.3f} / {r['pairs_ours_small']:.3f}",
+     lambda r: r["pairs_ours_small"] - r["pairs_holdout"], "low"),
     ("GB detection hold-out / ctgan / ours (no resampling)",
      lambda r: f"{r['det_gb_holdout']:.3f} / {r['det_gb_ctgan']:.3f} / {r['det_gb_ours']:.3f} ({r['det_gb_plain']:.3f})",
      lambda r: r["det_gb_ours"], "high"),
@@ -201,7 +201,7 @@ COLUMNS = [
      lambda r: r["minf1_gan"] - max(r["minf1_smotenc"], r["minf1_weighted"]), "low"),
     ("copies (without the copy guard) / DCR ctgan / ours (no resampling)",
      lambda r: f"{r['copies']:.1%} ({r.get('copies_unguarded', float('nan')):.1%}) "
-     f"/ {r.get('dcr_ctgan', float('nan')):.3f} / {r['dcr']:.3f} ({r.get('dcr_plain', float('nan')):.3f})",
+     f"/ {r['dcr_ctgan']:.3f} / {r['dcr']:.3f} ({r['dcr_plain']:.3f})",
      lambda r: r["copies"], "high"),
 ]
 

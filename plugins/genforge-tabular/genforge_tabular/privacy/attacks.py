@@ -78,8 +78,6 @@ def nndr_ratio(synth: pd.DataFrame, reference) -> float:
 def domias_auc(synth: pd.DataFrame, reference) -> float:
     from sklearn.decomposition import PCA
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import GridSearchCV
-    from sklearn.neighbors import KernelDensity
 
     parts = _split(reference, synth)
     if parts is None:
@@ -92,17 +90,20 @@ def domias_auc(synth: pd.DataFrame, reference) -> float:
     for population, non_members in ((holdout[:half], holdout[half:]), (holdout[half:], holdout[:half])):
         pca = PCA(n_components=min(DENSITY_DIMENSIONS, population.shape[1], len(population)),
                   random_state=0).fit(population)
-
-        def log_density(fit_on: np.ndarray, at: np.ndarray) -> np.ndarray:
-            """A Gaussian KDE whose bandwidth the attacker picks by 3-fold likelihood (a memorised
-            synthetic set earns a narrow one)."""
-            z = pca.transform(fit_on)
-            scale = max(float(np.mean(z.std(0))), 1e-6)
-            search = GridSearchCV(KernelDensity(), {"bandwidth": scale * BANDWIDTHS}, cv=3).fit(z)
-            return search.best_estimator_.score_samples(pca.transform(at))
-
         candidates = np.concatenate([members, non_members])
-        score = log_density(fake, candidates) - log_density(population, candidates)
+        score = _log_density(pca, fake, candidates) - _log_density(pca, population, candidates)
         labels = np.concatenate([np.ones(len(members)), np.zeros(len(non_members))])
         aucs.append(roc_auc_score(labels, score))
     return float(np.mean(aucs))
+
+
+def _log_density(pca, fit_on: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """A Gaussian KDE in ``pca``'s space whose bandwidth the attacker picks by 3-fold likelihood
+    (a memorised synthetic set earns a narrow one)."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import KernelDensity
+
+    z = pca.transform(fit_on)
+    scale = max(float(np.mean(z.std(0))), 1e-6)
+    search = GridSearchCV(KernelDensity(), {"bandwidth": scale * BANDWIDTHS}, cv=3).fit(z)
+    return search.best_estimator_.score_samples(pca.transform(at))
